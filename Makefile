@@ -1,0 +1,161 @@
+# Piloto: the only entry point. `make run` serves the dashboard + API on :8080,
+# `make test` runs every test. See README.md.
+
+CC        ?= gcc
+PKGS      := libmicrohttpd jansson libsodium sqlite3 libpq libcurl openssl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CSTD       := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN       := -Wall -Wextra -Wpedantic -Werror \
+              -Wshadow -Wconversion -Wcast-qual -Wpointer-arith \
+              -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition \
+              -Wwrite-strings -Wvla -Wformat=2 -Wundef -Wdouble-promotion \
+              -Wimplicit-fallthrough -Wnull-dereference -fno-common
+WARN_GCC   := -Wduplicated-cond -Wduplicated-branches -Wlogical-op -Wrestrict -Wjump-misses-init
+WARN_CLANG := -Wcomma -Wunreachable-code
+HARDEN     := -fstack-protector-strong -fstack-clash-protection -fPIE -fcf-protection
+RELEASE    := -O2 -g -D_FORTIFY_SOURCE=3 $(HARDEN)
+LDHARDEN   := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+SAN        := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer -U_FORTIFY_SOURCE
+FUZZ       := -O1 -g -fsanitize=fuzzer,address,undefined
+
+ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang)
+  WARN += $(WARN_CLANG)
+else
+  WARN += $(WARN_GCC)
+endif
+
+INC        := -Iserver -Ibuild/gen
+CFLAGS_ALL  = $(CSTD) $(WARN) $(INC) $(PKG_CFLAGS) -MMD -MP -pthread
+LIBS        = $(PKG_LIBS) -pthread -lm
+
+SRC        := $(shell find server -name '*.c' ! -path 'server/main.c' | sort)
+MIGRATIONS := $(sort $(wildcard server/db/migrations/*/*.sql))
+GEN        := build/gen/migrations.c build/gen/common_passwords.c
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+OBJ        := $(SRC:%.c=build/obj/%.o) build/obj/gen/migrations.o build/obj/gen/common_passwords.o
+SAN_OBJ    := $(SRC:%.c=build/san/%.o) build/san/gen/migrations.o build/san/gen/common_passwords.o
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/san/replay/%)
+
+PY         := /usr/bin/python3
+export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
+.PHONY: all deps run test unit unit-san integration integration-sqlite integration-postgres \
+        fuzz-replay fuzz bench lint fmt clean web e2e
+
+all: build/piloto
+
+deps:
+	@tools/deps.sh
+
+build/piloto: $(OBJ) build/obj/server/main.o
+	@echo '  LD     $@'
+	@$(CC) $(LDHARDEN) -o $@ $^ $(LIBS)
+
+build/san/piloto: $(SAN_OBJ) build/san/server/main.o
+	@echo '  LD-SAN $@'
+	@$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+build/obj/%.o: %.c | $(GEN)
+	@mkdir -p $(dir $@)
+	@echo '  CC     $<'
+	@$(CC) $(CFLAGS_ALL) $(RELEASE) -c -o $@ $<
+
+build/san/%.o: %.c | $(GEN)
+	@mkdir -p $(dir $@)
+	@echo '  CC-SAN $<'
+	@$(CC) $(CFLAGS_ALL) $(SAN) -c -o $@ $<
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo '  CC     $<'
+	@$(CC) $(CFLAGS_ALL) $(RELEASE) -c -o $@ $<
+
+build/san/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo '  CC-SAN $<'
+	@$(CC) $(CFLAGS_ALL) $(SAN) -c -o $@ $<
+
+build/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) -O1 -o $@ $<
+
+build/gen/migrations.c: build/tools/embed $(MIGRATIONS)
+	@mkdir -p $(dir $@)
+	build/tools/embed $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+# The common-password list (ASVS 2.1.7) comes from the zxcvbn npm package.
+tools/passwords/node_modules/.package-lock.json: tools/passwords/package-lock.json
+	cd tools/passwords && npm ci --silent --no-audit --no-fund
+
+build/gen/common_passwords.c: tools/passwords/gen.js tools/passwords/node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	node tools/passwords/gen.js > $@.tmp && mv $@.tmp $@
+
+build/tests/%: tests/unit/%.c $(OBJ)
+	@mkdir -p $(dir $@)
+	@echo '  LD     $@'
+	@$(CC) $(CFLAGS_ALL) $(RELEASE) -o $@ $< $(OBJ) $(LIBS) -lcmocka
+
+build/san/tests/%: tests/unit/%.c $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	@echo '  LD-SAN $@'
+	@$(CC) $(CFLAGS_ALL) $(SAN) -o $@ $< $(SAN_OBJ) $(LIBS) -lcmocka
+
+# Fuzz targets built with gcc + a tiny replay main(), so `make test` replays the
+# corpus and every committed regression under ASan+UBSan.
+build/san/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	@echo '  LD-SAN $@'
+	@$(CC) $(CFLAGS_ALL) $(SAN) -o $@ $< tests/fuzz/replay.c $(SAN_OBJ) $(LIBS)
+
+unit: deps $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+unit-san: deps $(UNIT_SAN)
+	@set -e; for t in $(UNIT_SAN); do echo "== $$t (asan+ubsan)"; $$t; done
+
+fuzz-replay: deps $(REPLAY_BIN)
+	@set -e; for t in $(REPLAY_BIN); do n=$$(basename $$t); \
+	  echo "== replay $$n"; $$t tests/fuzz/corpus/$${n#fuzz_} tests/fuzz/regressions/$${n#fuzz_}; done
+
+integration-sqlite: deps build/piloto build/san/piloto
+	PILOTO_BIN=$(CURDIR)/build/san/piloto TEST_DB=sqlite $(PY) -m pytest -q tests/integration
+
+integration-postgres: deps build/piloto build/san/piloto
+	PILOTO_BIN=$(CURDIR)/build/san/piloto TEST_DB=postgres $(PY) -m pytest -q tests/integration
+
+integration: integration-sqlite integration-postgres
+
+test: deps
+	@$(MAKE) --no-print-directory unit unit-san fuzz-replay integration
+
+run: deps build/piloto
+	@mkdir -p data
+	PILOTO_ENV=$${PILOTO_ENV:-dev} DATABASE_URL=$${DATABASE_URL:-sqlite:data/piloto.db} \
+	  $${STATIC_DIR:+STATIC_DIR=$$STATIC_DIR} ./build/piloto serve
+
+bench: deps build/piloto
+	tests/bench/bench.sh
+
+fuzz: deps
+	tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+lint: build/piloto
+	tools/lint.sh
+
+fmt:
+	clang-format -i $$(find server tests tools -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,28 @@
+/*
+ * The application: what every handler and middleware reaches through
+ * req->app. Built once by main.c at start-up; the pointers never change
+ * while serving. Nothing here is per-request or per-thread mutable state
+ * except through the modules' own thread-safe APIs.
+ */
+#ifndef PILOTO_APP_H
+#define PILOTO_APP_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/workpool.h"
+#include "db/db.h"
+
+struct ratelimiter;
+
+struct app {
+    const struct config *cfg;
+    struct db *db;
+    struct workpool *pool;
+    struct ratelimiter *rl;
+    int64_t started_wall_s;
+    atomic_bool draining; /* SIGTERM received: /readyz answers 503 */
+};
+
+#endif

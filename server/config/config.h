@@ -1,0 +1,101 @@
+/*
+ * Every setting, read from the environment in one place (12-factor), parsed
+ * and validated at start-up into one immutable struct config. An invalid
+ * setting stops the process with one line naming it. See README.md for the
+ * list; SPEC §9 names the ones that never change.
+ */
+#ifndef PILOTO_CONFIG_CONFIG_H
+#define PILOTO_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/common.h"
+#include "core/ipaddr.h"
+#include "core/log.h"
+#include "core/origin.h"
+
+#define CONFIG_SECRET_MIN 32
+#define CONFIG_SECRET_MAX 256
+#define CONFIG_MAX_ORIGINS 16
+#define CONFIG_MAX_PROXIES 32
+
+enum config_env {
+    CONFIG_DEV,
+    CONFIG_PRODUCTION,
+};
+
+struct config {
+    enum config_env env;
+    char host[64];
+    unsigned port;
+    char *database_url;
+    uint8_t secret[CONFIG_SECRET_MAX];
+    size_t secret_len; /* 0 until set from PILOTO_SECRET or the dev secret file */
+    struct origin app_origins[CONFIG_MAX_ORIGINS];
+    size_t n_app_origins;
+    char *app_url;    /* no trailing slash */
+    char *public_url; /* no trailing slash */
+    char *cookie_domain; /* NULL = host-only cookies */
+    bool cookie_secure;
+    struct cidr trusted_proxies[CONFIG_MAX_PROXIES];
+    size_t n_trusted_proxies;
+    char *static_dir; /* NULL = serve no SPA */
+    char *google_client_id;
+    char *google_client_secret;
+    char *google_issuer;
+    char *google_hosted_domain;
+    char *smtp_url;
+    char *mail_from;
+    enum log_level log_level;
+    char *metrics_token; /* NULL = /metrics is open */
+
+    /* Engine and pools. */
+    unsigned http_threads;
+    unsigned worker_threads;
+    unsigned worker_queue;
+    unsigned db_pool_size;
+    unsigned max_connections;
+    unsigned max_connections_per_ip;
+    unsigned connection_timeout_s; /* idle/slow-loris timeout per connection */
+    unsigned shutdown_timeout_s;
+    unsigned job_timeout_ms; /* deadline of work a suspended request waits for */
+    size_t json_body_limit;
+
+    /* Sessions (SPEC §5). */
+    unsigned session_idle_s;
+    unsigned session_absolute_s;
+    unsigned session_short_s; /* absolute life without "remember me" */
+    unsigned reauth_window_s; /* how recent an authentication sensitive actions need */
+
+    /* Per-IP rate limits: requests per minute (burst = the same number). */
+    unsigned rate_general_per_min;
+    unsigned rate_auth_per_min;
+};
+
+/* Reads a variable; returns NULL when unset. Tests pass their own. */
+typedef const char *(*config_getenv_fn)(const char *name);
+
+/*
+ * Parses every setting through get into *cfg. 0, or E_INVALID with one line
+ * naming the setting in err ("invalid PORT: must be 1-65535"). On error the
+ * struct is released.
+ */
+NODISCARD int config_load(struct config *cfg, config_getenv_fn get, char *err, size_t errlen);
+/*
+ * Dev only, when PILOTO_SECRET is unset: reads the secret kept in dir
+ * (".piloto_secret"), creating it with a fresh random value (mode 0600) the
+ * first time. 0 or E_INTERNAL with a line in err.
+ */
+NODISCARD int config_ensure_dev_secret(struct config *cfg, const char *dir, char *err,
+                                       size_t errlen);
+/* Logs every setting, secrets as "set"/"unset". */
+void config_log(const struct config *cfg);
+void config_release(struct config *cfg);
+/* true when o is one of the allowed app origins. */
+bool config_is_app_origin(const struct config *cfg, const struct origin *o);
+/* Prints the settings' help (name, default, meaning) to f. */
+void config_print_help(FILE *f);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * Cryptography, all through libsodium (the only module that includes
+ * <sodium.h>): OS CSPRNG, SHA-256, HMAC-SHA-256, constant-time compare,
+ * wiping, and the encodings tokens travel in.
+ */
+#ifndef PILOTO_CRYPTO_CRYPTO_H
+#define PILOTO_CRYPTO_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/common.h"
+#include "core/str.h"
+
+#define CRYPTO_SHA256_LEN 32
+#define CRYPTO_HMAC_LEN 32
+/* Characters of base64url (no padding) for n bytes, plus the NUL. */
+#define CRYPTO_B64URL_SIZE(n) ((((n) * 4) + 2) / 3 + 1)
+
+/* Initialises libsodium; 0 or E_INTERNAL. Call once at start-up. */
+NODISCARD int crypto_init(void);
+/* n bytes from the OS CSPRNG. */
+void crypto_random(void *out, size_t n);
+void crypto_sha256(const void *in, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
+void crypto_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
+                        uint8_t out[CRYPTO_HMAC_LEN]);
+/* Constant-time equality of two n-byte buffers. */
+bool crypto_equal(const void *a, const void *b, size_t n);
+/* Constant-time equality of two views (lengths are not secret). */
+bool crypto_equal_str(struct str a, struct str b);
+/* Wipes n bytes so the compiler cannot elide it. */
+void crypto_wipe(void *p, size_t n);
+
+/* Lowercase hex of n bytes into out (2n + 1 bytes). */
+void crypto_hex(const uint8_t *in, size_t n, char *out);
+/* base64url without padding into out (CRYPTO_B64URL_SIZE(n) bytes). */
+void crypto_b64url(const uint8_t *in, size_t n, char *out, size_t outcap);
+/*
+ * Decodes base64url without padding into out: 0 and *outlen, or E_INVALID
+ * (bad character, padding, or more than outcap bytes).
+ */
+NODISCARD int crypto_b64url_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen);
+/* A random token of n bytes as base64url (n <= 64), for ids and secrets. */
+void crypto_random_token(size_t n, char *out, size_t outcap);
+
+/*
+ * Passwords: Argon2id (libsodium) at OWASP's parameters or stronger
+ * (m = 19 MiB, t = 2, p = 1), stored as PHC strings
+ * ("$argon2id$v=19$m=19456,t=2,p=1$salt$hash"). Hashing costs ~tens of ms
+ * and 19 MiB: call it on the worker pool only.
+ */
+#define CRYPTO_PASSWORD_HASH_MAX 128
+#define CRYPTO_ARGON2_OPS 2
+#define CRYPTO_ARGON2_MEM (19u * 1024u * 1024u)
+
+/* PHC string into out (CRYPTO_PASSWORD_HASH_MAX bytes). 0 or E_INTERNAL (out of memory). */
+NODISCARD int crypto_password_hash(struct str password, char *out);
+/* true when password matches the PHC string hash (constant time inside libsodium). */
+bool crypto_password_verify(const char *hash, struct str password);
+/* true when hash was made with other parameters than today's (rehash on login). */
+bool crypto_password_needs_rehash(const char *hash);
+/*
+ * Burns the time of one verification against a fixed dummy hash, so an
+ * unknown email costs what a wrong password costs (account enumeration).
+ */
+void crypto_password_dummy_verify(struct str password);
+
+#endif

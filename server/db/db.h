@@ -1,0 +1,154 @@
+/*
+ * The database, backend-neutral. Two backends sit behind this interface
+ * (db_internal.h): SQLite (one file, WAL) and PostgreSQL through libpq with a
+ * bounded connection pool. The backend is chosen from DATABASE_URL:
+ * "sqlite:PATH" or "postgres://..." / "postgresql://...".
+ *
+ * SQL is written once, with PostgreSQL-style placeholders $1, $2, ...; the
+ * SQLite backend binds them by name, so the same text works on both. Only
+ * parameterized SQL: never build SQL from input.
+ *
+ * Errors (all E_* from core/err.h):
+ *   E_CONFLICT     a constraint violation (unique, foreign key, check)
+ *   E_UNAVAILABLE  the database cannot be reached, or no connection was free
+ *                  in time; the HTTP layer answers 503 and the pool recovers
+ *                  on its own once the database is back
+ *   E_DB           anything else (a bug: bad SQL, wrong types)
+ * The detail (SQLSTATE, message) is logged at DEBUG and never reaches a client.
+ *
+ * Threads: struct db is shared by every thread. A struct db_conn belongs to
+ * the thread that acquired it until it is released.
+ */
+#ifndef PILOTO_DB_DB_H
+#define PILOTO_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/common.h"
+
+struct db;
+struct db_conn;
+struct db_result;
+
+enum db_kind {
+    DB_SQLITE,
+    DB_POSTGRES,
+};
+
+enum db_type {
+    DB_T_NULL,
+    DB_T_INT,
+    DB_T_TEXT,
+};
+
+/* One query parameter. Text is (ptr, len) and need not be NUL-terminated. */
+struct db_param {
+    enum db_type type;
+    int64_t i;
+    const char *s;
+    size_t len;
+};
+
+#define DB_NULL       ((struct db_param){DB_T_NULL, 0, NULL, 0})
+#define DB_INT(v)     ((struct db_param){DB_T_INT, (int64_t)(v), NULL, 0})
+#define DB_TEXT(p, n) ((struct db_param){DB_T_TEXT, 0, (p), (n)})
+#define DB_CSTR(p)    ((struct db_param){DB_T_TEXT, 0, (p), strlen(p)})
+
+struct db_stats {
+    enum db_kind kind;
+    unsigned size;    /* connections the pool may hold */
+    unsigned open;    /* connections currently open */
+    unsigned in_use;  /* connections checked out */
+    unsigned waiting; /* threads waiting for a connection */
+    uint64_t acquire_timeouts;
+    uint64_t errors_unavailable;
+};
+
+/*
+ * Opens the database named by url with at most pool_size connections
+ * (SQLite: connections too, each in WAL mode with busy_timeout and
+ * foreign_keys on). acquire_timeout_ms bounds how long db_acquire waits.
+ * Does not need the database to be up (PostgreSQL connects lazily), but an
+ * unusable URL fails with E_INVALID.
+ */
+NODISCARD int db_open(const char *url, unsigned pool_size, int acquire_timeout_ms, struct db **out);
+/* Closes every connection. Accepts NULL. No connection may be checked out. */
+void db_free(struct db *db);
+enum db_kind db_get_kind(const struct db *db);
+
+/* Checks out a connection: 0, or E_UNAVAILABLE. */
+NODISCARD int db_acquire(struct db *db, struct db_conn **out);
+/*
+ * Returns a connection to the pool. A connection left inside a transaction is
+ * rolled back; a broken one is closed and reopened lazily later.
+ */
+void db_release(struct db_conn *conn);
+
+/*
+ * Runs one statement with n params. When out is not NULL, the rows are read
+ * into a new result the caller frees with db_result_free (also on error: *out
+ * is then NULL). Statements are prepared and cached per connection (SQLite;
+ * PostgreSQL sends each with PQexecParams, one round trip, nothing cached).
+ *
+ * The SQL must use exactly $1..$n (on SQLite too, so mistakes show up in
+ * tests). Text that is not UTF-8 or holds a NUL fails with E_INVALID before
+ * reaching the database. Inside a transaction the first error sticks, as on
+ * PostgreSQL: later statements fail with E_DB and db_commit rolls back.
+ */
+NODISCARD int db_exec(struct db_conn *conn, const char *sql, const struct db_param *params,
+                      size_t n, struct db_result **out);
+
+/*
+ * Transactions. db_begin inside one, or db_commit outside one, BUG()s.
+ * SQLite begins with BEGIN IMMEDIATE (writers queue up front, up to the busy
+ * timeout, instead of failing when a read upgrades to a write).
+ * db_commit returns the first error the transaction met, after rolling back;
+ * if COMMIT itself fails the transaction is rolled back too.
+ */
+NODISCARD int db_begin(struct db_conn *conn);
+NODISCARD int db_commit(struct db_conn *conn);
+/* Rolls back; harmless outside a transaction. */
+void db_rollback(struct db_conn *conn);
+
+/* Acquire + exec + release, for single statements. */
+NODISCARD int db_run(struct db *db, const char *sql, const struct db_param *params, size_t n,
+                     struct db_result **out);
+
+/* SELECT 1 through a pooled connection: 0 or E_UNAVAILABLE. */
+NODISCARD int db_ping(struct db *db);
+void db_get_stats(struct db *db, struct db_stats *out);
+
+/*
+ * Results: rows and columns are 0-based; a cell out of range BUG()s.
+ * db_result_free, _rows, _cols and _affected accept NULL (as empty).
+ * Values are text as the database renders it (PostgreSQL booleans are
+ * "t"/"f": store flags as INTEGER). Results are capped at 64 MiB (E_DB).
+ */
+void db_result_free(struct db_result *r);
+size_t db_result_rows(const struct db_result *r);
+size_t db_result_cols(const struct db_result *r);
+/* Rows changed by an INSERT/UPDATE/DELETE (also with RETURNING); 0 for a SELECT. */
+uint64_t db_result_affected(const struct db_result *r);
+bool db_is_null(const struct db_result *r, size_t row, size_t col);
+/* Text of a value, NUL-terminated, owned by the result; "" for NULL. */
+const char *db_text(const struct db_result *r, size_t row, size_t col);
+size_t db_text_len(const struct db_result *r, size_t row, size_t col);
+/* Integer value (0 for NULL or non-numeric text). */
+int64_t db_int(const struct db_result *r, size_t row, size_t col);
+
+/*
+ * Applies every migration compiled into the binary that schema_migrations
+ * does not list, each in its own transaction, in version order. Safe to run
+ * from several instances at once (PostgreSQL: an advisory lock). 0 or E_*.
+ */
+NODISCARD int db_migrate(struct db *db);
+/*
+ * Counts the compiled-in migrations schema_migrations does not list into
+ * *pending (all of them before the first db_migrate); /readyz wants 0.
+ * 0 or E_* (*pending is then 0).
+ */
+NODISCARD int db_migrations_pending(struct db *db, unsigned *pending);
+
+#endif

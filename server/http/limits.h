@@ -1,0 +1,35 @@
+/*
+ * Hard limits on what a client may send, in one place (SPEC §6). Exceeding
+ * one is answered 400/408/413/414/431, never a crash. Connection-level limits
+ * (count, per-IP count, idle timeout) are settings (config.h).
+ */
+#ifndef PILOTO_HTTP_LIMITS_H
+#define PILOTO_HTTP_LIMITS_H
+
+/* Memory MHD may use per connection for the request line and headers; past it: 431. */
+#define HTTP_CONN_MEMORY_LIMIT (48 * 1024)
+/* Bytes of one request line + all headers we accept (checked again ourselves). */
+#define HTTP_MAX_HEADER_BYTES (32 * 1024)
+#define HTTP_MAX_HEADERS 100
+/* Longest path we route. */
+#define HTTP_MAX_PATH 2048
+/* Query string: bytes and parameters. */
+#define HTTP_MAX_QUERY 4096
+#define HTTP_MAX_QUERY_PARAMS 32
+/* Cookies: pairs parsed from the Cookie header. */
+#define HTTP_MAX_COOKIES 50
+/* Body of a route that declares none. */
+#define HTTP_DEFAULT_BODY_LIMIT 0
+/* JSON: nesting depth and the longest string any field may hold. */
+#define HTTP_JSON_MAX_DEPTH 16
+#define HTTP_JSON_MAX_STRING (64 * 1024)
+/* Path parameters per route. */
+#define HTTP_MAX_PARAMS 4
+/* Headers a response may carry beyond the fixed ones. */
+#define HTTP_MAX_RESPONSE_HEADERS 32
+/* Field errors a validation problem lists. */
+#define HTTP_MAX_FIELD_ERRORS 16
+/* Incoming X-Request-Id we echo: [A-Za-z0-9._-]{1,64}. */
+#define HTTP_MAX_REQUEST_ID 64
+
+#endif

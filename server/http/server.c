@@ -1,0 +1,636 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/strnum.h"
+#include "crypto/crypto.h"
+#include "http/metrics.h"
+
+enum req_state {
+    ST_NEW = 0,
+    ST_DEFERRED,   /* suspended; a worker owns the request */
+    ST_DEFER_DONE, /* the worker finished; answer on the next call */
+    ST_ANSWERED,
+};
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct http_options opt;
+    const struct http_dispatch *dispatch;
+    atomic_uint inflight;
+};
+
+/* What the header scan found (first call). */
+struct header_scan {
+    size_t count;
+    size_t bytes;
+    unsigned content_length_count;
+    bool transfer_encoding;
+    bool bad_bytes;
+};
+
+static enum MHD_Result
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+            const char *value, size_t value_size)
+{
+    struct header_scan *hs = cls;
+    (void)kind;
+
+    hs->count++;
+    hs->bytes += key_size + value_size + 4;
+    /*
+     * MHD 0.9.75 lets a NUL or other control byte through inside a value, and
+     * a space before the colon ends up in the name: both are smuggling tools.
+     */
+    if (!str_is_visible(str_make(key, key_size)) || !str_is_visible(str_make(value, value_size)) ||
+        memchr(key, ' ', key_size) || memchr(key, '\t', key_size)) {
+        hs->bad_bytes = true;
+    }
+    if (str_eq_nocase(str_make(key, key_size), STR_LIT("Content-Length"))) {
+        hs->content_length_count++;
+    } else if (str_eq_nocase(str_make(key, key_size), STR_LIT("Transfer-Encoding"))) {
+        hs->transfer_encoding = true;
+    }
+    return MHD_YES;
+}
+
+/* Rebuilds the raw query string, in order, from the arguments MHD split (not unescaped). */
+struct query_collect {
+    struct buf b;
+    bool over;
+};
+
+static enum MHD_Result
+collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+            size_t value_size)
+{
+    struct query_collect *q = cls;
+    int err = 0;
+    (void)kind;
+
+    if (q->b.len) {
+        err |= buf_addch(&q->b, '&');
+    }
+    err |= buf_add(&q->b, key, key_size);
+    if (value) {
+        err |= buf_addch(&q->b, '=');
+        err |= buf_add(&q->b, value, value_size);
+    }
+    if (err) {
+        q->over = true;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+static enum http_method
+method_of(const char *m)
+{
+    static const struct {
+        const char *name;
+        enum http_method m;
+    } methods[] = {
+        {"GET", HTTP_GET},     {"HEAD", HTTP_HEAD},     {"POST", HTTP_POST},
+        {"PUT", HTTP_PUT},     {"PATCH", HTTP_PATCH},   {"DELETE", HTTP_DELETE},
+        {"OPTIONS", HTTP_OPTIONS},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(methods); i++) {
+        if (strcmp(m, methods[i].name) == 0) {
+            return methods[i].m;
+        }
+    }
+    return HTTP_OTHER;
+}
+
+static bool
+is_hex(struct str s)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.ptr[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return s.len > 0;
+}
+
+/* Trace id from X-Cloud-Trace-Context ("TRACE/SPAN;o=1") or traceparent ("00-TRACE-SPAN-01"). */
+static void
+read_trace(struct request *req)
+{
+    struct str h = request_header(req, "X-Cloud-Trace-Context");
+    struct str id = STR_NULL;
+
+    if (h.len) {
+        struct str rest = h;
+        id = str_cut(&rest, '/');
+    } else if ((h = request_header(req, "traceparent")).len == 55) {
+        id = str_make(h.ptr + 3, 32);
+    }
+    if (id.len == 32 && is_hex(id)) {
+        memcpy(req->trace, id.ptr, 32);
+        req->trace[32] = '\0';
+    }
+}
+
+static void
+identify_client(struct http_server *s, struct request *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    bool trusted = false;
+
+    if (!ci || ipaddr_from_sockaddr(ci->client_addr, &req->peer)) {
+        memset(&req->peer, 0, sizeof(req->peer));
+    }
+    req->client_ip = req->peer;
+    for (size_t i = 0; i < s->opt.ntrusted_proxies; i++) {
+        if (cidr_contains(&s->opt.trusted_proxies[i], &req->peer)) {
+            trusted = true;
+            break;
+        }
+    }
+    if (trusted) {
+        struct str xff = request_header(req, "X-Forwarded-For");
+        struct str proto = request_header(req, "X-Forwarded-Proto");
+        struct ipaddr a;
+        if (xff.len &&
+            !parse_forwarded_for(xff, s->opt.trusted_proxies, s->opt.ntrusted_proxies, &a)) {
+            req->client_ip = a;
+        }
+        req->secure = str_eq_nocase(proto, STR_LIT("https"));
+    }
+    ipaddr_format(&req->client_ip, req->client_ip_text, sizeof(req->client_ip_text));
+}
+
+static void
+assign_request_id(struct request *req)
+{
+    struct str in = request_header(req, "X-Request-Id");
+    if (parse_is_request_id(in)) {
+        memcpy(req->request_id, in.ptr, in.len);
+        req->request_id[in.len] = '\0';
+    } else {
+        uint8_t raw[12];
+        crypto_random(raw, sizeof(raw));
+        crypto_hex(raw, sizeof(raw), req->request_id);
+    }
+}
+
+static struct request *
+request_new(struct http_server *s, struct MHD_Connection *conn, const char *url,
+            const char *method, const char *version)
+{
+    struct arena *a = arena_new();
+    struct request *req = arena_alloc(a, sizeof(*req));
+
+    req->arena = a;
+    req->app = s->opt.app;
+    req->conn = conn;
+    req->server = s;
+    req->start_us = clock_mono_us();
+    req->method = method_of(method);
+    req->method_text = arena_strndup(a, method, strlen(method) > 16 ? 16 : strlen(method));
+    req->version = arena_strdup(a, version);
+    req->path = str_make(arena_strdup(a, url), strlen(url));
+    req->query = str_make("", 0);
+    req->resp.fd = -1;
+    req->ncookies = -1;
+    req->nqparams = -1;
+    buf_init(&req->body, 0);
+    buf_init(&req->resp.body, 0);
+    assign_request_id(req);
+    read_trace(req);
+    identify_client(s, req);
+    atomic_fetch_add(&s->inflight, 1);
+    http_metrics_inflight_add(1);
+    return req;
+}
+
+static void
+request_free(struct request *req)
+{
+    for (struct request_cleanup *c = req->cleanups; c; c = c->next) {
+        c->fn(c->p);
+    }
+    buf_release(&req->body);
+    buf_release(&req->resp.body);
+    if (req->resp.fd >= 0) {
+        close(req->resp.fd);
+    }
+    arena_free(req->arena);
+}
+
+/* Checks MHD leaves to us (ENGINE.md). 0, or an E_* with *close when the framing is suspect. */
+static int
+check_request(struct request *req, bool *has_body, uint64_t *content_length, bool *close_now)
+{
+    struct header_scan hs = {0};
+    struct query_collect q = {BUF_INIT, false};
+    int err = 0;
+
+    *has_body = false;
+    *content_length = 0;
+    *close_now = false;
+    (void)MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, scan_header, &hs);
+    if (hs.bad_bytes || hs.count > HTTP_MAX_HEADERS) {
+        *close_now = true;
+        request_note(req, "bad header bytes or too many headers");
+        return hs.bad_bytes ? E_INVALID : E_HEADERS_TOO_LARGE;
+    }
+    if (hs.bytes > HTTP_MAX_HEADER_BYTES) {
+        *close_now = true;
+        return E_HEADERS_TOO_LARGE;
+    }
+    /* RFC 9112 §6.3: both framings, or two lengths, is how requests get smuggled. */
+    if ((hs.transfer_encoding && hs.content_length_count) || hs.content_length_count > 1) {
+        *close_now = true;
+        request_note(req, "conflicting message framing");
+        return E_INVALID;
+    }
+    if (strcmp(req->version, MHD_HTTP_VERSION_1_1) == 0 && !request_header(req, "Host").ptr) {
+        request_note(req, "missing Host");
+        err = E_INVALID;
+    }
+    if (hs.content_length_count) {
+        int64_t n;
+        if (strnum_parse(request_header(req, "Content-Length"), 0, INT64_MAX, &n)) {
+            *close_now = true;
+            return E_INVALID;
+        }
+        *content_length = (uint64_t)n;
+        *has_body = n > 0;
+    } else if (hs.transfer_encoding) {
+        *has_body = true;
+    }
+    if (err) {
+        return err;
+    }
+    if ((err = parse_check_path(req->path, HTTP_MAX_PATH))) {
+        request_note(req, "rejected path");
+        return err;
+    }
+    q.b.max = HTTP_MAX_QUERY;
+    (void)MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+    if (q.over) {
+        buf_release(&q.b);
+        return E_URI_TOO_LONG;
+    }
+    req->query = str_make(arena_strndup(req->arena, q.b.ptr, q.b.len), q.b.len);
+    buf_release(&q.b);
+    return 0;
+}
+
+static enum MHD_Result
+queue_response(struct request *req, bool close_conn)
+{
+    struct response *r = &req->resp;
+    struct MHD_Response *mr;
+    enum MHD_Result ret;
+
+    if (r->fd >= 0) {
+        mr = MHD_create_response_from_fd64(r->fd_size, r->fd);
+        if (mr) {
+            r->fd = -1; /* MHD closes it with the response */
+        }
+        req->resp_size = (size_t)r->fd_size;
+    } else {
+        size_t len;
+        char *p = buf_detach(&r->body, &len);
+        req->resp_size = len;
+        mr = MHD_create_response_from_buffer(len, p, MHD_RESPMEM_MUST_FREE);
+        if (!mr) {
+            free(p);
+        }
+    }
+    if (!mr) {
+        return MHD_NO;
+    }
+    if (r->content_type) {
+        (void)MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    }
+    for (size_t i = 0; i < r->nheaders; i++) {
+        (void)MHD_add_response_header(mr, r->headers[i].name, r->headers[i].value);
+    }
+    if (close_conn) {
+        (void)MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
+    ret = MHD_queue_response(req->conn, r->status ? r->status : 500, mr);
+    MHD_destroy_response(mr);
+    req->state = ST_ANSWERED;
+    return ret;
+}
+
+/* Turns a handler's result into a response, runs the finish hook, queues it. */
+static enum MHD_Result
+answer(struct http_server *s, struct request *req, int rc, bool close_conn)
+{
+    if (rc < 0) {
+        response_problem(req, rc, NULL);
+    } else if (req->resp.status == 0) {
+        request_note(req, "handler returned no response");
+        response_problem(req, E_INTERNAL, NULL);
+    }
+    if (req->resp.status >= 500 && !req->err) {
+        req->err = E_INTERNAL;
+    }
+    s->dispatch->finish(req);
+    return queue_response(req, close_conn);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+           const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    struct http_server *s = cls;
+    struct request *req = *con_cls;
+    int rc;
+
+    if (!req) {
+        bool has_body;
+        bool close_now;
+        uint64_t clen;
+
+        req = request_new(s, conn, url, method, version);
+        *con_cls = req;
+        rc = check_request(req, &has_body, &clen, &close_now);
+        if (!rc) {
+            rc = s->dispatch->begin(req);
+        }
+        if (!rc && has_body && clen > req->body_limit) {
+            rc = E_TOO_LARGE;
+            close_now = true;
+        }
+        if (!rc && has_body && req->body_limit == 0) {
+            rc = E_TOO_LARGE;
+            close_now = true;
+        }
+        req->body.max = req->body_limit;
+        if (rc) {
+            req->early_err = rc;
+            /*
+             * Answering before the body is read makes MHD close the
+             * connection, which is what a bad or oversized request deserves;
+             * a bodiless one is answered on the next call, keeping keep-alive.
+             */
+            if (close_now || has_body) {
+                return answer(s, req, rc, true);
+            }
+        }
+        return MHD_YES;
+    }
+
+    if (*upload_data_size) {
+        if (req->state == ST_ANSWERED || req->early_err) {
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        if (buf_add(&req->body, upload_data, *upload_data_size)) {
+            *upload_data_size = 0;
+            req->early_err = E_TOO_LARGE;
+            request_note(req, "body over %zu bytes", req->body_limit);
+            return answer(s, req, E_TOO_LARGE, true);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+
+    switch (req->state) {
+    case ST_ANSWERED:
+        return MHD_YES;
+    case ST_DEFERRED:
+        BUG("deferred request called while suspended");
+    case ST_DEFER_DONE:
+        req->state = ST_NEW;
+        rc = req->then(req);
+        break;
+    default:
+        rc = req->early_err ? req->early_err : s->dispatch->run(req);
+        break;
+    }
+    if (rc == HANDLER_DEFERRED) {
+        return MHD_YES;
+    }
+    return answer(s, req, rc, false);
+}
+
+static void
+run_deferred(void *arg, bool expired)
+{
+    struct request *req = arg;
+
+    if (expired) {
+        req->defer_err = E_UNAVAILABLE;
+        req->retry_after = 1;
+        request_note(req, "worker pool deadline passed");
+    } else {
+        req->work(req);
+    }
+    req->state = ST_DEFER_DONE;
+    MHD_resume_connection(req->conn);
+}
+
+int
+request_defer(struct request *req, request_work_fn work, request_fn then)
+{
+    struct http_server *s = req->server;
+
+    req->work = work;
+    req->then = then;
+    req->defer_err = 0;
+    req->state = ST_DEFERRED;
+    /* Suspend first: the worker may resume the connection before submit returns. */
+    MHD_suspend_connection(req->conn);
+    if (workpool_submit(s->opt.pool, run_deferred, req,
+                        clock_mono_ms() + (int64_t)s->opt.job_timeout_ms)) {
+        req->defer_err = E_UNAVAILABLE;
+        req->retry_after = 1;
+        request_note(req, "worker pool full");
+        req->state = ST_DEFER_DONE;
+        MHD_resume_connection(req->conn);
+    }
+    return HANDLER_DEFERRED;
+}
+
+static void
+access_log(struct request *req, enum MHD_RequestTerminationCode toe)
+{
+    struct buf f = BUF_INIT;
+    struct buf msg = BUF_INIT;
+    struct str ua = request_header(req, "User-Agent");
+    unsigned status = req->resp.status;
+    int64_t lat = clock_mono_us() - req->start_us;
+    enum log_level level = status >= 500 ? LOG_ERROR : LOG_INFO;
+    int err = 0;
+
+    if (!log_enabled(level)) {
+        return;
+    }
+    if (ua.len > 256) {
+        ua.len = 256;
+    }
+    /* The path only: a query string may carry tokens. */
+    err |= buf_addstr(&f, "\"httpRequest\":{\"requestMethod\":\"");
+    err |= buf_add_json_escaped(&f, str_from_cstr(req->method_text));
+    err |= buf_addstr(&f, "\",\"requestUrl\":\"");
+    err |= buf_add_json_escaped(&f, str_make(req->path.ptr, req->path.len > 512 ? 512 : req->path.len));
+    err |= buf_addf(&f, "\",\"status\":%u,\"responseSize\":\"%zu\",\"userAgent\":\"", status,
+                    req->resp_size);
+    err |= buf_add_json_escaped(&f, ua);
+    err |= buf_addf(&f, "\",\"remoteIp\":\"%s\",\"latency\":\"%.6fs\",\"protocol\":\"",
+                    req->client_ip_text, (double)lat / 1e6);
+    err |= buf_add_json_escaped(&f, str_from_cstr(req->version));
+    err |= buf_addf(&f, "\"},\"requestId\":\"%s\",\"group\":\"%s\"", req->request_id,
+                    req->group_name ? req->group_name : "none");
+    if (req->trace[0]) {
+        err |= buf_addf(&f, ",\"logging.googleapis.com/trace\":\"%s\"", req->trace);
+    }
+    if (req->err) {
+        err |= buf_addf(&f, ",\"error\":\"%s\"", err_name(req->err));
+    }
+    if (req->note) {
+        err |= buf_addstr(&f, ",\"note\":\"");
+        err |= buf_add_json_escaped(&f, str_from_cstr(req->note));
+        err |= buf_addch(&f, '"');
+    }
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+        err |= buf_addf(&f, ",\"terminated\":%d", (int)toe);
+    }
+    err |= buf_addf(&msg, "%s ", req->method_text);
+    err |= buf_add(&msg, req->path.ptr, req->path.len > 200 ? 200 : req->path.len);
+    err |= buf_addf(&msg, " %u", status);
+    if (!err) {
+        log_line(level, buf_str(&msg), buf_str(&f));
+    }
+    buf_release(&f);
+    buf_release(&msg);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *s = cls;
+    struct request *req = *con_cls;
+    (void)conn;
+
+    if (!req) {
+        return;
+    }
+    access_log(req, toe);
+    http_metrics_observe(req->group_name, req->resp.status, clock_mono_us() - req->start_us);
+    request_free(req);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+    http_metrics_inflight_add(-1);
+}
+
+/* Keeps the path raw: we check and decode it ourselves (parse_check_path). */
+static size_t
+no_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return strlen(s);
+}
+
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    size_t n;
+    (void)cls;
+
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '.')) {
+        msg[--n] = '\0';
+    }
+    log_msg(LOG_WARNING, "http engine: %s", msg);
+}
+
+int
+http_server_start(const struct http_options *opt, const struct http_dispatch *d,
+                  struct http_server **out)
+{
+    struct http_server *s = xcalloc(1, sizeof(*s));
+    struct sockaddr_storage ss;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+
+    memset(&ss, 0, sizeof(ss));
+    if (strchr(opt->host, ':')) {
+        struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+        sa6->sin6_family = AF_INET6;
+        sa6->sin6_port = htons((uint16_t)opt->port);
+        if (inet_pton(AF_INET6, opt->host, &sa6->sin6_addr) != 1) {
+            goto fail;
+        }
+        flags |= MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+        sa->sin_family = AF_INET;
+        sa->sin_port = htons((uint16_t)opt->port);
+        if (inet_pton(AF_INET, opt->host, &sa->sin_addr) != 1) {
+            goto fail;
+        }
+    }
+    s->opt = *opt;
+    s->dispatch = d;
+    s->daemon = MHD_start_daemon(
+        flags, (uint16_t)opt->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_logger, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opt->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)opt->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->connection_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
+        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned int)1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+    if (!s->daemon) {
+        log_msg(LOG_CRITICAL, "cannot listen on %s:%u", opt->host, opt->port);
+        goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    free(s);
+    return E_INTERNAL;
+}
+
+void
+http_server_quiesce(struct http_server *s)
+{
+    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET) {
+        close(fd);
+    }
+}
+
+unsigned
+http_server_inflight(struct http_server *s)
+{
+    return atomic_load(&s->inflight);
+}
+
+void
+http_server_free(struct http_server *s)
+{
+    if (!s) {
+        return;
+    }
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}

@@ -1,0 +1,191 @@
+#include "json/json.h"
+
+#include "core/err.h"
+#include "http/limits.h"
+
+struct json_doc {
+    json_t *root;
+};
+
+/* Depth and string-length walk; jansson itself caps nesting at 2048. */
+static bool
+within_limits(const json_t *v, unsigned depth)
+{
+    if (depth > HTTP_JSON_MAX_DEPTH) {
+        return false;
+    }
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *child;
+        json_object_foreach((json_t *)(uintptr_t)v, key, child)
+        {
+            if (strlen(key) > 256 || !within_limits(child, depth + 1)) {
+                return false;
+            }
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *child;
+        json_array_foreach(v, i, child)
+        {
+            if (!within_limits(child, depth + 1)) {
+                return false;
+            }
+        }
+    } else if (json_is_string(v)) {
+        return json_string_length(v) <= HTTP_JSON_MAX_STRING;
+    }
+    return true;
+}
+
+int
+json_doc_parse(struct str body, struct json_doc **out)
+{
+    json_error_t jerr;
+    json_t *root;
+
+    *out = NULL;
+    if (body.len == 0) {
+        return E_BAD_JSON;
+    }
+    root = json_loadb(body.ptr, body.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        return E_BAD_JSON;
+    }
+    if (!within_limits(root, 1)) {
+        json_decref(root);
+        return E_BAD_JSON;
+    }
+    *out = xmalloc(sizeof(**out));
+    (*out)->root = root;
+    return 0;
+}
+
+void
+json_doc_free(struct json_doc *doc)
+{
+    if (!doc) {
+        return;
+    }
+    json_decref(doc->root);
+    free(doc);
+}
+
+json_t *
+json_doc_root(const struct json_doc *doc)
+{
+    return doc->root;
+}
+
+static void
+add_error(struct json_error *errs, size_t errcap, size_t *nerrs, const char *field,
+          const char *code, const char *message)
+{
+    if (*nerrs < errcap) {
+        errs[*nerrs] = (struct json_error){field, code, message};
+    }
+    (*nerrs)++;
+}
+
+static void
+decode_field(const struct json_field *f, json_t *v, struct json_value *out, struct json_error *errs,
+             size_t errcap, size_t *nerrs)
+{
+    switch (f->type) {
+    case JSON_F_STRING: {
+        struct str s;
+        size_t cps;
+        if (!json_is_string(v)) {
+            add_error(errs, errcap, nerrs, f->name, "invalid_type", "must be a string");
+            return;
+        }
+        s = str_make(json_string_value(v), json_string_length(v));
+        cps = str_utf8_len(s);
+        if ((int64_t)cps < f->min) {
+            add_error(errs, errcap, nerrs, f->name, f->min == 1 ? "required" : "too_short",
+                      "too short");
+            return;
+        }
+        if (f->max && (int64_t)cps > f->max) {
+            add_error(errs, errcap, nerrs, f->name, "too_long", "too long");
+            return;
+        }
+        out->s = s;
+        break;
+    }
+    case JSON_F_BOOL:
+        if (!json_is_boolean(v)) {
+            add_error(errs, errcap, nerrs, f->name, "invalid_type", "must be true or false");
+            return;
+        }
+        out->b = json_is_true(v);
+        break;
+    case JSON_F_INT:
+        if (!json_is_integer(v)) {
+            add_error(errs, errcap, nerrs, f->name, "invalid_type", "must be an integer");
+            return;
+        }
+        out->i = json_integer_value(v);
+        if (out->i < f->min || out->i > f->max) {
+            add_error(errs, errcap, nerrs, f->name, "out_of_range", "out of range");
+            return;
+        }
+        break;
+    }
+    out->present = true;
+}
+
+int
+json_decode(const struct json_doc *doc, const struct json_field *spec, size_t n,
+            struct json_value *out, struct json_error *errs, size_t errcap, size_t *nerrs)
+{
+    json_t *root = doc->root;
+    const char *key;
+    json_t *v;
+
+    *nerrs = 0;
+    memset(out, 0, n * sizeof(*out));
+    if (!json_is_object(root)) {
+        return E_BAD_JSON;
+    }
+    json_object_foreach(root, key, v)
+    {
+        bool known = false;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(spec[i].name, key) == 0) {
+                known = true;
+                if (!json_is_null(v)) {
+                    decode_field(&spec[i], v, &out[i], errs, errcap, nerrs);
+                }
+                break;
+            }
+        }
+        if (!known) {
+            /* The key is the document's; it lives as long as doc. */
+            add_error(errs, errcap, nerrs, key, "unknown_field", "is not accepted here");
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (spec[i].required && !out[i].present && !json_object_get(root, spec[i].name)) {
+            add_error(errs, errcap, nerrs, spec[i].name, "required", "is required");
+        } else if (spec[i].required && !out[i].present && json_is_null(json_object_get(root, spec[i].name))) {
+            add_error(errs, errcap, nerrs, spec[i].name, "required", "is required");
+        }
+    }
+    if (*nerrs > errcap) {
+        *nerrs = errcap;
+    }
+    return *nerrs ? E_VALIDATION : 0;
+}
+
+static int
+dump_cb(const char *buffer, size_t size, void *data)
+{
+    return buf_add(data, buffer, size) ? -1 : 0;
+}
+
+int
+json_render(const json_t *v, struct buf *out)
+{
+    return json_dump_callback(v, dump_cb, out, JSON_COMPACT) ? E_INTERNAL : 0;
+}

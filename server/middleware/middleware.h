@@ -1,0 +1,37 @@
+/*
+ * The middlewares route groups compose into chains (routes/<group>.c).
+ * Each is a const struct middleware; pure decision helpers are exported
+ * for the unit tests.
+ */
+#ifndef PILOTO_MIDDLEWARE_MIDDLEWARE_H
+#define PILOTO_MIDDLEWARE_MIDDLEWARE_H
+
+#include <stdbool.h>
+
+#include "config/config.h"
+#include "core/str.h"
+#include "router/router.h"
+
+/* Security headers: API groups (CSP default-src 'none', no-store) and the SPA. */
+extern const struct middleware mw_sec_headers_api;
+extern const struct middleware mw_sec_headers_spa;
+/* Security headers for machine groups (/internal, platform): no CORS ever, no-store. */
+extern const struct middleware mw_sec_headers_machine;
+/* CORS for the app origins only, with credentials; answers preflights. */
+extern const struct middleware mw_cors;
+/* CSRF: Origin/Referer against the app origins, then the session-bound token. */
+extern const struct middleware mw_csrf;
+/* Per-IP token buckets: every request, and the strict class for ROUTE_STRICT_RATE. */
+extern const struct middleware mw_ratelimit;
+/* Content-Type and strict parsing of JSON bodies for ROUTE_JSON routes. */
+extern const struct middleware mw_json_body;
+
+/* true when the Origin header value names an allowed app origin. */
+bool cors_origin_allowed(const struct config *cfg, struct str origin);
+/*
+ * The origin a state-changing request claims, from Origin or else Referer:
+ * 0 and *out, or E_ORIGIN when neither is present or parses.
+ */
+NODISCARD int csrf_request_origin(struct str origin, struct str referer, struct origin *out);
+
+#endif

@@ -1,0 +1,210 @@
+#include "router/router.h"
+
+#include "app.h"
+#include "core/err.h"
+
+static const struct route_group *const *groups;
+static size_t ngroups;
+
+void
+router_init(const struct route_group *const *g, size_t n)
+{
+    groups = g;
+    ngroups = n;
+}
+
+bool
+router_match(const char *pattern, struct str path, struct str *params, size_t *nparams)
+{
+    struct str pat = str_from_cstr(pattern);
+    size_t i = 1;
+    size_t j = 1;
+    size_t np = 0;
+
+    if (pat.len == 0 || path.len == 0 || pat.ptr[0] != '/' || path.ptr[0] != '/') {
+        return false;
+    }
+    for (;;) {
+        const char *pslash = memchr(pat.ptr + i, '/', pat.len - i);
+        const char *sslash = memchr(path.ptr + j, '/', path.len - j);
+        size_t pe = pslash ? (size_t)(pslash - pat.ptr) : pat.len;
+        size_t se = sslash ? (size_t)(sslash - path.ptr) : path.len;
+        struct str ps = str_make(pat.ptr + i, pe - i);
+        struct str seg = str_make(path.ptr + j, se - j);
+
+        if (ps.len && ps.ptr[0] == ':') {
+            if (seg.len == 0 || np == HTTP_MAX_PARAMS) {
+                return false;
+            }
+            params[np++] = seg;
+        } else if (!str_eq(ps, seg)) {
+            return false;
+        }
+        /* Both end here, or neither: "/a/" never matches "/a". */
+        if ((pe == pat.len) != (se == path.len)) {
+            return false;
+        }
+        if (pe == pat.len) {
+            break;
+        }
+        i = pe + 1;
+        j = se + 1;
+    }
+    *nparams = np;
+    return true;
+}
+
+void
+router_allow_text(unsigned methods, char *out, size_t cap)
+{
+    static const struct {
+        unsigned m;
+        const char *name;
+    } names[] = {{HTTP_GET, "GET"},     {HTTP_HEAD, "HEAD"},     {HTTP_POST, "POST"},
+                 {HTTP_PUT, "PUT"},     {HTTP_PATCH, "PATCH"},   {HTTP_DELETE, "DELETE"},
+                 {HTTP_OPTIONS, "OPTIONS"}};
+    size_t len = 0;
+
+    out[0] = '\0';
+    if (methods & HTTP_GET) {
+        methods |= HTTP_HEAD;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+        if (methods & names[i].m) {
+            int n = snprintf(out + len, cap - len, "%s%s", len ? ", " : "", names[i].name);
+            if (n < 0 || (size_t)n >= cap - len) {
+                break;
+            }
+            len += (size_t)n;
+        }
+    }
+}
+
+static bool
+prefix_claims(const struct route_group *g, struct str path)
+{
+    struct str p = str_from_cstr(g->prefix);
+    return str_has_prefix(path, p) && (path.len == p.len || path.ptr[p.len] == '/');
+}
+
+/* Finds the group, then the route; sets req->allow on a path match with another method. */
+static int
+resolve(struct request *req)
+{
+    const struct route_group *g = NULL;
+    unsigned allowed = 0;
+    unsigned want = req->method == HTTP_HEAD ? HTTP_GET | HTTP_HEAD : (unsigned)req->method;
+
+    for (size_t i = 0; i < ngroups && !g; i++) {
+        const struct route_group *cand = groups[i];
+        if (cand->flags & GROUP_CATCH_ALL) {
+            g = cand;
+        } else if (cand->flags & GROUP_CLAIM_BY_ROUTE) {
+            for (size_t r = 0; r < cand->nroutes; r++) {
+                struct str params[HTTP_MAX_PARAMS];
+                size_t np;
+                if (router_match(cand->routes[r].pattern, req->path, params, &np)) {
+                    g = cand;
+                    break;
+                }
+            }
+        } else if (prefix_claims(cand, req->path)) {
+            g = cand;
+        }
+    }
+    if (!g) {
+        return E_NOT_FOUND;
+    }
+    req->group = g;
+    req->group_name = g->name;
+    for (size_t r = 0; r < g->nroutes; r++) {
+        const struct route *rt = &g->routes[r];
+        size_t np = 0;
+        if (!router_match(rt->pattern, req->path, req->params, &np)) {
+            continue;
+        }
+        if (rt->methods & want) {
+            req->route = rt;
+            req->nparams = np;
+            return 0;
+        }
+        allowed |= rt->methods;
+    }
+    if (allowed) {
+        char allow[80];
+        router_allow_text(allowed | HTTP_OPTIONS, allow, sizeof(allow));
+        req->allow = arena_strdup(req->arena, allow);
+        /* OPTIONS goes through the chain so CORS can answer a preflight. */
+        return req->method == HTTP_OPTIONS ? 0 : E_METHOD;
+    }
+    return g->fallback ? 0 : E_NOT_FOUND;
+}
+
+int
+router_begin(struct request *req)
+{
+    int err = resolve(req);
+
+    if (req->route) {
+        req->body_limit = req->route->body_limit;
+        if (req->body_limit == 0 && (req->route->flags & ROUTE_JSON)) {
+            req->body_limit = req->app->cfg->json_body_limit;
+        }
+    }
+    return err;
+}
+
+int
+router_run(struct request *req)
+{
+    const struct route_group *g = req->group;
+
+    for (const struct middleware *const *m = g->chain; m && *m; m++) {
+        if ((*m)->before) {
+            int rc = (*m)->before(req);
+            if (rc == MIDDLEWARE_ANSWERED) {
+                return 0;
+            }
+            if (rc) {
+                return rc;
+            }
+        }
+    }
+    if (req->route) {
+        return req->route->handler(req);
+    }
+    if (req->method == HTTP_OPTIONS && req->allow) {
+        response_empty(req, 204);
+        response_set_header(req, "Allow", req->allow);
+        return 0;
+    }
+    if (g->fallback) {
+        return g->fallback(req);
+    }
+    return E_NOT_FOUND;
+}
+
+void
+router_finish(struct request *req)
+{
+    const struct route_group *g = req->group;
+    size_t n = 0;
+
+    response_set_header(req, "X-Request-Id", req->request_id);
+    if (!g) {
+        /* No group claimed the path: the strictest headers. */
+        response_set_header(req, "X-Content-Type-Options", "nosniff");
+        response_set_header(req, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        response_set_header(req, "X-Frame-Options", "DENY");
+        response_set_header(req, "Cache-Control", "no-store");
+        return;
+    }
+    while (g->chain && g->chain[n]) {
+        n++;
+    }
+    while (n-- > 0) {
+        if (g->chain[n]->after) {
+            g->chain[n]->after(req);
+        }
+    }
+}

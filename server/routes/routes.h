@@ -1,0 +1,37 @@
+/*
+ * The route groups, each a table with its own middleware chain, and the
+ * order the router tries them in (routes.c). Handlers are thin: parse,
+ * validate, call a domain function, render JSON.
+ */
+#ifndef PILOTO_ROUTES_ROUTES_H
+#define PILOTO_ROUTES_ROUTES_H
+
+#include "json/json.h"
+#include "router/router.h"
+
+extern const struct route_group routes_ops;
+extern const struct route_group routes_auth;
+extern const struct route_group routes_bff;
+extern const struct route_group routes_api_v1;
+extern const struct route_group routes_internal;
+extern const struct route_group routes_spa;
+extern const struct route_group routes_none;
+
+/*
+ * Installs the groups in the router (ops, auth, bff, api/v1, internal, then
+ * the SPA when serve_spa, else a fallback answering 404 problem+json).
+ */
+void routes_init(bool serve_spa);
+
+/*
+ * Decodes req->json against spec into out, copying field errors onto the
+ * request: 0, E_BAD_JSON or E_VALIDATION, ready to return from a handler.
+ */
+NODISCARD int routes_decode(struct request *req, const struct json_field *spec, size_t n,
+                            struct json_value *out);
+/* Renders v (not stolen) as the JSON response with status. */
+void routes_reply_json(struct request *req, unsigned status, const json_t *v);
+/* Renders v and takes the reference (json_decref'd). */
+void routes_reply_json_take(struct request *req, unsigned status, json_t *v);
+
+#endif

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, only when missing.
+set -euo pipefail
+pkgs=(build-essential pkg-config clang libclang-rt-14-dev
+      libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev sqlite3 libpq-dev
+      libcurl4-openssl-dev libssl-dev libcmocka-dev
+      postgresql nginx-light wrk curl python3 python3-pytest python3-requests)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
