@@ -116,7 +116,8 @@ struct request {
     int retry_after; /* seconds, for 429/503; 0 = none */
     const char *allow; /* Allow header for 405 */
 
-    /* Deferred work (request_defer). */
+    /* Deferred work (request_defer); ctx is the handler's, for work and then. */
+    void *ctx;
     request_work_fn work;
     request_fn then;
     int defer_err;

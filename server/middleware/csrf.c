@@ -3,12 +3,17 @@
  * /api (login and sign-up included: login CSRF). First the request must come
  * from an app origin (Origin, or Referer when a browser sent no Origin):
  * a foreign page can make a browser send a POST, but it cannot forge that
- * header. The session-bound double-submit token check is in csrf_token.c.
+ * header. Then the double-submit token: X-CSRF-Token must equal the CSRF
+ * cookie and be the HMAC bound to this session (session/csrf.h). Runs after
+ * session_load, so it knows the session.
  */
 #include "middleware/middleware.h"
 
 #include "app.h"
 #include "core/err.h"
+#include "session/cookies.h"
+#include "session/csrf.h"
+#include "session/session.h"
 
 int
 csrf_request_origin(struct str origin, struct str referer, struct origin *out)
@@ -51,6 +56,11 @@ before(struct request *req)
         !config_is_app_origin(req->app->cfg, &o)) {
         request_note(req, "state-changing request from a foreign or unknown origin");
         return E_ORIGIN;
+    }
+    if (!csrf_token_check(req->app->cfg, req->session ? req->session->id : NULL,
+                          request_header(req, "X-CSRF-Token"), cookies_get(req, COOKIE_CSRF))) {
+        request_note(req, "missing or wrong CSRF token");
+        return E_CSRF;
     }
     return 0;
 }

@@ -23,6 +23,8 @@ extern const struct middleware mw_cors;
 extern const struct middleware mw_csrf;
 /* Per-IP token buckets: every request, and the strict class for ROUTE_STRICT_RATE. */
 extern const struct middleware mw_ratelimit;
+/* The session cookie -> req->session; 401 for ROUTE_AUTH routes without one. */
+extern const struct middleware mw_session;
 /* Content-Type and strict parsing of JSON bodies for ROUTE_JSON routes. */
 extern const struct middleware mw_json_body;
 

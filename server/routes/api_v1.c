@@ -1,15 +1,220 @@
 /*
  * /api/v1: the dashboard's data API. Session cookie, CSRF on non-GET, CORS
- * for the app origins only.
+ * for the app origins only. For now: the account (profile, password,
+ * sessions).
  */
 #include "routes/routes.h"
 
+#include "app.h"
+#include "auth/passwords.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "crypto/crypto.h"
 #include "middleware/middleware.h"
+#include "routes/account.h"
+
+/* GET /api/v1/me */
+static int
+me_get(struct request *req)
+{
+    struct user u;
+    int err = auth_get_user(req->app->db, req->session->user_id, &u);
+
+    if (err) {
+        return err == E_NOT_FOUND ? E_UNAUTHENTICATED : err;
+    }
+    routes_reply_json_take(req, 200, json_pack("{s:o}", "user", account_user_json(&u)));
+    return 0;
+}
+
+/* PATCH /api/v1/me {"name"} */
+static const struct json_field me_fields[] = {
+    {"name", JSON_F_STRING, true, 1, ACCOUNT_NAME_MAX},
+};
+
+static int
+me_patch(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(me_fields)];
+    struct auth_client client = account_client(req);
+    struct str name;
+    struct user u;
+    int err = routes_decode(req, me_fields, ARRAY_LEN(me_fields), v);
+
+    if (err) {
+        return err;
+    }
+    if (accounts_check_name(v[0].s, &name)) {
+        request_field_error(req, "name", "invalid", "must be 1 to 100 visible characters");
+        return E_VALIDATION;
+    }
+    if ((err = auth_update_name(req->app->db, req->session, name, &client, &u))) {
+        return err;
+    }
+    routes_reply_json_take(req, 200, json_pack("{s:o}", "user", account_user_json(&u)));
+    return 0;
+}
+
+/* POST /api/v1/me/password {"currentPassword","newPassword"} -> 200 + a new session. */
+static const struct json_field password_fields[] = {
+    {"currentPassword", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
+    {"newPassword", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
+};
+
+struct password_job {
+    struct str current;
+    struct str next;
+    struct auth_client client;
+    struct auth_result result;
+    int err;
+};
+
+static void
+wipe_password_job(void *p)
+{
+    struct password_job *job = p;
+    crypto_wipe((void *)(uintptr_t)job->current.ptr, job->current.len);
+    crypto_wipe((void *)(uintptr_t)job->next.ptr, job->next.len);
+    crypto_wipe(job->result.token, sizeof(job->result.token));
+}
+
+static void
+password_work(struct request *req)
+{
+    struct password_job *job = req->ctx;
+    job->err = auth_change_password(req->app->db, req->app->cfg, req->session, job->current,
+                                    job->next, &job->client, &job->result);
+}
+
+static int
+password_then(struct request *req)
+{
+    struct password_job *job = req->ctx;
+    const char *csrf;
+
+    if (req->defer_err) {
+        return req->defer_err;
+    }
+    if (job->err) {
+        return account_fail(req, job->err, &job->result);
+    }
+    csrf = account_start_session(req, &job->result);
+    routes_reply_json_take(req, 200,
+                           json_pack("{s:o, s:s}", "user", account_user_json(&job->result.user),
+                                     "csrfToken", csrf));
+    return 0;
+}
+
+static int
+password_change(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(password_fields)];
+    struct password_job *job;
+    const char *code;
+    int err = routes_decode(req, password_fields, ARRAY_LEN(password_fields), v);
+
+    if (err) {
+        return err;
+    }
+    if (passwords_check_policy(v[1].s, &code)) {
+        request_field_error(req, "newPassword", code, "does not meet the password policy");
+        return E_VALIDATION;
+    }
+    job = arena_alloc(req->arena, sizeof(*job));
+    job->current = v[0].s;
+    job->next = v[1].s;
+    job->client = account_client(req);
+    req->ctx = job;
+    request_on_free(req, wipe_password_job, job);
+    return request_defer(req, password_work, password_then);
+}
+
+/* GET /api/v1/me/sessions */
+static int
+sessions_list(struct request *req)
+{
+    struct db_conn *conn = NULL;
+    struct session *list = NULL;
+    size_t n = 0;
+    json_t *arr;
+    int err = db_acquire(req->app->db, &conn);
+
+    if (!err) {
+        err = session_list(conn, req->session->user_id, clock_wall_s(), req->arena, &list, &n);
+        db_release(conn);
+    }
+    if (err) {
+        return err;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct session *s = &list[i];
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "id", s->id, "createdAt",
+                           account_time(req, s->created_at), "lastSeenAt",
+                           account_time(req, s->last_seen_at), "expiresAt",
+                           account_time(req, s->idle_expires_at < s->absolute_expires_at
+                                                 ? s->idle_expires_at
+                                                 : s->absolute_expires_at),
+                           "ip", s->ip, "userAgent", s->user_agent, "current",
+                           strcmp(s->id, req->session->id) == 0, "remember", s->remember));
+    }
+    routes_reply_json_take(req, 200, json_pack("{s:o}", "sessions", arr));
+    return 0;
+}
+
+/* DELETE /api/v1/me/sessions/:id -> 204 (revoking the current one logs out). */
+static int
+session_delete(struct request *req)
+{
+    struct auth_client client = account_client(req);
+    char *id = arena_strdup_str(req->arena, request_param(req, 0));
+    int err;
+
+    if (strlen(id) >= SESSION_ID_SIZE) {
+        return E_NOT_FOUND;
+    }
+    if ((err = auth_revoke_session(req->app->db, req->session, id, &client))) {
+        return err;
+    }
+    if (strcmp(id, req->session->id) == 0) {
+        account_clear_cookies(req);
+    }
+    response_empty(req, 204);
+    return 0;
+}
+
+/* DELETE /api/v1/me/sessions -> {"revoked": n}: every session but this one. */
+static int
+sessions_delete_others(struct request *req)
+{
+    struct auth_client client = account_client(req);
+    uint64_t n = 0;
+    int err = auth_revoke_other_sessions(req->app->db, req->session, &client, &n);
+
+    if (err) {
+        return err;
+    }
+    routes_reply_json_take(req, 200, json_pack("{s:I}", "revoked", (json_int_t)n));
+    return 0;
+}
+
+/* clang-format off */
+static const struct route routes[] = {
+    {HTTP_GET, "/api/v1/me", me_get, 0, ROUTE_AUTH},
+    {HTTP_PATCH, "/api/v1/me", me_patch, 8192, ROUTE_JSON | ROUTE_AUTH},
+    {HTTP_POST, "/api/v1/me/password", password_change, 8192,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
+    {HTTP_GET, "/api/v1/me/sessions", sessions_list, 0, ROUTE_AUTH},
+    {HTTP_DELETE, "/api/v1/me/sessions", sessions_delete_others, 0, ROUTE_AUTH},
+    {HTTP_DELETE, "/api/v1/me/sessions/:id", session_delete, 0, ROUTE_AUTH},
+};
+/* clang-format on */
 
 static const struct middleware *const chain[] = {
-    &mw_ratelimit, &mw_cors, &mw_sec_headers_api, &mw_csrf, &mw_json_body, NULL,
+    &mw_ratelimit, &mw_cors, &mw_sec_headers_api, &mw_session, &mw_csrf, &mw_json_body, NULL,
 };
 
 const struct route_group routes_api_v1 = {
-    "api", "/api/v1", 0, chain, NULL, 0, NULL,
+    "api", "/api/v1", 0, chain, routes, ARRAY_LEN(routes), NULL,
 };

@@ -1,16 +1,267 @@
 /*
- * /auth: sign-up, login, logout, the current user, the CSRF token.
- * Session cookie where needed, CSRF on non-GET (sign-up and login too),
- * CORS for the app origins only.
+ * /auth: sign-up, login, logout, the current user, the CSRF token,
+ * re-authentication. Session cookie where needed, CSRF on non-GET (sign-up
+ * and login too: login CSRF), CORS for the app origins only. Flows that
+ * hash a password run on the worker pool (request_defer), so a flood of
+ * logins never stalls the I/O threads.
  */
 #include "routes/routes.h"
 
+#include "app.h"
+#include "auth/passwords.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "crypto/crypto.h"
 #include "middleware/middleware.h"
+#include "routes/account.h"
+#include "session/cookies.h"
+#include "session/csrf.h"
+
+/* The handler's state for deferred flows; lives in the request arena. */
+struct auth_job {
+    char email[ACCOUNT_EMAIL_MAX + 1];
+    bool email_ok;
+    struct str name;
+    struct str password;
+    bool remember;
+    struct auth_client client;
+    struct auth_result result;
+    int err;
+};
+
+static void
+wipe_job(void *p)
+{
+    struct auth_job *job = p;
+    if (job->password.len) {
+        crypto_wipe((void *)(uintptr_t)job->password.ptr, job->password.len);
+    }
+    crypto_wipe(job->result.token, sizeof(job->result.token));
+}
+
+static struct auth_job *
+new_job(struct request *req)
+{
+    struct auth_job *job = arena_alloc(req->arena, sizeof(*job));
+    job->client = account_client(req);
+    req->ctx = job;
+    request_on_free(req, wipe_job, job);
+    return job;
+}
+
+static int
+reply_session(struct request *req, unsigned status)
+{
+    struct auth_job *job = req->ctx;
+    const char *csrf;
+
+    if (req->defer_err) {
+        return req->defer_err;
+    }
+    if (job->err) {
+        return account_fail(req, job->err, &job->result);
+    }
+    csrf = account_start_session(req, &job->result);
+    routes_reply_json_take(req, status,
+                           json_pack("{s:o, s:s}", "user", account_user_json(&job->result.user),
+                                     "csrfToken", csrf));
+    return 0;
+}
+
+/* POST /auth/signup {"email","password","name"} -> 201 + a session. */
+static const struct json_field signup_fields[] = {
+    {"email", JSON_F_STRING, true, 1, ACCOUNT_EMAIL_MAX},
+    {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
+    {"name", JSON_F_STRING, true, 1, ACCOUNT_NAME_MAX},
+};
+
+static void
+signup_work(struct request *req)
+{
+    struct auth_job *job = req->ctx;
+    job->err = auth_signup(req->app->db, req->app->cfg, job->email, job->name, job->password,
+                           &job->client, &job->result);
+}
+
+static int
+signup_then(struct request *req)
+{
+    struct auth_job *job = req->ctx;
+    if (job->err == E_CONFLICT) {
+        request_field_error(req, "email", "taken", "an account with this email already exists");
+    }
+    return reply_session(req, 201);
+}
+
+static int
+signup(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(signup_fields)];
+    struct auth_job *job;
+    const char *code;
+    int err = routes_decode(req, signup_fields, ARRAY_LEN(signup_fields), v);
+
+    if (err) {
+        return err;
+    }
+    job = new_job(req);
+    if (accounts_normalize_email(v[0].s, job->email)) {
+        request_field_error(req, "email", "invalid", "is not an email address");
+    }
+    if (passwords_check_policy(v[1].s, &code)) {
+        request_field_error(req, "password", code, "does not meet the password policy");
+    }
+    if (accounts_check_name(v[2].s, &job->name)) {
+        request_field_error(req, "name", "invalid", "must be 1 to 100 visible characters");
+    }
+    if (req->nfield_errors) {
+        return E_VALIDATION;
+    }
+    job->password = v[1].s;
+    return request_defer(req, signup_work, signup_then);
+}
+
+/* POST /auth/login {"email","password","remember"} -> 200 + a new session. */
+static const struct json_field login_fields[] = {
+    {"email", JSON_F_STRING, true, 1, ACCOUNT_EMAIL_MAX},
+    {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
+    {"remember", JSON_F_BOOL, false, 0, 0},
+};
+
+static void
+login_work(struct request *req)
+{
+    struct auth_job *job = req->ctx;
+    job->err = auth_login(req->app->db, req->app->cfg, job->email_ok ? job->email : NULL,
+                          job->password, job->remember, req->session, &job->client, &job->result);
+}
+
+static int
+login_then(struct request *req)
+{
+    return reply_session(req, 200);
+}
+
+static int
+login(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(login_fields)];
+    struct auth_job *job;
+    int err = routes_decode(req, login_fields, ARRAY_LEN(login_fields), v);
+
+    if (err) {
+        return err;
+    }
+    job = new_job(req);
+    job->email_ok = accounts_normalize_email(v[0].s, job->email) == 0;
+    job->password = v[1].s;
+    job->remember = v[2].present && v[2].b;
+    return request_defer(req, login_work, login_then);
+}
+
+/* POST /auth/logout -> 204; the session is revoked server-side. */
+static int
+logout(struct request *req)
+{
+    struct auth_client client = account_client(req);
+    int err = auth_logout(req->app->db, req->session, &client);
+
+    if (err) {
+        return err;
+    }
+    account_clear_cookies(req);
+    response_empty(req, 204);
+    return 0;
+}
+
+/* GET /auth/me -> {"user": {...}} or 401. */
+static int
+me(struct request *req)
+{
+    struct user u;
+    int err = auth_get_user(req->app->db, req->session->user_id, &u);
+
+    if (err) {
+        return err == E_NOT_FOUND ? E_UNAUTHENTICATED : err;
+    }
+    routes_reply_json_take(req, 200, json_pack("{s:o}", "user", account_user_json(&u)));
+    return 0;
+}
+
+/* GET /auth/csrf -> {"csrfToken"} and the same value in the CSRF cookie. */
+static int
+csrf(struct request *req)
+{
+    char token[CSRF_TOKEN_SIZE];
+    int64_t max_age = -1;
+
+    if (req->session) {
+        csrf_token_for_session(req->app->cfg, req->session->id, token);
+        max_age = session_cookie_max_age(req->session, clock_wall_s());
+    } else {
+        csrf_token_new(req->app->cfg, token);
+    }
+    cookies_set(req, COOKIE_CSRF, token, max_age);
+    routes_reply_json_take(req, 200, json_pack("{s:s}", "csrfToken", token));
+    return 0;
+}
+
+/* POST /auth/reauth {"password"} -> 204: the session counts as freshly authenticated. */
+static const struct json_field reauth_fields[] = {
+    {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
+};
+
+static void
+reauth_work(struct request *req)
+{
+    struct auth_job *job = req->ctx;
+    job->err = auth_reauth(req->app->db, req->session, job->password, &job->client, &job->result);
+}
+
+static int
+reauth_then(struct request *req)
+{
+    struct auth_job *job = req->ctx;
+    if (req->defer_err) {
+        return req->defer_err;
+    }
+    if (job->err) {
+        return account_fail(req, job->err, &job->result);
+    }
+    response_empty(req, 204);
+    return 0;
+}
+
+static int
+reauth(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(reauth_fields)];
+    struct auth_job *job;
+    int err = routes_decode(req, reauth_fields, ARRAY_LEN(reauth_fields), v);
+
+    if (err) {
+        return err;
+    }
+    job = new_job(req);
+    job->password = v[0].s;
+    return request_defer(req, reauth_work, reauth_then);
+}
+
+/* clang-format off */
+static const struct route routes[] = {
+    {HTTP_POST, "/auth/signup", signup, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/login", login, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/logout", logout, 0, 0},
+    {HTTP_GET, "/auth/me", me, 0, ROUTE_AUTH},
+    {HTTP_GET, "/auth/csrf", csrf, 0, 0},
+    {HTTP_POST, "/auth/reauth", reauth, 8192, ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
+};
+/* clang-format on */
 
 static const struct middleware *const chain[] = {
-    &mw_ratelimit, &mw_cors, &mw_sec_headers_api, &mw_csrf, &mw_json_body, NULL,
+    &mw_ratelimit, &mw_cors, &mw_sec_headers_api, &mw_session, &mw_csrf, &mw_json_body, NULL,
 };
 
 const struct route_group routes_auth = {
-    "auth", "/auth", 0, chain, NULL, 0, NULL,
+    "auth", "/auth", 0, chain, routes, ARRAY_LEN(routes), NULL,
 };

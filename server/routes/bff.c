@@ -8,7 +8,7 @@
 #include "middleware/middleware.h"
 
 static const struct middleware *const chain[] = {
-    &mw_ratelimit, &mw_cors, &mw_sec_headers_api, &mw_csrf, &mw_json_body, NULL,
+    &mw_ratelimit, &mw_cors, &mw_sec_headers_api, &mw_session, &mw_csrf, &mw_json_body, NULL,
 };
 
 const struct route_group routes_bff = {

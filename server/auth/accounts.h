@@ -1,0 +1,52 @@
+/*
+ * User accounts: lookup, creation and updates. Emails are stored
+ * normalised (trimmed, lowercased) so uniqueness is case-insensitive.
+ * Every function runs on the caller's connection (transactions are the
+ * caller's), and returns 0 or an E_*: E_NOT_FOUND, E_CONFLICT (the email is
+ * taken), E_UNAVAILABLE / E_DB from the database.
+ */
+#ifndef PILOTO_AUTH_ACCOUNTS_H
+#define PILOTO_AUTH_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/common.h"
+#include "core/str.h"
+#include "db/db.h"
+
+#define ACCOUNT_ID_SIZE 32
+#define ACCOUNT_EMAIL_MAX 254
+#define ACCOUNT_NAME_MAX 100 /* code points */
+#define ACCOUNT_NAME_BYTES (ACCOUNT_NAME_MAX * 4)
+
+struct user {
+    char id[ACCOUNT_ID_SIZE];
+    char email[ACCOUNT_EMAIL_MAX + 1];
+    char name[ACCOUNT_NAME_BYTES + 1];
+    char password_hash[128];
+    bool has_password;
+    int64_t email_verified_at; /* 0 = not verified */
+    int64_t created_at;
+};
+
+/*
+ * Normalises an email address into out (ACCOUNT_EMAIL_MAX + 1 bytes):
+ * trimmed, ASCII-lowercased, one '@', a non-empty local part of at most 64
+ * bytes, a dotted domain of letters, digits, '-' and '.', no spaces or
+ * control bytes. 0 or E_VALIDATION.
+ */
+NODISCARD int accounts_normalize_email(struct str in, char *out);
+/* Checks a display name: 1-100 code points after trimming, no control bytes. */
+NODISCARD int accounts_check_name(struct str name, struct str *trimmed);
+
+NODISCARD int accounts_create(struct db_conn *conn, const char *email, struct str name,
+                              const char *password_hash, int64_t now, struct user *out);
+NODISCARD int accounts_find_by_email(struct db_conn *conn, const char *email, struct user *out);
+NODISCARD int accounts_find_by_id(struct db_conn *conn, const char *id, struct user *out);
+NODISCARD int accounts_update_name(struct db_conn *conn, const char *id, struct str name,
+                                   int64_t now);
+NODISCARD int accounts_set_password(struct db_conn *conn, const char *id, const char *hash,
+                                    int64_t now);
+
+#endif

@@ -1,0 +1,37 @@
+#include "auth/audit.h"
+
+#include "core/clock.h"
+
+static const char insert_sql[] =
+    "INSERT INTO audit_log (at, user_id, event, outcome, ip, user_agent, detail) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+static void
+params_of(const struct audit_entry *e, struct db_param p[7])
+{
+    p[0] = DB_INT(e->at ? e->at : clock_wall_s());
+    p[1] = e->user_id ? DB_CSTR(e->user_id) : DB_NULL;
+    p[2] = DB_CSTR(e->event);
+    p[3] = DB_CSTR(e->outcome);
+    p[4] = DB_CSTR(e->ip ? e->ip : "");
+    /* User agents are client-chosen: keep a bounded prefix. */
+    p[5] = DB_TEXT(e->user_agent ? e->user_agent : "",
+                   e->user_agent ? strnlen(e->user_agent, 256) : 0);
+    p[6] = DB_CSTR(e->detail ? e->detail : "{}");
+}
+
+int
+audit_write(struct db_conn *conn, const struct audit_entry *e)
+{
+    struct db_param p[7];
+    params_of(e, p);
+    return db_exec(conn, insert_sql, p, 7, NULL);
+}
+
+int
+audit_write_db(struct db *db, const struct audit_entry *e)
+{
+    struct db_param p[7];
+    params_of(e, p);
+    return db_run(db, insert_sql, p, 7, NULL);
+}

@@ -1,0 +1,73 @@
+/*
+ * The account flows of SPEC §4-§6: sign-up, login, logout, re-authentication,
+ * password change and session revocation. Each flow owns its transaction and
+ * writes its audit rows; the HTTP layer only validates input, runs the flows
+ * that hash on the worker pool (request_defer) and renders the results.
+ *
+ * Returns 0 or an E_*:
+ *   E_CONFLICT         sign-up: the email already has an account
+ *   E_BAD_CREDENTIALS  login: unknown email or wrong password (same answer, same cost)
+ *   E_RATE_LIMITED     login: the account is in back-off (*retry_after set)
+ *   E_VALIDATION       a password that must be checked was wrong (result.field says which)
+ *   E_NOT_FOUND        a session to revoke is not the user's or not live
+ *   E_UNAVAILABLE, E_DB, E_INTERNAL
+ */
+#ifndef PILOTO_AUTH_AUTH_H
+#define PILOTO_AUTH_AUTH_H
+
+#include <stdbool.h>
+
+#include "auth/accounts.h"
+#include "config/config.h"
+#include "core/common.h"
+#include "core/str.h"
+#include "db/db.h"
+#include "session/session.h"
+
+/* Where a request came from, for sessions and the audit log. */
+struct auth_client {
+    const char *ip;
+    const char *user_agent;
+};
+
+struct auth_result {
+    struct user user;
+    struct session session;           /* the new session, when the flow creates one */
+    char token[SESSION_TOKEN_SIZE];   /* its cookie token ("" when none) */
+    int retry_after;                  /* E_RATE_LIMITED: seconds */
+    const char *field;                /* E_VALIDATION: the offending field */
+    const char *field_code;
+};
+
+/* email: normalised; password: already checked against the policy. */
+NODISCARD int auth_signup(struct db *db, const struct config *cfg, const char *email,
+                          struct str name, struct str password, const struct auth_client *client,
+                          struct auth_result *out);
+/*
+ * email: normalised, or NULL when the input was not an email (still costs a
+ * hash). replaced: the session the request came with (revoked on success:
+ * a login always starts a new session), or NULL.
+ */
+NODISCARD int auth_login(struct db *db, const struct config *cfg, const char *email,
+                         struct str password, bool remember, const struct session *replaced,
+                         const struct auth_client *client, struct auth_result *out);
+NODISCARD int auth_logout(struct db *db, const struct session *s, const struct auth_client *client);
+/* Proves the password again: refreshes the session's auth time (recent-auth rule). */
+NODISCARD int auth_reauth(struct db *db, const struct session *s, struct str password,
+                          const struct auth_client *client, struct auth_result *out);
+/*
+ * Changes the password (current one required), revokes every session of the
+ * user, and starts a new one for this client (rotation on privilege change).
+ */
+NODISCARD int auth_change_password(struct db *db, const struct config *cfg, const struct session *s,
+                                   struct str current, struct str next,
+                                   const struct auth_client *client, struct auth_result *out);
+NODISCARD int auth_update_name(struct db *db, const struct session *s, struct str name,
+                               const struct auth_client *client, struct user *out);
+NODISCARD int auth_get_user(struct db *db, const char *user_id, struct user *out);
+NODISCARD int auth_revoke_session(struct db *db, const struct session *current, const char *id,
+                                  const struct auth_client *client);
+NODISCARD int auth_revoke_other_sessions(struct db *db, const struct session *current,
+                                         const struct auth_client *client, uint64_t *count);
+
+#endif

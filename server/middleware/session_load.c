@@ -1,0 +1,47 @@
+/*
+ * Loads the session named by the session cookie (SPEC §5) into
+ * req->session, sliding its idle expiry. Routes flagged ROUTE_AUTH answer
+ * 401 without one, and ROUTE_RECENT_AUTH ones 403 recent_auth_required
+ * when the last authentication is older than REAUTH_WINDOW. A cookie that
+ * names no live session is cleared. Not in the /internal chain: machines
+ * never authenticate with cookies.
+ */
+#include "middleware/middleware.h"
+
+#include "app.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "session/cookies.h"
+#include "session/session.h"
+
+static int
+before(struct request *req)
+{
+    struct str token = cookies_get(req, COOKIE_SESSION);
+    unsigned flags = req->route ? req->route->flags : 0;
+    int64_t now = clock_wall_s();
+
+    if (token.len) {
+        struct session *s = arena_alloc(req->arena, sizeof(*s));
+        int err = session_lookup(req->app->db, req->app->cfg, token, now, s);
+        if (err == 0) {
+            req->session = s;
+        } else if (err == E_UNAUTHENTICATED) {
+            cookies_set(req, COOKIE_SESSION, "", 0);
+        } else {
+            request_note(req, "session lookup failed: %s", err_name(err));
+            req->retry_after = 1;
+            return err;
+        }
+    }
+    if ((flags & ROUTE_AUTH) && !req->session) {
+        return E_UNAUTHENTICATED;
+    }
+    if ((flags & ROUTE_RECENT_AUTH) && req->session &&
+        now - req->session->auth_at > (int64_t)req->app->cfg->reauth_window_s) {
+        return E_REAUTH;
+    }
+    return 0;
+}
+
+const struct middleware mw_session = {"session", before, NULL};
