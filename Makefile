@@ -143,7 +143,12 @@ run: deps build/piloto
 	PILOTO_ENV=$${PILOTO_ENV:-dev} DATABASE_URL=$${DATABASE_URL:-sqlite:data/piloto.db} \
 	  $${STATIC_DIR:+STATIC_DIR=$$STATIC_DIR} ./build/piloto serve
 
-bench: deps build/piloto
+build/bench/argon2_rate: tests/bench/argon2_rate.c $(OBJ)
+	@mkdir -p $(dir $@)
+	@echo '  LD     $@'
+	@$(CC) $(CFLAGS_ALL) $(RELEASE) -o $@ $< $(OBJ) $(LIBS)
+
+bench: deps build/piloto build/bench/argon2_rate
 	tests/bench/bench.sh
 
 fuzz: deps

@@ -33,18 +33,12 @@ struct command {
     const char *help;
 };
 
-static const char *
-env_get(const char *name)
-{
-    return getenv(name);
-}
-
 static int
 load_config(struct config *cfg)
 {
     char err[256];
 
-    if (config_load(cfg, env_get, err, sizeof(err))) {
+    if (config_load(cfg, config_env, err, sizeof(err))) {
         fprintf(stderr, "piloto: %s\n", err);
         return 1;
     }

@@ -400,11 +400,11 @@ static const struct setting settings[] = {
      "deadline of worker tasks a request waits for"},
     {"JSON_BODY_LIMIT", parse_json_limit, 0, 1024, 64 * 1024 * 1024, "1048576", "1048576", 0,
      "largest JSON request body, bytes"},
-    {"SESSION_IDLE_TIMEOUT", U(session_idle_s), 60, 31536000, "604800", "604800", 0,
+    {"SESSION_IDLE_TIMEOUT", U(session_idle_s), 1, 31536000, "604800", "604800", 0,
      "seconds of inactivity that end a session"},
-    {"SESSION_ABSOLUTE_TIMEOUT", U(session_absolute_s), 60, 31536000, "2592000", "2592000", 0,
+    {"SESSION_ABSOLUTE_TIMEOUT", U(session_absolute_s), 1, 31536000, "2592000", "2592000", 0,
      "seconds a remembered session may live"},
-    {"SESSION_SHORT_TIMEOUT", U(session_short_s), 60, 31536000, "43200", "43200", 0,
+    {"SESSION_SHORT_TIMEOUT", U(session_short_s), 1, 31536000, "43200", "43200", 0,
      "seconds a session without \"remember me\" may live"},
     {"REAUTH_WINDOW", U(reauth_window_s), 10, 86400, "900", "900", 0,
      "seconds a login counts as recent for sensitive actions"},
@@ -432,6 +432,12 @@ release(struct config *cfg)
     free(cfg->metrics_token);
     crypto_wipe(cfg->secret, sizeof(cfg->secret));
     memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *
+config_env(const char *name)
+{
+    return getenv(name);
 }
 
 void

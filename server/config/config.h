@@ -76,6 +76,8 @@ struct config {
 
 /* Reads a variable; returns NULL when unset. Tests pass their own. */
 typedef const char *(*config_getenv_fn)(const char *name);
+/* The process environment (getenv): the one place the program reads it. */
+const char *config_env(const char *name);
 
 /*
  * Parses every setting through get into *cfg. 0, or E_INVALID with one line

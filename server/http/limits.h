@@ -23,6 +23,8 @@
 /* JSON: nesting depth and the longest string any field may hold. */
 #define HTTP_JSON_MAX_DEPTH 16
 #define HTTP_JSON_MAX_STRING (64 * 1024)
+/* Body bytes read and dropped after a chunked body went over its limit, before cutting. */
+#define HTTP_MAX_DISCARD (1024 * 1024)
 /* Path parameters per route. */
 #define HTTP_MAX_PARAMS 4
 /* Headers a response may carry beyond the fixed ones. */

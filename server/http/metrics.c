@@ -1,5 +1,7 @@
 #include "http/metrics.h"
 
+#include "core/err.h"
+
 #include <stdatomic.h>
 
 #define MAX_GROUPS 12
@@ -132,5 +134,5 @@ http_metrics_render(struct buf *out)
                     "# HELP http_requests_in_flight Requests being handled.\n"
                     "# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight %d\n",
                     atomic_load(&inflight));
-    return err ? err : 0;
+    return err ? E_INTERNAL : 0;
 }

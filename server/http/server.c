@@ -390,17 +390,26 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     }
 
     if (*upload_data_size) {
-        if (req->state == ST_ANSWERED || req->early_err) {
-            *upload_data_size = 0;
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (req->state == ST_ANSWERED) {
             return MHD_YES;
         }
-        if (buf_add(&req->body, upload_data, *upload_data_size)) {
-            *upload_data_size = 0;
-            req->early_err = E_TOO_LARGE;
-            request_note(req, "body over %zu bytes", req->body_limit);
-            return answer(s, req, E_TOO_LARGE, true);
+        if (req->early_err) {
+            /*
+             * A chunked body over the limit: MHD 0.9.75 cannot answer in the
+             * middle of an upload, so the rest is read and dropped, up to
+             * HTTP_MAX_DISCARD bytes; past that the connection is cut.
+             */
+            req->discarded += n;
+            return req->discarded > HTTP_MAX_DISCARD ? MHD_NO : MHD_YES;
         }
-        *upload_data_size = 0;
+        if (buf_add(&req->body, upload_data, n)) {
+            req->early_err = E_TOO_LARGE;
+            req->close = true;
+            req->discarded = n;
+            request_note(req, "body over %zu bytes", req->body_limit);
+        }
         return MHD_YES;
     }
 
@@ -420,7 +429,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     if (rc == HANDLER_DEFERRED) {
         return MHD_YES;
     }
-    return answer(s, req, rc, false);
+    return answer(s, req, rc, req->close);
 }
 
 static void
@@ -598,7 +607,8 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
         NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned int)1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+        (unsigned int)1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
     if (!s->daemon) {
         log_msg(LOG_CRITICAL, "cannot listen on %s:%u", opt->host, opt->port);
         goto fail;

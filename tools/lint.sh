@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make lint: layering rules (STYLE.md §1, §8), clang-tidy and cppcheck.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+rule() { # rule PATTERN ALLOWED_REGEX MESSAGE
+    local hits
+    hits=$(grep -rlE "$1" server --include='*.[ch]' | grep -vE "$2" || true)
+    if [ -n "$hits" ]; then
+        echo "lint: $3:"; echo "$hits" | sed 's/^/  /'; fail=1
+    fi
+}
+rule '#include <microhttpd.h>' '^server/http/' 'microhttpd.h outside server/http'
+rule '#include <sqlite3.h>' '^server/db/sqlite.c$' 'sqlite3.h outside server/db/sqlite.c'
+rule '#include <libpq-fe.h>' '^server/db/postgres.c$' 'libpq-fe.h outside server/db/postgres.c'
+rule '#include <curl/curl.h>' '^server/integrations/httpc.c$' 'curl.h outside server/integrations/httpc.c'
+rule '#include <sodium.h>' '^server/crypto/' 'sodium.h outside server/crypto'
+rule '\bjson_t\b' '^server/(json|routes)/' 'json_t outside server/json and server/routes'
+rule '\bgetenv\(' '^server/config/config.c$' 'getenv outside server/config/config.c'
+rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|middleware/)' 'a lower layer includes an upper one'
+rule '#include "(auth|session)/' '^server/(main.c|routes/|middleware/|auth/|session/)' 'a wrapper or core includes a domain module'
+rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
+
+if command -v clang-tidy >/dev/null 2>&1; then
+    files=$(find server -name '*.c' | sort)
+    inc="-Iserver -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson libsodium sqlite3 libpq libcurl)"
+    if ! clang-tidy --quiet $files -- -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $inc \
+        2>/dev/null | grep -E 'warning:|error:'; then :; else fail=1; fi
+fi
+if command -v cppcheck >/dev/null 2>&1; then
+    cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+        --std=c11 -Iserver -Ibuild/gen -D_POSIX_C_SOURCE=200809L server || fail=1
+fi
+[ $fail -eq 0 ] && echo "lint: clean"
+exit $fail
