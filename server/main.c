@@ -20,6 +20,8 @@
 #include "crypto/crypto.h"
 #include "db/db.h"
 #include "http/server.h"
+#include "integrations/httpc.h"
+#include "jobs/mail_sender.h"
 #include "router/router.h"
 #include "routes/routes.h"
 
@@ -176,6 +178,7 @@ serve(struct config *cfg)
     app.db = db;
     app.pool = workpool_new(cfg->worker_threads, cfg->worker_queue);
     app.rl = ratelimiter_new(16384, mono_ms);
+    app.mailer = mail_sender_start(cfg, db);
     app.started_wall_s = clock_wall_s();
     atomic_init(&app.draining, false);
     routes_init(cfg->static_dir != NULL);
@@ -219,6 +222,7 @@ out:
     /* The pool first: it resumes every suspended connection before the engine stops. */
     workpool_free(app.pool);
     http_server_free(srv);
+    mail_sender_stop(app.mailer);
     ratelimiter_free(app.rl);
     db_free(db);
     if (rc == 0) {
@@ -268,8 +272,8 @@ main(int argc, char **argv)
 {
     const char *name = argc > 1 ? argv[1] : "serve";
 
-    if (crypto_init()) {
-        fprintf(stderr, "piloto: cannot initialise libsodium\n");
+    if (crypto_init() || httpc_global_init()) {
+        fprintf(stderr, "piloto: cannot initialise libsodium or libcurl\n");
         return 1;
     }
     for (int i = 1; i < argc; i++) {

@@ -1,6 +1,8 @@
 #include "auth/auth.h"
 
 #include "auth/audit.h"
+#include "auth/mails.h"
+#include "auth/tokens.h"
 #include "auth/throttle.h"
 #include "core/clock.h"
 #include "core/err.h"
@@ -51,16 +53,50 @@ auth_get_user(struct db *db, const char *user_id, struct user *out)
     return err;
 }
 
+/*
+ * Sign-up with an address that has an account: the owner gets a mail
+ * ("someone tried to create an account with your address"), and the audit
+ * log a failure; the caller answers like a success.
+ */
+static int
+signup_taken(struct db_conn *conn, const struct config *cfg, const char *email,
+             const struct auth_client *client, int64_t now)
+{
+    struct user owner;
+    int err = db_begin(conn);
+
+    if (err) {
+        return err;
+    }
+    err = accounts_find_by_email(conn, email, &owner);
+    if (!err) {
+        err = mails_account_exists(conn, cfg, email, owner.name, now);
+    }
+    if (!err) {
+        struct audit_entry e =
+            entry(owner.id, "signup", "failure", client, "{\"reason\":\"email_taken\"}", now);
+        err = audit_write(conn, &e);
+    }
+    if (!err) {
+        err = db_commit(conn);
+    } else {
+        db_rollback(conn);
+    }
+    return err;
+}
+
 int
 auth_signup(struct db *db, const struct config *cfg, const char *email, struct str name,
             struct str password, const struct auth_client *client, struct auth_result *out)
 {
     char hash[CRYPTO_PASSWORD_HASH_MAX];
+    char token[TOKEN_SIZE] = "";
     struct db_conn *conn = NULL;
     int64_t now = clock_wall_s();
     int err;
 
     memset(out, 0, sizeof(*out));
+    /* Hash first, taken address or not: both answers cost the same. */
     if ((err = crypto_password_hash(password, hash))) {
         return err;
     }
@@ -76,6 +112,12 @@ auth_signup(struct db *db, const struct config *cfg, const char *email, struct s
                              now, out->token, &out->session);
     }
     if (!err) {
+        err = tokens_issue(conn, out->user.id, TOKEN_VERIFY, email, TOKEN_VERIFY_TTL_S, now, token);
+    }
+    if (!err) {
+        err = mails_verify(conn, cfg, email, out->user.name, token, now);
+    }
+    if (!err) {
         struct audit_entry e = entry(out->user.id, "signup", "success", client, NULL, now);
         err = audit_write(conn, &e);
     }
@@ -84,12 +126,16 @@ auth_signup(struct db *db, const struct config *cfg, const char *email, struct s
     } else {
         db_rollback(conn);
     }
+    if (err == E_CONFLICT) {
+        err = signup_taken(conn, cfg, email, client, now);
+        if (!err) {
+            err = E_CONFLICT;
+        }
+    }
 out:
     db_release(conn);
     crypto_wipe(hash, sizeof(hash));
-    if (err == E_CONFLICT) {
-        audit_failure(db, NULL, "signup", client, "{\"reason\":\"email_taken\"}");
-    }
+    crypto_wipe(token, sizeof(token));
     if (err) {
         crypto_wipe(out->token, sizeof(out->token));
         out->token[0] = '\0';
@@ -187,7 +233,7 @@ out:
     return err;
 }
 
-/* Runs fn-like steps in one transaction: revoke s (if any) and write the audit row. */
+/* Revokes s (if any) and writes the audit row, in one transaction. */
 int
 auth_logout(struct db *db, const struct session *s, const struct auth_client *client)
 {
@@ -307,6 +353,9 @@ auth_change_password(struct db *db, const struct config *cfg, const struct sessi
                              client->user_agent, now, out->token, &out->session);
     }
     if (!err) {
+        err = mails_password_changed(conn, cfg, out->user.email, out->user.name, now);
+    }
+    if (!err) {
         char detail[64];
         struct audit_entry e;
         (void)snprintf(detail, sizeof(detail), "{\"revokedSessions\":%llu}",
@@ -419,4 +468,327 @@ auth_revoke_other_sessions(struct db *db, const struct session *current,
     }
     db_release(conn);
     return err;
+}
+
+/* Runs a transaction body on a fresh connection: acquire, begin, fn, commit or roll back. */
+typedef int (*tx_fn)(struct db_conn *conn, void *arg);
+
+static int
+in_tx(struct db *db, tx_fn fn, void *arg)
+{
+    struct db_conn *conn = NULL;
+    int err = db_acquire(db, &conn);
+
+    if (err) {
+        return err;
+    }
+    if (!(err = db_begin(conn))) {
+        err = fn(conn, arg);
+        if (!err) {
+            err = db_commit(conn);
+        } else {
+            db_rollback(conn);
+        }
+    }
+    db_release(conn);
+    return err;
+}
+
+struct verify_tx {
+    struct str token;
+    const struct auth_client *client;
+    struct user *out;
+};
+
+static int
+verify_body(struct db_conn *conn, void *arg)
+{
+    struct verify_tx *v = arg;
+    char user_id[ACCOUNT_ID_SIZE];
+    char email[ACCOUNT_EMAIL_MAX + 1];
+    int64_t now = clock_wall_s();
+    struct user before;
+    int err = tokens_consume(conn, TOKEN_VERIFY, v->token, now, user_id, email);
+
+    if (!err) {
+        err = accounts_find_by_id(conn, user_id, &before);
+    }
+    if (!err) {
+        /* The token names the address it was mailed to: that address is the proven one. */
+        struct db_param p[] = {DB_CSTR(email), DB_INT(now), DB_CSTR(user_id)};
+        err = db_exec(conn,
+                      "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 "
+                      "WHERE id = $3",
+                      p, 3, NULL);
+    }
+    if (!err) {
+        bool changed = strcmp(before.email, email) != 0;
+        struct audit_entry e = entry(user_id, changed ? "email_change" : "email_verified",
+                                     "success", v->client, NULL, now);
+        err = audit_write(conn, &e);
+    }
+    if (!err) {
+        err = accounts_find_by_id(conn, user_id, v->out);
+    }
+    return err;
+}
+
+int
+auth_verify_email(struct db *db, struct str token, const struct auth_client *client,
+                  struct auth_result *out)
+{
+    struct verify_tx v = {token, client, &out->user};
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    err = in_tx(db, verify_body, &v);
+    if (err == E_NOT_FOUND) {
+        audit_failure(db, NULL, "email_verified", client, "{\"reason\":\"bad_token\"}");
+        out->field = "token";
+        out->field_code = "invalid";
+        return E_VALIDATION;
+    }
+    return err;
+}
+
+struct mail_tx {
+    const struct config *cfg;
+    const char *user_id;
+    const char *email; /* where the token goes */
+    const struct auth_client *client;
+    const char *event;
+    int retry_after;
+    bool sent;
+};
+
+static int
+resend_body(struct db_conn *conn, void *arg)
+{
+    struct mail_tx *m = arg;
+    char token[TOKEN_SIZE] = "";
+    int64_t now = clock_wall_s();
+    int64_t age;
+    struct user u;
+    int err = accounts_find_by_id(conn, m->user_id, &u);
+
+    if (err || u.email_verified_at) {
+        return err;
+    }
+    if ((err = tokens_age(conn, m->user_id, TOKEN_VERIFY, now, &age))) {
+        return err;
+    }
+    if (age < 60) {
+        m->retry_after = (int)(60 - age);
+        return E_RATE_LIMITED;
+    }
+    err = tokens_issue(conn, m->user_id, TOKEN_VERIFY, u.email, TOKEN_VERIFY_TTL_S, now, token);
+    if (!err) {
+        err = mails_verify(conn, m->cfg, u.email, u.name, token, now);
+    }
+    if (!err) {
+        struct audit_entry e = entry(m->user_id, "email_verification_sent", "success", m->client,
+                                     NULL, now);
+        err = audit_write(conn, &e);
+    }
+    crypto_wipe(token, sizeof(token));
+    m->sent = err == 0;
+    return err;
+}
+
+int
+auth_resend_verification(struct db *db, const struct config *cfg, const struct session *s,
+                         const struct auth_client *client, struct auth_result *out, bool *sent)
+{
+    struct mail_tx m = {cfg, s->user_id, NULL, client, NULL, 0, false};
+    int err = in_tx(db, resend_body, &m);
+
+    memset(out, 0, sizeof(*out));
+    out->retry_after = m.retry_after;
+    *sent = m.sent;
+    return err;
+}
+
+static int
+forgot_body(struct db_conn *conn, void *arg)
+{
+    struct mail_tx *m = arg;
+    char token[TOKEN_SIZE] = "";
+    int64_t now = clock_wall_s();
+    int64_t age;
+    struct user u;
+    int err = accounts_find_by_email(conn, m->email, &u);
+
+    if (err == E_NOT_FOUND) {
+        return 0; /* same answer, nothing to send */
+    }
+    if (!err) {
+        err = tokens_age(conn, u.id, TOKEN_RESET, now, &age);
+    }
+    /* One reset mail a minute per address: more is a mail bomb, not a user. */
+    if (err || age < 60) {
+        return err;
+    }
+    err = tokens_issue(conn, u.id, TOKEN_RESET, u.email, TOKEN_RESET_TTL_S, now, token);
+    if (!err) {
+        err = mails_reset(conn, m->cfg, u.email, u.name, token, now);
+    }
+    if (!err) {
+        struct audit_entry e = entry(u.id, "password_reset_requested", "success", m->client, NULL,
+                                     now);
+        err = audit_write(conn, &e);
+    }
+    crypto_wipe(token, sizeof(token));
+    m->sent = err == 0;
+    return err;
+}
+
+int
+auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
+                     const struct auth_client *client, bool *sent)
+{
+    struct mail_tx m = {cfg, NULL, email, client, NULL, 0, false};
+    int err;
+
+    *sent = false;
+    if (!email) {
+        return 0;
+    }
+    err = in_tx(db, forgot_body, &m);
+    *sent = m.sent;
+    return err;
+}
+
+struct reset_tx {
+    const struct config *cfg;
+    struct str token;
+    const char *hash;
+    const struct auth_client *client;
+    struct auth_result *out;
+};
+
+static int
+reset_body(struct db_conn *conn, void *arg)
+{
+    struct reset_tx *r = arg;
+    char user_id[ACCOUNT_ID_SIZE];
+    char email[ACCOUNT_EMAIL_MAX + 1];
+    int64_t now = clock_wall_s();
+    uint64_t revoked = 0;
+    int err = tokens_consume(conn, TOKEN_RESET, r->token, now, user_id, email);
+
+    if (!err) {
+        err = accounts_set_password(conn, user_id, r->hash, now);
+    }
+    if (!err) {
+        /* Following the link proved the address, if it is still the account's. */
+        struct db_param p[] = {DB_INT(now), DB_CSTR(user_id), DB_CSTR(email)};
+        err = db_exec(conn,
+                      "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3 "
+                      "AND email_verified_at IS NULL",
+                      p, 3, NULL);
+    }
+    if (!err) {
+        err = session_revoke_others(conn, user_id, NULL, now, &revoked);
+    }
+    if (!err) {
+        err = session_create(conn, r->cfg, user_id, false, now, r->client->ip,
+                             r->client->user_agent, now, r->out->token, &r->out->session);
+    }
+    if (!err) {
+        err = accounts_find_by_id(conn, user_id, &r->out->user);
+    }
+    if (!err) {
+        err = mails_password_changed(conn, r->cfg, r->out->user.email, r->out->user.name, now);
+    }
+    if (!err) {
+        char detail[64];
+        struct audit_entry e;
+        (void)snprintf(detail, sizeof(detail), "{\"revokedSessions\":%llu}",
+                       (unsigned long long)revoked);
+        e = entry(user_id, "password_reset", "success", r->client, detail, now);
+        err = audit_write(conn, &e);
+    }
+    return err;
+}
+
+int
+auth_reset_password(struct db *db, const struct config *cfg, struct str token,
+                    struct str password, const struct auth_client *client,
+                    struct auth_result *out)
+{
+    char hash[CRYPTO_PASSWORD_HASH_MAX];
+    struct reset_tx r = {cfg, token, hash, client, out};
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    if ((err = crypto_password_hash(password, hash))) {
+        return err;
+    }
+    err = in_tx(db, reset_body, &r);
+    crypto_wipe(hash, sizeof(hash));
+    if (err) {
+        crypto_wipe(out->token, sizeof(out->token));
+        out->token[0] = '\0';
+    }
+    if (err == E_NOT_FOUND) {
+        audit_failure(db, NULL, "password_reset", client, "{\"reason\":\"bad_token\"}");
+        out->field = "token";
+        out->field_code = "invalid";
+        return E_VALIDATION;
+    }
+    return err;
+}
+
+static int
+email_change_body(struct db_conn *conn, void *arg)
+{
+    struct mail_tx *m = arg;
+    char token[TOKEN_SIZE] = "";
+    int64_t now = clock_wall_s();
+    struct user u;
+    struct user other;
+    int err = accounts_find_by_id(conn, m->user_id, &u);
+
+    if (err) {
+        return err;
+    }
+    err = accounts_find_by_email(conn, m->email, &other);
+    if (!err) {
+        /* Taken: its owner hears of it; the requester gets the same answer as ever. */
+        if (strcmp(other.id, u.id) != 0) {
+            err = mails_account_exists(conn, m->cfg, other.email, other.name, now);
+        }
+        m->sent = err == 0;
+        return err;
+    }
+    if (err != E_NOT_FOUND) {
+        return err;
+    }
+    err = tokens_issue(conn, u.id, TOKEN_VERIFY, m->email, TOKEN_VERIFY_TTL_S, now, token);
+    if (!err) {
+        err = mails_verify(conn, m->cfg, m->email, u.name, token, now);
+    }
+    if (!err) {
+        struct audit_entry e =
+            entry(u.id, "email_change_requested", "success", m->client, NULL, now);
+        err = audit_write(conn, &e);
+    }
+    crypto_wipe(token, sizeof(token));
+    m->sent = err == 0;
+    return err;
+}
+
+int
+auth_request_email_change(struct db *db, const struct config *cfg, const struct session *s,
+                          const char *new_email, struct str password,
+                          const struct auth_client *client, struct auth_result *out)
+{
+    struct mail_tx m = {cfg, s->user_id, new_email, client, NULL, 0, false};
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    if ((err = check_password(db, s, password, "password", "email_change", client, out))) {
+        return err;
+    }
+    return in_tx(db, email_change_body, &m);
 }

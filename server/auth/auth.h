@@ -70,4 +70,33 @@ NODISCARD int auth_revoke_session(struct db *db, const struct session *current, 
 NODISCARD int auth_revoke_other_sessions(struct db *db, const struct session *current,
                                          const struct auth_client *client, uint64_t *count);
 
+/* Consumes a verification token: the address it names becomes the account's, verified. */
+NODISCARD int auth_verify_email(struct db *db, struct str token, const struct auth_client *client,
+                                struct auth_result *out);
+/* Mails a new verification link (at most one a minute); *sent false when already verified. */
+NODISCARD int auth_resend_verification(struct db *db, const struct config *cfg,
+                                       const struct session *s, const struct auth_client *client,
+                                       struct auth_result *out, bool *sent);
+/*
+ * Mails a reset link when email (normalised, or NULL) has an account, at most
+ * one a minute; the caller answers the same either way.
+ */
+NODISCARD int auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
+                                   const struct auth_client *client, bool *sent);
+/*
+ * Consumes a reset token and sets password (already policy-checked): every
+ * session of the user is revoked and a new one starts for this client.
+ */
+NODISCARD int auth_reset_password(struct db *db, const struct config *cfg, struct str token,
+                                  struct str password, const struct auth_client *client,
+                                  struct auth_result *out);
+/*
+ * Starts an email change (password required): a verification link goes to the
+ * new address, which becomes the account's once verified.
+ */
+NODISCARD int auth_request_email_change(struct db *db, const struct config *cfg,
+                                        const struct session *s, const char *new_email,
+                                        struct str password, const struct auth_client *client,
+                                        struct auth_result *out);
+
 #endif

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "jobs/mail_sender.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
 
@@ -129,6 +130,77 @@ password_change(struct request *req)
     return request_defer(req, password_work, password_then);
 }
 
+/*
+ * POST /api/v1/me/email {"email","password"} -> 202: a verification link goes
+ * to the new address, which replaces the current one once verified. The
+ * answer is the same whether or not the new address is taken.
+ */
+static const struct json_field email_fields[] = {
+    {"email", JSON_F_STRING, true, 1, ACCOUNT_EMAIL_MAX},
+    {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
+};
+
+struct email_job {
+    char email[ACCOUNT_EMAIL_MAX + 1];
+    struct str password;
+    struct auth_client client;
+    struct auth_result result;
+    int err;
+};
+
+static void
+wipe_email_job(void *p)
+{
+    struct email_job *job = p;
+    crypto_wipe((void *)(uintptr_t)job->password.ptr, job->password.len);
+}
+
+static void
+email_work(struct request *req)
+{
+    struct email_job *job = req->ctx;
+    job->err = auth_request_email_change(req->app->db, req->app->cfg, req->session, job->email,
+                                         job->password, &job->client, &job->result);
+}
+
+static int
+email_then(struct request *req)
+{
+    struct email_job *job = req->ctx;
+
+    if (req->defer_err) {
+        return req->defer_err;
+    }
+    if (job->err) {
+        return account_fail(req, job->err, &job->result);
+    }
+    mail_sender_wake(req->app->mailer);
+    response_empty(req, 202);
+    return 0;
+}
+
+static int
+email_change(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(email_fields)];
+    struct email_job *job;
+    int err = routes_decode(req, email_fields, ARRAY_LEN(email_fields), v);
+
+    if (err) {
+        return err;
+    }
+    job = arena_alloc(req->arena, sizeof(*job));
+    if (accounts_normalize_email(v[0].s, job->email)) {
+        request_field_error(req, "email", "invalid", "is not an email address");
+        return E_VALIDATION;
+    }
+    job->password = v[1].s;
+    job->client = account_client(req);
+    req->ctx = job;
+    request_on_free(req, wipe_email_job, job);
+    return request_defer(req, email_work, email_then);
+}
+
 /* GET /api/v1/me/sessions */
 static int
 sessions_list(struct request *req)
@@ -204,6 +276,8 @@ static const struct route routes[] = {
     {HTTP_GET, "/api/v1/me", me_get, 0, ROUTE_AUTH},
     {HTTP_PATCH, "/api/v1/me", me_patch, 8192, ROUTE_JSON | ROUTE_AUTH},
     {HTTP_POST, "/api/v1/me/password", password_change, 8192,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/api/v1/me/email", email_change, 8192,
      ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
     {HTTP_GET, "/api/v1/me/sessions", sessions_list, 0, ROUTE_AUTH},
     {HTTP_DELETE, "/api/v1/me/sessions", sessions_delete_others, 0, ROUTE_AUTH},

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "jobs/mail_sender.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
 #include "session/cookies.h"
@@ -83,12 +84,42 @@ signup_work(struct request *req)
                            &job->client, &job->result);
 }
 
+/*
+ * A taken address answers like a success (SPEC §4: no account enumeration):
+ * the same status and shape, a user that is not stored, and no session; the
+ * owner was mailed instead. The SPA then finds no session and shows login.
+ */
+static int
+signup_decoy(struct request *req)
+{
+    struct auth_job *job = req->ctx;
+    char token[CSRF_TOKEN_SIZE];
+    struct user u;
+
+    memset(&u, 0, sizeof(u));
+    crypto_random_token(16, u.id, sizeof(u.id));
+    (void)snprintf(u.email, sizeof(u.email), "%s", job->email);
+    (void)snprintf(u.name, sizeof(u.name), "%.*s", (int)job->name.len, job->name.ptr);
+    u.has_password = true;
+    u.created_at = clock_wall_s();
+    csrf_token_new(req->app->cfg, token);
+    cookies_set(req, COOKIE_CSRF, token, -1);
+    routes_reply_json_take(req, 201,
+                           json_pack("{s:o, s:s}", "user", account_user_json(&u), "csrfToken",
+                                     token));
+    return 0;
+}
+
 static int
 signup_then(struct request *req)
 {
     struct auth_job *job = req->ctx;
-    if (job->err == E_CONFLICT) {
-        request_field_error(req, "email", "taken", "an account with this email already exists");
+
+    if (!req->defer_err && (job->err == 0 || job->err == E_CONFLICT)) {
+        mail_sender_wake(req->app->mailer);
+    }
+    if (!req->defer_err && job->err == E_CONFLICT) {
+        return signup_decoy(req);
     }
     return reply_session(req, 201);
 }
@@ -247,6 +278,125 @@ reauth(struct request *req)
     return request_defer(req, reauth_work, reauth_then);
 }
 
+/* POST /auth/verify-email {"token"} -> {"user"}: the address is verified. */
+static const struct json_field token_fields[] = {
+    {"token", JSON_F_STRING, true, 1, 64},
+};
+
+static int
+verify_email(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(token_fields)];
+    struct auth_client client = account_client(req);
+    struct auth_result r;
+    int err = routes_decode(req, token_fields, ARRAY_LEN(token_fields), v);
+
+    if (err) {
+        return err;
+    }
+    if ((err = auth_verify_email(req->app->db, v[0].s, &client, &r))) {
+        return account_fail(req, err, &r);
+    }
+    routes_reply_json_take(req, 200, json_pack("{s:o}", "user", account_user_json(&r.user)));
+    return 0;
+}
+
+/* POST /auth/verify-email/resend -> 202 (204 when already verified). */
+static int
+verify_email_resend(struct request *req)
+{
+    struct auth_client client = account_client(req);
+    struct auth_result r;
+    bool sent = false;
+    int err = auth_resend_verification(req->app->db, req->app->cfg, req->session, &client, &r,
+                                       &sent);
+
+    if (err) {
+        return account_fail(req, err, &r);
+    }
+    if (sent) {
+        mail_sender_wake(req->app->mailer);
+    }
+    response_empty(req, sent ? 202 : 204);
+    return 0;
+}
+
+/* POST /auth/password/forgot {"email"} -> 202, whether or not the address has an account. */
+static const struct json_field forgot_fields[] = {
+    {"email", JSON_F_STRING, true, 1, ACCOUNT_EMAIL_MAX},
+};
+
+static int
+password_forgot(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(forgot_fields)];
+    struct auth_client client = account_client(req);
+    char email[ACCOUNT_EMAIL_MAX + 1];
+    bool sent = false;
+    int err = routes_decode(req, forgot_fields, ARRAY_LEN(forgot_fields), v);
+
+    if (err) {
+        return err;
+    }
+    if (accounts_normalize_email(v[0].s, email)) {
+        request_field_error(req, "email", "invalid", "is not an email address");
+        return E_VALIDATION;
+    }
+    if ((err = auth_forgot_password(req->app->db, req->app->cfg, email, &client, &sent))) {
+        return err;
+    }
+    if (sent) {
+        mail_sender_wake(req->app->mailer);
+    }
+    response_empty(req, 202);
+    return 0;
+}
+
+/* POST /auth/password/reset {"token","password"} -> 200 + a new session. */
+static const struct json_field reset_fields[] = {
+    {"token", JSON_F_STRING, true, 1, 64},
+    {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
+};
+
+static void
+reset_work(struct request *req)
+{
+    struct auth_job *job = req->ctx;
+    job->err = auth_reset_password(req->app->db, req->app->cfg, job->name, job->password,
+                                   &job->client, &job->result);
+}
+
+static int
+reset_then(struct request *req)
+{
+    struct auth_job *job = req->ctx;
+    if (!req->defer_err && !job->err) {
+        mail_sender_wake(req->app->mailer);
+    }
+    return reply_session(req, 200);
+}
+
+static int
+password_reset(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(reset_fields)];
+    struct auth_job *job;
+    const char *code;
+    int err = routes_decode(req, reset_fields, ARRAY_LEN(reset_fields), v);
+
+    if (err) {
+        return err;
+    }
+    if (passwords_check_policy(v[1].s, &code)) {
+        request_field_error(req, "password", code, "does not meet the password policy");
+        return E_VALIDATION;
+    }
+    job = new_job(req);
+    job->name = v[0].s; /* the token */
+    job->password = v[1].s;
+    return request_defer(req, reset_work, reset_then);
+}
+
 /* clang-format off */
 static const struct route routes[] = {
     {HTTP_POST, "/auth/signup", signup, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
@@ -255,6 +405,11 @@ static const struct route routes[] = {
     {HTTP_GET, "/auth/me", me, 0, ROUTE_AUTH},
     {HTTP_GET, "/auth/csrf", csrf, 0, 0},
     {HTTP_POST, "/auth/reauth", reauth, 8192, ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/verify-email", verify_email, 4096, ROUTE_JSON | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/verify-email/resend", verify_email_resend, 0,
+     ROUTE_AUTH | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/password/forgot", password_forgot, 4096, ROUTE_JSON | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/password/reset", password_reset, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
 };
 /* clang-format on */
 
