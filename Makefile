@@ -48,7 +48,7 @@ export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:detect_stack_use_after_r
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
-.PHONY: all deps run test unit unit-san integration integration-sqlite integration-postgres \
+.PHONY: all deps run test unit unit-san unit-pg integration integration-sqlite integration-postgres \
         fuzz-replay fuzz bench lint fmt clean web e2e
 
 all: build/piloto
@@ -123,6 +123,15 @@ unit: deps $(UNIT_BIN)
 unit-san: deps $(UNIT_SAN)
 	@set -e; for t in $(UNIT_SAN); do echo "== $$t (asan+ubsan)"; $$t; done
 
+# test_db against a throw-away PostgreSQL too, including its restart case.
+unit-pg: deps build/san/tests/test_db
+	@set -e; dir=$(CURDIR)/build/pg-unit; rm -rf $$dir; \
+	  url=$$(tests/support/pg.sh start $$dir 55439); \
+	  trap "tests/support/pg.sh stop $$dir >/dev/null 2>&1 || true" EXIT; \
+	  echo "== build/san/tests/test_db (PostgreSQL)"; \
+	  PILOTO_TEST_PG_URL=$$url PILOTO_TEST_PG_CTL=$(CURDIR)/tests/support/pg.sh \
+	  PILOTO_TEST_PG_DIR=$$dir build/san/tests/test_db
+
 fuzz-replay: deps $(REPLAY_BIN)
 	@set -e; for t in $(REPLAY_BIN); do n=$$(basename $$t); \
 	  echo "== replay $$n"; $$t tests/fuzz/corpus/$${n#fuzz_} tests/fuzz/regressions/$${n#fuzz_}; done
@@ -136,7 +145,7 @@ integration-postgres: deps build/piloto build/san/piloto
 integration: integration-sqlite integration-postgres
 
 test: deps
-	@$(MAKE) --no-print-directory unit unit-san fuzz-replay integration
+	@$(MAKE) --no-print-directory unit unit-san unit-pg fuzz-replay integration
 
 run: deps build/piloto
 	@mkdir -p data

@@ -509,10 +509,12 @@ config_load(struct config *cfg, config_getenv_fn get, char *err, size_t errlen)
     for (size_t i = 1; i < ARRAY_LEN(settings); i++) {
         const struct setting *s = &settings[i];
         const char *v = get(s->name);
-        if (!v || !v[0]) {
+        bool dflt = !v || !v[0];
+        if (dflt) {
             v = cfg->env == CONFIG_PRODUCTION ? s->dflt_prod : s->dflt_dev;
         }
-        if (!v || strcmp(v, "=") == 0) {
+        /* "=" marks a default computed after the table; a user's "=" is a value to parse. */
+        if (!v || (dflt && strcmp(v, "=") == 0)) {
             continue;
         }
         if (strlen(v) > 4096) {

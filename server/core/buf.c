@@ -146,6 +146,7 @@ int
 buf_add_json_escaped(struct buf *b, struct str s)
 {
     static const char hex[] = "0123456789abcdef";
+    size_t start = b->len;
     int err = 0;
 
     for (size_t i = 0; i < s.len && !err; i++) {
@@ -173,6 +174,13 @@ buf_add_json_escaped(struct buf *b, struct str s)
             } else {
                 err = buf_addch(b, (char)c);
             }
+        }
+    }
+    if (err) {
+        /* All or nothing, as buf.h promises. */
+        b->len = start;
+        if (b->cap) {
+            b->ptr[start] = '\0';
         }
     }
     return err;

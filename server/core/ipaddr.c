@@ -20,7 +20,7 @@ ipaddr_parse(struct str s, struct ipaddr *out)
 {
     char tmp[IPADDR_TEXT_MAX];
 
-    if (s.len == 0 || s.len >= sizeof(tmp)) {
+    if (s.len == 0 || s.len >= sizeof(tmp) || memchr(s.ptr, '\0', s.len)) {
         return E_INVALID;
     }
     memcpy(tmp, s.ptr, s.len);

@@ -20,7 +20,8 @@ parse_host(struct str h, char *out, size_t cap)
     if (h.ptr[0] == '[') {
         char tmp[64];
         unsigned char bin[16];
-        if (h.len < 4 || h.ptr[h.len - 1] != ']' || h.len - 2 >= sizeof(tmp)) {
+        if (h.len < 4 || h.ptr[h.len - 1] != ']' || h.len - 2 >= sizeof(tmp) ||
+            memchr(h.ptr, '\0', h.len)) {
             return E_INVALID;
         }
         memcpy(tmp, h.ptr + 1, h.len - 2);
@@ -142,9 +143,14 @@ origin_parse_url(struct str s, struct origin *out, struct str *path)
         auth.len = (size_t)slash;
         *path = str_make(s.ptr + slash, s.len - (size_t)slash);
     }
-    if (str_find(*path, '?') >= 0 || str_find(*path, '#') >= 0 || str_find(*path, '\\') >= 0 ||
-        !str_is_visible(*path) || str_find(*path, ' ') >= 0) {
+    if (str_find(*path, '?') >= 0 || str_find(*path, '#') >= 0 || str_find(*path, '\\') >= 0) {
         return E_INVALID;
+    }
+    for (size_t i = 0; i < path->len; i++) {
+        unsigned char c = (unsigned char)path->ptr[i];
+        if (c <= 0x20 || c >= 0x7f) {
+            return E_INVALID;
+        }
     }
     return parse_authority(auth, out);
 }
@@ -169,6 +175,23 @@ origin_format(const struct origin *o, char *out, size_t cap)
 bool
 origin_is_loopback(const struct origin *o)
 {
-    return strcmp(o->host, "localhost") == 0 || strncmp(o->host, "127.", 4) == 0 ||
-           strcmp(o->host, "[::1]") == 0;
+    unsigned char v4[4];
+    unsigned char v6[16];
+    static const unsigned char v6_loop[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    char inner[64];
+    size_t n = strlen(o->host);
+
+    if (strcmp(o->host, "localhost") == 0) {
+        return true;
+    }
+    /* Only a real 127.0.0.0/8 literal: "127.evil.com" is a name like any other. */
+    if (inet_pton(AF_INET, o->host, v4) == 1) {
+        return v4[0] == 127;
+    }
+    if (n > 2 && n - 2 < sizeof(inner) && o->host[0] == '[') {
+        memcpy(inner, o->host + 1, n - 2);
+        inner[n - 2] = '\0';
+        return inet_pton(AF_INET6, inner, v6) == 1 && memcmp(v6, v6_loop, 16) == 0;
+    }
+    return false;
 }

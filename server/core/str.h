@@ -39,7 +39,7 @@ struct str str_trim(struct str s);
 struct str str_cut(struct str *s, char sep);
 /* Index of c in s, or -1. */
 long str_find(struct str s, char c);
-/* true when every byte is printable ASCII or HTAB (no CTLs, no DEL). */
+/* true when no byte is a control character (CTLs other than HTAB, or DEL); bytes >= 0x80 pass. */
 bool str_is_visible(struct str s);
 /* true when s is valid UTF-8 (no overlongs, no surrogates) with no NUL bytes. */
 bool str_is_utf8(struct str s);

@@ -71,10 +71,11 @@ int
 crypto_b64url_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen)
 {
     const char *end = NULL;
+    const char *p = in.ptr ? in.ptr : "";
 
-    if (sodium_base642bin(out, outcap, in.ptr ? in.ptr : "", in.len, NULL, outlen, &end,
+    if (sodium_base642bin(out, outcap, p, in.len, NULL, outlen, &end,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        end != in.ptr + in.len) {
+        end != p + in.len) {
         return E_INVALID;
     }
     return 0;

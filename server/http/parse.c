@@ -149,7 +149,7 @@ parse_check_path(struct str path, size_t max)
     }
     for (size_t i = 0; i < path.len; i++) {
         unsigned char c = (unsigned char)path.ptr[i];
-        if (c <= 0x20 || c == 0x7f || c == '\\') {
+        if (c <= 0x20 || c == 0x7f || c == '\\' || (c == '/' && i > 0 && path.ptr[i - 1] == '/')) {
             return E_INVALID;
         }
         if (c == '%') {
@@ -242,19 +242,22 @@ parse_accepts_encoding(struct str header, const char *coding)
     while (rest.len) {
         struct str item = str_trim(str_cut(&rest, ','));
         struct str name = str_trim(str_cut(&item, ';'));
-        struct str q = str_trim(item);
         if (!str_eq_nocase(name, want)) {
             continue;
         }
-        /* "q=0", "q=0.0", "q=0.000" refuse the coding; anything else accepts it. */
-        if (str_has_prefix(q, STR_LIT("q=0"))) {
-            bool zero = true;
-            for (size_t i = 3; i < q.len; i++) {
-                if (q.ptr[i] != '.' && q.ptr[i] != '0') {
-                    zero = false;
+        /* A "q=0" (or "Q=0.000") among the parameters refuses the coding. */
+        while (item.len) {
+            struct str param = str_trim(str_cut(&item, ';'));
+            if (param.len >= 3 && (param.ptr[0] == 'q' || param.ptr[0] == 'Q') &&
+                param.ptr[1] == '=') {
+                bool zero = param.ptr[2] == '0';
+                for (size_t i = 3; i < param.len; i++) {
+                    if (param.ptr[i] != '.' && param.ptr[i] != '0') {
+                        zero = false;
+                    }
                 }
+                return !zero;
             }
-            return !zero;
         }
         return true;
     }

@@ -178,6 +178,91 @@ json_decode(const struct json_doc *doc, const struct json_field *spec, size_t n,
     return *nerrs ? E_VALIDATION : 0;
 }
 
+/* Lenient decoding of obj against spec (json_pick): unnamed members are skipped. */
+static int
+pick_object(json_t *obj, const struct json_field *spec, size_t n, struct json_value *out)
+{
+    struct json_error errs[1];
+    size_t nerrs = 0;
+
+    memset(out, 0, n * sizeof(*out));
+    if (!json_is_object(obj)) {
+        return E_BAD_JSON;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_object_get(obj, spec[i].name);
+        if (v && !json_is_null(v)) {
+            decode_field(&spec[i], v, &out[i], errs, ARRAY_LEN(errs), &nerrs);
+        }
+        if (spec[i].required && !out[i].present) {
+            return E_VALIDATION;
+        }
+    }
+    return nerrs ? E_VALIDATION : 0;
+}
+
+int
+json_pick(const struct json_doc *doc, const struct json_field *spec, size_t n,
+          struct json_value *out)
+{
+    return pick_object(doc->root, spec, n, out);
+}
+
+size_t
+json_pick_count(const struct json_doc *doc, const char *array)
+{
+    json_t *a = json_is_object(doc->root) ? json_object_get(doc->root, array) : NULL;
+    return json_is_array(a) ? json_array_size(a) : 0;
+}
+
+int
+json_pick_element(const struct json_doc *doc, const char *array, size_t i,
+                  const struct json_field *spec, size_t n, struct json_value *out)
+{
+    json_t *a = json_is_object(doc->root) ? json_object_get(doc->root, array) : NULL;
+
+    memset(out, 0, n * sizeof(*out));
+    if (!json_is_array(a) || i >= json_array_size(a)) {
+        return E_BAD_JSON;
+    }
+    return pick_object(json_array_get(a, i), spec, n, out);
+}
+
+int
+json_pick_strings(const struct json_doc *doc, const char *name, struct str *out, size_t cap,
+                  size_t *count)
+{
+    json_t *v = json_is_object(doc->root) ? json_object_get(doc->root, name) : NULL;
+    json_t *item;
+    size_t i;
+
+    *count = 0;
+    if (!v || json_is_null(v)) {
+        return E_NOT_FOUND;
+    }
+    if (json_is_string(v)) {
+        if (cap == 0) {
+            return E_VALIDATION;
+        }
+        out[0] = str_make(json_string_value(v), json_string_length(v));
+        *count = 1;
+        return 0;
+    }
+    if (!json_is_array(v) || json_array_size(v) > cap) {
+        return E_VALIDATION;
+    }
+    json_array_foreach(v, i, item)
+    {
+        if (!json_is_string(item)) {
+            *count = 0;
+            return E_VALIDATION;
+        }
+        out[i] = str_make(json_string_value(item), json_string_length(item));
+    }
+    *count = json_array_size(v);
+    return 0;
+}
+
 static int
 dump_cb(const char *buffer, size_t size, void *data)
 {

@@ -68,4 +68,36 @@ NODISCARD int json_decode(const struct json_doc *doc, const struct json_field *s
 /* Appends the compact encoding of v (steals nothing). 0 or E_INTERNAL. */
 NODISCARD int json_render(const json_t *v, struct buf *out);
 
+/*
+ * Lenient reading, for documents from upstream services (OpenID discovery
+ * documents, JWKS, token answers, ID token claims). Members that spec does
+ * not name are ignored, as RFC 8414 §3.2, RFC 7517 §4 and OpenID Connect
+ * Core §5.1 ask of clients; a named member of the wrong type or length is
+ * still an error, and null reads as absent. The document itself was parsed
+ * as strictly as any (json_doc_parse: duplicate keys refused, so a claim
+ * cannot be read two ways). Views point into the document.
+ *
+ * json_pick decodes the named members of the root object: 0, E_BAD_JSON
+ * (the root is not an object) or E_VALIDATION (a required member is
+ * missing, or a named one has the wrong type or length).
+ */
+NODISCARD int json_pick(const struct json_doc *doc, const struct json_field *spec, size_t n,
+                        struct json_value *out);
+/* Elements of the root's array member named array (0 when absent or not an array). */
+size_t json_pick_count(const struct json_doc *doc, const char *array);
+/*
+ * json_pick for element i of the root's array member named array: E_BAD_JSON
+ * when there is no such element or it is not an object.
+ */
+NODISCARD int json_pick_element(const struct json_doc *doc, const char *array, size_t i,
+                                const struct json_field *spec, size_t n, struct json_value *out);
+/*
+ * The root's member name as a list of strings (a JWT "aud"): a string gives
+ * one, an array of strings its elements. 0 and *count, E_NOT_FOUND (absent
+ * or null), or E_VALIDATION (another type, an element that is not a string,
+ * or more than cap elements).
+ */
+NODISCARD int json_pick_strings(const struct json_doc *doc, const char *name, struct str *out,
+                                size_t cap, size_t *count);
+
 #endif

@@ -73,6 +73,7 @@ router_allow_text(unsigned methods, char *out, size_t cap)
         if (methods & names[i].m) {
             int n = snprintf(out + len, cap - len, "%s%s", len ? ", " : "", names[i].name);
             if (n < 0 || (size_t)n >= cap - len) {
+                out[len] = '\0';
                 break;
             }
             len += (size_t)n;

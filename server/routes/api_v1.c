@@ -1,7 +1,7 @@
 /*
  * /api/v1: the dashboard's data API. Session cookie, CSRF on non-GET, CORS
  * for the app origins only. For now: the account (profile, password,
- * sessions).
+ * sessions, linked sign-in methods).
  */
 #include "routes/routes.h"
 
@@ -14,17 +14,67 @@
 #include "middleware/middleware.h"
 #include "routes/account.h"
 
-/* GET /api/v1/me */
+/* The sign-in methods linked to the account: [{"id","provider","email","createdAt"}]. */
+static json_t *
+identities_json(struct request *req, const struct identity *list, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "id", list[i].id, "provider",
+                                             "google", "email", list[i].email, "createdAt",
+                                             account_time(req, list[i].created_at)));
+    }
+    return arr;
+}
+
+/* GET /api/v1/me -> {"user": {...}, "identities": [...]} */
 static int
 me_get(struct request *req)
 {
+    struct identity *list = NULL;
+    size_t n = 0;
     struct user u;
     int err = auth_get_user(req->app->db, req->session->user_id, &u);
 
     if (err) {
         return err == E_NOT_FOUND ? E_UNAUTHENTICATED : err;
     }
-    routes_reply_json_take(req, 200, json_pack("{s:o}", "user", account_user_json(&u)));
+    if ((err = auth_list_identities(req->app->db, u.id, req->arena, &list, &n))) {
+        return err;
+    }
+    routes_reply_json_take(req, 200,
+                           json_pack("{s:o, s:o}", "user", account_user_json(&u), "identities",
+                                     identities_json(req, list, n)));
+    return 0;
+}
+
+/*
+ * DELETE /api/v1/me/identities/:id -> 204. A sensitive action (recent
+ * authentication); 409 when it would leave the account no way to sign in.
+ */
+static int
+identity_delete(struct request *req)
+{
+    struct auth_client client = account_client(req);
+    struct str id = request_param(req, 0);
+    char idbuf[IDENTITY_ID_SIZE];
+    int err;
+
+    if (id.len >= sizeof(idbuf)) {
+        return E_NOT_FOUND;
+    }
+    memcpy(idbuf, id.ptr, id.len);
+    idbuf[id.len] = '\0';
+    err = auth_unlink_identity(req->app->db, req->session, idbuf, &client);
+    if (err == E_CONFLICT) {
+        response_problem(req, err,
+                         "this is the account's only way to sign in: set a password first");
+        return 0;
+    }
+    if (err) {
+        return err;
+    }
+    response_empty(req, 204);
     return 0;
 }
 
@@ -112,6 +162,8 @@ password_change(struct request *req)
     struct json_value v[ARRAY_LEN(password_fields)];
     struct password_job *job;
     const char *code;
+    struct user u;
+    bool has_password;
     int err = routes_decode(req, password_fields, ARRAY_LEN(password_fields), v);
 
     if (err) {
@@ -120,6 +172,17 @@ password_change(struct request *req)
     if (passwords_check_policy(v[1].s, &code)) {
         request_field_error(req, "newPassword", code, "does not meet the password policy");
         return E_VALIDATION;
+    }
+    /* An account without a password (Google only) sets one through the reset flow. */
+    if ((err = auth_get_user(req->app->db, req->session->user_id, &u))) {
+        return err == E_NOT_FOUND ? E_UNAUTHENTICATED : err;
+    }
+    has_password = u.has_password;
+    crypto_wipe(&u, sizeof(u));
+    if (!has_password) {
+        response_problem(req, E_CONFLICT,
+                         "this account has no password: set one with a password reset");
+        return 0;
     }
     job = arena_alloc(req->arena, sizeof(*job));
     job->current = v[0].s;
@@ -282,6 +345,8 @@ static const struct route routes[] = {
     {HTTP_GET, "/api/v1/me/sessions", sessions_list, 0, ROUTE_AUTH},
     {HTTP_DELETE, "/api/v1/me/sessions", sessions_delete_others, 0, ROUTE_AUTH},
     {HTTP_DELETE, "/api/v1/me/sessions/:id", session_delete, 0, ROUTE_AUTH},
+    {HTTP_DELETE, "/api/v1/me/identities/:id", identity_delete, 0,
+     ROUTE_AUTH | ROUTE_RECENT_AUTH},
 };
 /* clang-format on */
 

@@ -10,6 +10,8 @@
 #include "router/router.h"
 
 extern const struct route_group routes_ops;
+/* /auth/google: before routes_auth, whose prefix would claim its paths. */
+extern const struct route_group routes_auth_google;
 extern const struct route_group routes_auth;
 extern const struct route_group routes_bff;
 extern const struct route_group routes_api_v1;
@@ -18,8 +20,9 @@ extern const struct route_group routes_spa;
 extern const struct route_group routes_none;
 
 /*
- * Installs the groups in the router (ops, auth, bff, api/v1, internal, then
- * the SPA when serve_spa, else a fallback answering 404 problem+json).
+ * Installs the groups in the router (ops, auth/google, auth, bff, api/v1,
+ * internal, then the SPA when serve_spa, else a fallback answering 404
+ * problem+json).
  */
 void routes_init(bool serve_spa);
 

@@ -148,8 +148,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_new_free),   cmocka_unit_test(test_alloc_keeps_blocks),
-        cmocka_unit_test(test_zero_size),  cmocka_unit_test(test_big_then_small),
+        cmocka_unit_test(test_new_free),  cmocka_unit_test(test_alloc_keeps_blocks),
+        cmocka_unit_test(test_zero_size), cmocka_unit_test(test_big_then_small),
         cmocka_unit_test(test_strings),
     };
 

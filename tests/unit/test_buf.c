@@ -269,7 +269,8 @@ test_json_escaped(void **state)
     check_escape(STR_LIT("a\0b"), "a\\u0000b");
     check_escape(STR_LIT("\b\f"), "\\u0008\\u000c");
     /* UTF-8 passes through untouched. */
-    check_escape(STR_LIT("a\xc3\xa7\xc3\xa3o \xf0\x9f\x98\x80"), "a\xc3\xa7\xc3\xa3o \xf0\x9f\x98\x80");
+    check_escape(STR_LIT("a\xc3\xa7\xc3\xa3o \xf0\x9f\x98\x80"),
+                 "a\xc3\xa7\xc3\xa3o \xf0\x9f\x98\x80");
 
     /* Appends to what is there. */
     {
@@ -303,10 +304,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init),          cmocka_unit_test(test_add_and_grow),
-        cmocka_unit_test(test_grow_from_empty), cmocka_unit_test(test_addf),
-        cmocka_unit_test(test_max),           cmocka_unit_test(test_max_json_escaped),
-        cmocka_unit_test(test_detach),        cmocka_unit_test(test_json_escaped),
+        cmocka_unit_test(test_init),
+        cmocka_unit_test(test_add_and_grow),
+        cmocka_unit_test(test_grow_from_empty),
+        cmocka_unit_test(test_addf),
+        cmocka_unit_test(test_max),
+        cmocka_unit_test(test_max_json_escaped),
+        cmocka_unit_test(test_detach),
+        cmocka_unit_test(test_json_escaped),
         cmocka_unit_test(test_buf_str),
     };
 

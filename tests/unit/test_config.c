@@ -14,7 +14,7 @@
 #include "core/common.h"
 #include "core/err.h"
 
-#define MAX_VARS 16
+#define MAX_VARS    16
 #define GOOD_SECRET "0123456789abcdef0123456789abcdef-test"
 
 /* The fake environment: name/value pairs; unset names give NULL. */
@@ -412,8 +412,7 @@ test_bad_values(void **state)
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         env_clear();
         env_set(bad[i].name, bad[i].value);
-        check_fails(bad[i].name, strlen(bad[i].value) > 40 ? "(long)" : bad[i].value,
-                    bad[i].name);
+        check_fails(bad[i].name, strlen(bad[i].value) > 40 ? "(long)" : bad[i].value, bad[i].name);
     }
 }
 
@@ -442,9 +441,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dev_defaults),  cmocka_unit_test(test_dev_values),
-        cmocka_unit_test(test_urls),          cmocka_unit_test(test_production_ok),
-        cmocka_unit_test(test_production_refuses), cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_dev_defaults),
+        cmocka_unit_test(test_dev_values),
+        cmocka_unit_test(test_urls),
+        cmocka_unit_test(test_production_ok),
+        cmocka_unit_test(test_production_refuses),
+        cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_origin_limit),
     };
 

@@ -144,10 +144,10 @@ static void
 test_b64url_rejects(void **state)
 {
     static const char *const bad[] = {
-        "Zg==", "Zg=", "Zm9vYg==", "Zm8=",  /* padding */
-        "Zm9v+", "Zm9v/", "+/8", "Zm 9v", "Zm9v\n", " Zm9v", "Zm9v.", "Zm9v!", /* bad chars */
-        "Z", "Zm9vY",                         /* a lone 6-bit group is no byte */
-        "Zh", "Zm9",                          /* non-zero leftover bits: not canonical */
+        "Zg==",  "Zg=",   "Zm9vYg==", "Zm8=",                                       /* padding */
+        "Zm9v+", "Zm9v/", "+/8",      "Zm 9v", "Zm9v\n", " Zm9v", "Zm9v.", "Zm9v!", /* bad chars */
+        "Z",     "Zm9vY", /* a lone 6-bit group is no byte */
+        "Zh",    "Zm9",   /* non-zero leftover bits: not canonical */
     };
     uint8_t out[64];
     size_t len;
@@ -166,6 +166,9 @@ test_b64url_rejects(void **state)
     /* Empty input is zero bytes. */
     len = 999;
     assert_int_equal(crypto_b64url_decode(STR_LIT(""), out, sizeof(out), &len), 0);
+    assert_int_equal(len, 0);
+    /* An empty view with no pointer decodes like "": to nothing, successfully or not, never a crash. */
+    assert_int_equal(crypto_b64url_decode(STR_NULL, out, sizeof(out), &len), 0);
     assert_int_equal(len, 0);
 }
 
@@ -237,10 +240,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256),       cmocka_unit_test(test_hmac_rfc4231),
-        cmocka_unit_test(test_hex),          cmocka_unit_test(test_b64url),
-        cmocka_unit_test(test_b64url_round_trip), cmocka_unit_test(test_b64url_rejects),
-        cmocka_unit_test(test_equal),        cmocka_unit_test(test_random),
+        cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_hmac_rfc4231),
+        cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_b64url),
+        cmocka_unit_test(test_b64url_round_trip),
+        cmocka_unit_test(test_b64url_rejects),
+        cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_random),
         cmocka_unit_test(test_wipe),
     };
 

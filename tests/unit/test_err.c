@@ -99,8 +99,8 @@ test_statuses(void **state)
 static void
 test_unknown(void **state)
 {
-    static const int unknown[] = {0, 1, -1, 500, E__FIRST, E__LAST, E__FIRST - 1, E__LAST + 1,
-                                  INT_MIN, INT_MAX};
+    static const int unknown[] = {
+        0, 1, -1, 500, E__FIRST, E__LAST, E__FIRST - 1, E__LAST + 1, INT_MIN, INT_MAX};
     (void)state;
 
     for (size_t i = 0; i < ARRAY_LEN(unknown); i++) {

@@ -77,7 +77,8 @@ test_parse_v6(void **state)
     check_addr("::1", "::1");
     check_addr("::", "::");
     check_addr("fe80::1:2:3:4", "fe80::1:2:3:4");
-    check_addr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+    check_addr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+               "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
     /* IPv4-compatible (deprecated) is not IPv4-mapped. */
     a = check_addr("::1.2.3.4", "::1.2.3.4");
     assert_memory_not_equal(a.b, v4_prefix, 12);
@@ -87,9 +88,27 @@ static void
 test_parse_bad(void **state)
 {
     static const char *const bad[] = {
-        "", "1", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.-1", "1.2.3.4 ", " 1.2.3.4",
-        "1.2.3.4:80", "[::1]", "::1:", ":::", "1::2::3", "2001:db8::g", "::1%eth0", "::1/128",
-        "1.2.3.4/32", "localhost", "0x7f.1", "abc", "1.2.3.4\n",
+        "",
+        "1",
+        "1.2.3",
+        "1.2.3.4.5",
+        "256.1.1.1",
+        "1.2.3.-1",
+        "1.2.3.4 ",
+        " 1.2.3.4",
+        "1.2.3.4:80",
+        "[::1]",
+        "::1:",
+        ":::",
+        "1::2::3",
+        "2001:db8::g",
+        "::1%eth0",
+        "::1/128",
+        "1.2.3.4/32",
+        "localhost",
+        "0x7f.1",
+        "abc",
+        "1.2.3.4\n",
         "1111:2222:3333:4444:5555:6666:7777:8888:9999",
         "0000:0000:0000:0000:0000:0000:0000:0000:0000", /* 44 bytes, past 8 groups */
     };
@@ -239,9 +258,24 @@ static void
 test_cidr_bad(void **state)
 {
     static const char *const bad[] = {
-        "", "/", "/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/+8",
-        "10.0.0.0/8/8", "10.0.0.0/ 8", "10.0.0.0 /8", "10.0.0.0/8 ", "10.0.0.0/a",
-        "::/129", "::/1000", "2001:db8::/", "10.0.0/8", "[::1]/128", "localhost/8",
+        "",
+        "/",
+        "/8",
+        "10.0.0.0/",
+        "10.0.0.0/33",
+        "10.0.0.0/-1",
+        "10.0.0.0/+8",
+        "10.0.0.0/8/8",
+        "10.0.0.0/ 8",
+        "10.0.0.0 /8",
+        "10.0.0.0/8 ",
+        "10.0.0.0/a",
+        "::/129",
+        "::/1000",
+        "2001:db8::/",
+        "10.0.0/8",
+        "[::1]/128",
+        "localhost/8",
         "10.0.0.0/99999999999999999999999",
     };
     struct cidr c;
@@ -258,9 +292,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_v4),    cmocka_unit_test(test_parse_v6),
-        cmocka_unit_test(test_parse_bad),   cmocka_unit_test(test_from_sockaddr),
-        cmocka_unit_test(test_cidr_v4),     cmocka_unit_test(test_cidr_v6),
+        cmocka_unit_test(test_parse_v4),  cmocka_unit_test(test_parse_v6),
+        cmocka_unit_test(test_parse_bad), cmocka_unit_test(test_from_sockaddr),
+        cmocka_unit_test(test_cidr_v4),   cmocka_unit_test(test_cidr_v6),
         cmocka_unit_test(test_cidr_bad),
     };
 

@@ -59,16 +59,44 @@ test_parse_strict(void **state)
 {
     static const char *const bad[] = {
         /* Trailing bytes: a second document, garbage, a comma. */
-        "{}x", "{}{}", "{} {}", "{},", "[]]", "{}\"", "{}/*c*/", "{} 1",
+        "{}x",
+        "{}{}",
+        "{} {}",
+        "{},",
+        "[]]",
+        "{}\"",
+        "{}/*c*/",
+        "{} 1",
         /* Duplicate keys, including spelled with escapes. */
-        "{\"a\":1,\"a\":2}", "{\"a\":1,\"\\u0061\":2}", "{\"x\":{\"b\":1,\"b\":1}}",
+        "{\"a\":1,\"a\":2}",
+        "{\"a\":1,\"\\u0061\":2}",
+        "{\"x\":{\"b\":1,\"b\":1}}",
         /* NUL, raw or escaped; invalid UTF-8; lone surrogates. */
-        "{\"a\":\"\\u0000\"}", "{\"a\\u0000\":1}", "{\"a\":\"\xff\"}", "{\"a\":\"\xc0\x80\"}",
-        "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00x\"}",
+        "{\"a\":\"\\u0000\"}",
+        "{\"a\\u0000\":1}",
+        "{\"a\":\"\xff\"}",
+        "{\"a\":\"\xc0\x80\"}",
+        "{\"a\":\"\xed\xa0\x80\"}",
+        "{\"a\":\"\\ud800\"}",
+        "{\"a\":\"\\udc00x\"}",
         /* Not JSON, or not one object/array. */
-        "", " ", "1", "\"s\"", "null", "true", "{", "{\"a\"}", "{'a':1}", "{a:1}",
-        "{\"a\":1,}", "[1,]", "{\"a\":01}", "{\"a\":NaN}", "{\"a\":Infinity}",
-        "{\"a\":\"\n\"}", "{\"a\":\"\\x41\"}",
+        "",
+        " ",
+        "1",
+        "\"s\"",
+        "null",
+        "true",
+        "{",
+        "{\"a\"}",
+        "{'a':1}",
+        "{a:1}",
+        "{\"a\":1,}",
+        "[1,]",
+        "{\"a\":01}",
+        "{\"a\":NaN}",
+        "{\"a\":Infinity}",
+        "{\"a\":\"\n\"}",
+        "{\"a\":\"\\x41\"}",
     };
     (void)state;
 
@@ -314,8 +342,7 @@ test_decode_not_object(void **state)
     (void)state;
 
     assert_int_equal(json_doc_parse(STR_LIT("[{\"name\":\"a\"}]"), &doc), 0);
-    assert_int_equal(json_decode(doc, spec, NFIELDS, v, errs, ARRAY_LEN(errs), &nerrs),
-                     E_BAD_JSON);
+    assert_int_equal(json_decode(doc, spec, NFIELDS, v, errs, ARRAY_LEN(errs), &nerrs), E_BAD_JSON);
     assert_int_equal(nerrs, 0);
     json_doc_free(doc);
     json_doc_free(NULL);
@@ -344,10 +371,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_ok),       cmocka_unit_test(test_parse_strict),
-        cmocka_unit_test(test_depth),          cmocka_unit_test(test_string_limits),
-        cmocka_unit_test(test_decode_ok),      cmocka_unit_test(test_decode_errors),
-        cmocka_unit_test(test_decode_many_errors), cmocka_unit_test(test_decode_not_object),
+        cmocka_unit_test(test_parse_ok),
+        cmocka_unit_test(test_parse_strict),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_string_limits),
+        cmocka_unit_test(test_decode_ok),
+        cmocka_unit_test(test_decode_errors),
+        cmocka_unit_test(test_decode_many_errors),
+        cmocka_unit_test(test_decode_not_object),
         cmocka_unit_test(test_render),
     };
 

@@ -145,24 +145,54 @@ test_rejects(void **state)
 {
     static const char *const bad[] = {
         /* Not an origin: path, query, fragment, trailing slash. */
-        "https://example.com/", "https://example.com/path", "https://example.com?x=1",
-        "https://example.com#top", "https://example.com/?", "https://example.com:443/",
+        "https://example.com/",
+        "https://example.com/path",
+        "https://example.com?x=1",
+        "https://example.com#top",
+        "https://example.com/?",
+        "https://example.com:443/",
         /* Userinfo. */
-        "https://user@example.com", "https://user:pw@example.com", "https://@example.com",
+        "https://user@example.com",
+        "https://user:pw@example.com",
+        "https://@example.com",
         "https://example.com@evil.com",
         /* Ports. */
-        "https://example.com:", "https://example.com:0", "https://example.com:65536",
-        "https://example.com:99999", "https://example.com:123456", "https://example.com:-1",
-        "https://example.com:+80", "https://example.com: 80", "https://example.com:80 ",
-        "https://example.com:8a", "https://example.com:80:80", "https://example.com::80",
+        "https://example.com:",
+        "https://example.com:0",
+        "https://example.com:65536",
+        "https://example.com:99999",
+        "https://example.com:123456",
+        "https://example.com:-1",
+        "https://example.com:+80",
+        "https://example.com: 80",
+        "https://example.com:80 ",
+        "https://example.com:8a",
+        "https://example.com:80:80",
+        "https://example.com::80",
         /* Empty labels and bad host characters. */
-        "https://", "http://", "https://.example.com", "https://example..com",
-        "https://example.com.", "https://.", "https://exa_mple.com", "https://exa mple.com",
-        "https://example.com\t", "https://caf\xc3\xa9.com",
-        "https://example.com\\", "https://*.example.com",
+        "https://",
+        "http://",
+        "https://.example.com",
+        "https://example..com",
+        "https://example.com.",
+        "https://.",
+        "https://exa_mple.com",
+        "https://exa mple.com",
+        "https://example.com\t",
+        "https://caf\xc3\xa9.com",
+        "https://example.com\\",
+        "https://*.example.com",
         /* Schemes. */
-        "ftp://example.com", "//example.com", "example.com", "null", "", "https:/example.com",
-        "https:example.com", "ws://example.com", "HTTPS://example.com", " https://example.com",
+        "ftp://example.com",
+        "//example.com",
+        "example.com",
+        "null",
+        "",
+        "https:/example.com",
+        "https:example.com",
+        "ws://example.com",
+        "HTTPS://example.com",
+        " https://example.com",
     };
     (void)state;
 
@@ -265,13 +295,26 @@ static void
 test_parse_url(void **state)
 {
     static const char *const bad[] = {
-        "https://app.example.com?x", "https://app.example.com/?x", "https://app.example.com/a#b",
-        "https://app.example.com#b", "https://app.example.com/a\\b", "https://app.example.com\\a",
+        "https://app.example.com?x",
+        "https://app.example.com/?x",
+        "https://app.example.com/a#b",
+        "https://app.example.com#b",
+        "https://app.example.com/a\\b",
+        "https://app.example.com\\a",
         "https://app.example.com/a b",
-        "https://app.example.com/a\nb", "https://app.example.com/a\x7f",
-        "https://user@app.example.com/x", "https://app.example.com:0/x",
-        "https://app.example.com:/x", "https:///path", "https://.com/x", "ftp://example.com/x",
-        "app.example.com/x", "/relative", "", "https://[::1/x",
+        "https://app.example.com/a\tb",
+        "https://app.example.com/a\nb",
+        "https://app.example.com/a\x7f",
+        "https://user@app.example.com/x",
+        "https://app.example.com:0/x",
+        "https://app.example.com:/x",
+        "https:///path",
+        "https://.com/x",
+        "ftp://example.com/x",
+        "app.example.com/x",
+        "/relative",
+        "",
+        "https://[::1/x",
     };
     (void)state;
 
@@ -291,10 +334,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse),        cmocka_unit_test(test_default_ports),
-        cmocka_unit_test(test_eq),           cmocka_unit_test(test_ipv6),
-        cmocka_unit_test(test_rejects),      cmocka_unit_test(test_label_limits),
-        cmocka_unit_test(test_loopback),     cmocka_unit_test(test_parse_url),
+        cmocka_unit_test(test_parse),    cmocka_unit_test(test_default_ports),
+        cmocka_unit_test(test_eq),       cmocka_unit_test(test_ipv6),
+        cmocka_unit_test(test_rejects),  cmocka_unit_test(test_label_limits),
+        cmocka_unit_test(test_loopback), cmocka_unit_test(test_parse_url),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

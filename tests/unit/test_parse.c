@@ -98,9 +98,8 @@ test_cookies_junk(void **state)
     (void)state;
 
     /* Pairs without '=', with an empty name or a name that is no token are skipped. */
-    assert_int_equal(cookies(STR_LIT("junk; =x; a=1; b c=2; ;; (x)=3; d@=4; e=5"), kv,
-                             ARRAY_LEN(kv)),
-                     2);
+    assert_int_equal(
+        cookies(STR_LIT("junk; =x; a=1; b c=2; ;; (x)=3; d@=4; e=5"), kv, ARRAY_LEN(kv)), 2);
     check_kv(&kv[0], "a", "1");
     check_kv(&kv[1], "e", "5");
     assert_int_equal(cookies(STR_LIT(";;;"), kv, ARRAY_LEN(kv)), 0);
@@ -211,10 +210,9 @@ static void
 test_query_bad(void **state)
 {
     static const char *const bad[] = {
-        "a=%", "a=%4", "a=%zz", "a=%4g", "a=%g4", "%=1", "a=1&b=%", "a=%%41",
-        "a=%00", "%00=1", "a=x%00y",
-        "a=%C3", "a=%FF", "a=%C0%80", "a=%ED%A0%80", "a=%F4%90%80%80", "a=\xff", "a=%e2%82",
-        "a=%C3%28",
+        "a=%",         "a=%4",           "a=%zz",  "a=%4g",    "a=%g4",    "%=1",   "a=1&b=%",
+        "a=%%41",      "a=%00",          "%00=1",  "a=x%00y",  "a=%C3",    "a=%FF", "a=%C0%80",
+        "a=%ED%A0%80", "a=%F4%90%80%80", "a=\xff", "a=%e2%82", "a=%C3%28",
     };
     struct arena *a = *state;
     struct kv kv[4];
@@ -240,9 +238,24 @@ static void
 test_path_ok(void **state)
 {
     static const char *const good[] = {
-        "/", "/a", "/a/b", "/a/b/", "/api/v1/leads/42", "/a%20b", "/%C3%A7", "/\xc3\xa7",
-        "/...", "/.well-known/x", "/a.b", "/a..b", "/..a", "/a/b.", "/~user", "/a:b@c!$&'()*+,;=",
-        "/a%2Bb", "/%41",
+        "/",
+        "/a",
+        "/a/b",
+        "/a/b/",
+        "/api/v1/leads/42",
+        "/a%20b",
+        "/%C3%A7",
+        "/\xc3\xa7",
+        "/...",
+        "/.well-known/x",
+        "/a.b",
+        "/a..b",
+        "/..a",
+        "/a/b.",
+        "/~user",
+        "/a:b@c!$&'()*+,;=",
+        "/a%2Bb",
+        "/%41",
     };
     (void)state;
 
@@ -258,21 +271,66 @@ test_path_bad(void **state)
 {
     static const char *const bad[] = {
         /* Not absolute. */
-        "", "a", "a/b", "*", "http://x/", "%2F",
+        "",
+        "a",
+        "a/b",
+        "*",
+        "http://x/",
+        "%2F",
         /* Dot segments, plain or escaped. */
-        "/.", "/..", "/a/.", "/a/..", "/a/./b", "/a/../b", "/../etc/passwd", "/./",
-        "/%2e", "/%2E", "/%2e%2e", "/a/%2e%2e/b", "/.%2e/", "/%2e./",
+        "/.",
+        "/..",
+        "/a/.",
+        "/a/..",
+        "/a/./b",
+        "/a/../b",
+        "/../etc/passwd",
+        "/./",
+        "/%2e",
+        "/%2E",
+        "/%2e%2e",
+        "/a/%2e%2e/b",
+        "/.%2e/",
+        "/%2e./",
+        /* Trailing empty segments. */
+        "//",
+        "/a//",
+        "/a/b//",
         /* Empty segments inside the path. */
-        "///", "//a", "/a//b", "/a///b",
+        "///",
+        "//a",
+        "/a//b",
+        "/a///b",
         /* Backslash, plain or escaped. */
-        "/a\\b", "\\", "/a%5cb", "/a%5Cb", "/..\\x",
+        "/a\\b",
+        "\\",
+        "/a%5cb",
+        "/a%5Cb",
+        "/..\\x",
         /* Escaped slash. */
-        "/a%2fb", "/a%2Fb",
+        "/a%2fb",
+        "/a%2Fb",
         /* NUL and control bytes, escaped or raw. */
-        "/a%00", "/a%0a", "/a%0D%0A", "/a%1f", "/a%7f", "/a%7F", "/a\x01", "/a\x1f", "/a\x7f",
-        "/a\r\nX-Injected: 1", "/a\tb", "/a b", "/ ",
+        "/a%00",
+        "/a%0a",
+        "/a%0D%0A",
+        "/a%1f",
+        "/a%7f",
+        "/a%7F",
+        "/a\x01",
+        "/a\x1f",
+        "/a\x7f",
+        "/a\r\nX-Injected: 1",
+        "/a\tb",
+        "/a b",
+        "/ ",
         /* Broken escapes. */
-        "/%", "/%2", "/a%", "/a%g0", "/a%0g", "/a%%",
+        "/%",
+        "/%2",
+        "/a%",
+        "/a%g0",
+        "/a%0g",
+        "/a%%",
     };
     (void)state;
 
@@ -383,8 +441,18 @@ static void
 test_forwarded_for_bad(void **state)
 {
     static const char *const bad[] = {
-        "", ",", " ", "junk", "203.0.113.9, junk, 10.0.0.1", "10.0.0.1, ", "10.0.0.1,,10.0.0.2",
-        "203.0.113.9:443", "[2001:db8::1]", "203.0.113.9 10.0.0.1", "unknown", "_hidden",
+        "",
+        ",",
+        " ",
+        "junk",
+        "203.0.113.9, junk, 10.0.0.1",
+        "10.0.0.1, ",
+        "10.0.0.1,,10.0.0.2",
+        "203.0.113.9:443",
+        "[2001:db8::1]",
+        "203.0.113.9 10.0.0.1",
+        "unknown",
+        "_hidden",
     };
     struct ipaddr out;
     char many[32 * 10 + 16];

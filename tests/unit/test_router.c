@@ -13,7 +13,8 @@
 #include "http/limits.h"
 #include "router/router.h"
 
-/* Matches and checks the parameters: non-empty views into path, no '/' inside, at most the limit. */
+/* Matches and checks the parameters: non-empty views into path, no '/' inside, at most the limit.
+ */
 static bool
 match(const char *pattern, const char *path, size_t want_params, ...)
 {
@@ -162,9 +163,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_static),     cmocka_unit_test(test_root),
+        cmocka_unit_test(test_static),         cmocka_unit_test(test_root),
         cmocka_unit_test(test_trailing_slash), cmocka_unit_test(test_params),
-        cmocka_unit_test(test_bad_inputs), cmocka_unit_test(test_allow_text),
+        cmocka_unit_test(test_bad_inputs),     cmocka_unit_test(test_allow_text),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,16 +185,16 @@ test_utf8_valid(void **state)
 
     assert_true(str_is_utf8(STR_NULL));
     assert_true(str_is_utf8(STR_LIT("plain ASCII ~")));
-    assert_true(str_is_utf8(STR_LIT("a\xc3\xa7\xc3\xa3o")));     /* ação */
-    assert_true(str_is_utf8(STR_LIT("\xc2\x80")));              /* U+0080, smallest 2-byte */
-    assert_true(str_is_utf8(STR_LIT("\xdf\xbf")));              /* U+07FF */
-    assert_true(str_is_utf8(STR_LIT("\xe0\xa0\x80")));          /* U+0800, smallest 3-byte */
-    assert_true(str_is_utf8(STR_LIT("\xed\x9f\xbf")));          /* U+D7FF, just below surrogates */
-    assert_true(str_is_utf8(STR_LIT("\xee\x80\x80")));          /* U+E000, just above */
-    assert_true(str_is_utf8(STR_LIT("\xef\xbf\xbf")));          /* U+FFFF */
-    assert_true(str_is_utf8(STR_LIT("\xf0\x90\x80\x80")));      /* U+10000 */
-    assert_true(str_is_utf8(STR_LIT("\xf0\x9f\x98\x80")));      /* U+1F600 */
-    assert_true(str_is_utf8(STR_LIT("\xf4\x8f\xbf\xbf")));      /* U+10FFFF, the last one */
+    assert_true(str_is_utf8(STR_LIT("a\xc3\xa7\xc3\xa3o"))); /* ação */
+    assert_true(str_is_utf8(STR_LIT("\xc2\x80")));           /* U+0080, smallest 2-byte */
+    assert_true(str_is_utf8(STR_LIT("\xdf\xbf")));           /* U+07FF */
+    assert_true(str_is_utf8(STR_LIT("\xe0\xa0\x80")));       /* U+0800, smallest 3-byte */
+    assert_true(str_is_utf8(STR_LIT("\xed\x9f\xbf")));       /* U+D7FF, just below surrogates */
+    assert_true(str_is_utf8(STR_LIT("\xee\x80\x80")));       /* U+E000, just above */
+    assert_true(str_is_utf8(STR_LIT("\xef\xbf\xbf")));       /* U+FFFF */
+    assert_true(str_is_utf8(STR_LIT("\xf0\x90\x80\x80")));   /* U+10000 */
+    assert_true(str_is_utf8(STR_LIT("\xf0\x9f\x98\x80")));   /* U+1F600 */
+    assert_true(str_is_utf8(STR_LIT("\xf4\x8f\xbf\xbf")));   /* U+10FFFF, the last one */
 }
 
 static void
@@ -208,14 +208,14 @@ test_utf8_invalid(void **state)
     /* Overlong forms, including the modified-UTF-8 NUL. */
     assert_false(str_is_utf8(STR_LIT("\xc0\x80")));
     assert_false(str_is_utf8(STR_LIT("\xc1\xbf")));
-    assert_false(str_is_utf8(STR_LIT("\xc0\xaf")));     /* overlong '/' */
+    assert_false(str_is_utf8(STR_LIT("\xc0\xaf"))); /* overlong '/' */
     assert_false(str_is_utf8(STR_LIT("\xe0\x80\x80")));
-    assert_false(str_is_utf8(STR_LIT("\xe0\x9f\xbf")));  /* overlong U+07FF */
+    assert_false(str_is_utf8(STR_LIT("\xe0\x9f\xbf"))); /* overlong U+07FF */
     assert_false(str_is_utf8(STR_LIT("\xf0\x80\x80\x80")));
     assert_false(str_is_utf8(STR_LIT("\xf0\x8f\xbf\xbf"))); /* overlong U+FFFF */
     /* UTF-16 surrogates. */
-    assert_false(str_is_utf8(STR_LIT("\xed\xa0\x80")));  /* U+D800 */
-    assert_false(str_is_utf8(STR_LIT("\xed\xbf\xbf")));  /* U+DFFF */
+    assert_false(str_is_utf8(STR_LIT("\xed\xa0\x80")));             /* U+D800 */
+    assert_false(str_is_utf8(STR_LIT("\xed\xbf\xbf")));             /* U+DFFF */
     assert_false(str_is_utf8(STR_LIT("\xed\xa0\xbd\xed\xb8\x80"))); /* CESU-8 pair */
     /* Past U+10FFFF and lead bytes that cannot start anything. */
     assert_false(str_is_utf8(STR_LIT("\xf4\x90\x80\x80")));
@@ -230,9 +230,12 @@ test_utf8_invalid(void **state)
     assert_false(str_is_utf8(STR_LIT("a\xc3")));
     assert_false(str_is_utf8(STR_LIT("\xe2\x82")));
     assert_false(str_is_utf8(STR_LIT("\xf0\x9f\x98")));
-    assert_false(str_is_utf8(STR_LIT("\xc3" "a")));
-    assert_false(str_is_utf8(STR_LIT("\xe2\x82" "a")));
-    assert_false(str_is_utf8(STR_LIT("\xf0\x9f\x98" "a")));
+    assert_false(str_is_utf8(STR_LIT("\xc3"
+                                     "a")));
+    assert_false(str_is_utf8(STR_LIT("\xe2\x82"
+                                     "a")));
+    assert_false(str_is_utf8(STR_LIT("\xf0\x9f\x98"
+                                     "a")));
     /* A sequence cut by the view's length, even if the bytes go on in memory. */
     assert_false(str_is_utf8(str_make("\xc3\xa7", 1)));
     assert_false(str_is_utf8(str_make("\xf0\x9f\x98\x80", 3)));
@@ -246,7 +249,7 @@ test_utf8_len(void **state)
     assert_int_equal(str_utf8_len(STR_NULL), 0);
     assert_int_equal(str_utf8_len(STR_LIT("abc")), 3);
     assert_int_equal(str_utf8_len(STR_LIT("a\xc3\xa7\xc3\xa3o")), 4); /* ação: 6 bytes */
-    assert_int_equal(str_utf8_len(STR_LIT("\xe2\x82\xac")), 1);      /* € */
+    assert_int_equal(str_utf8_len(STR_LIT("\xe2\x82\xac")), 1);       /* € */
     assert_int_equal(str_utf8_len(STR_LIT("\xf0\x9f\x98\x80!")), 2);
     assert_int_equal(str_utf8_len(STR_LIT("\xf4\x8f\xbf\xbf")), 1);
 }
@@ -255,10 +258,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_from_cstr),   cmocka_unit_test(test_eq),
-        cmocka_unit_test(test_prefix),      cmocka_unit_test(test_trim),
-        cmocka_unit_test(test_cut),         cmocka_unit_test(test_find),
-        cmocka_unit_test(test_visible),     cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_from_cstr),    cmocka_unit_test(test_eq),
+        cmocka_unit_test(test_prefix),       cmocka_unit_test(test_trim),
+        cmocka_unit_test(test_cut),          cmocka_unit_test(test_find),
+        cmocka_unit_test(test_visible),      cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_invalid), cmocka_unit_test(test_utf8_len),
     };
 

@@ -80,8 +80,8 @@ static void
 test_syntax(void **state)
 {
     static const char *const bad[] = {
-        "", "-", "+1", " 1", "1 ", "\t1", "1\n", "1a", "a1", "0x10", "1e3", "1.0",
-        "1,000", "--1", "- 1", "1-", "١", /* Arabic-Indic one */
+        "",     "-",   "+1",  " 1",    "1 ",  "\t1", "1\n", "1a", "a1",
+        "0x10", "1e3", "1.0", "1,000", "--1", "- 1", "1-",  "١", /* Arabic-Indic one */
     };
     (void)state;
 
@@ -90,7 +90,9 @@ test_syntax(void **state)
     }
     check_bad(STR_NULL, INT64_MIN, INT64_MAX);
     check_bad(STR_LIT("1\0"), INT64_MIN, INT64_MAX);
-    check_bad(STR_LIT("\0" "1"), INT64_MIN, INT64_MAX);
+    check_bad(STR_LIT("\0"
+                      "1"),
+              INT64_MIN, INT64_MAX);
 }
 
 int

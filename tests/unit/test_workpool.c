@@ -275,8 +275,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tasks_run),   cmocka_unit_test(test_queue_full),
-        cmocka_unit_test(test_expired),     cmocka_unit_test(test_free_drains),
+        cmocka_unit_test(test_tasks_run),  cmocka_unit_test(test_queue_full),
+        cmocka_unit_test(test_expired),    cmocka_unit_test(test_free_drains),
         cmocka_unit_test(test_zero_sizes),
     };
 

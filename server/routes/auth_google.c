@@ -1,0 +1,239 @@
+/*
+ * /auth/google: Sign in with Google (SPEC §4). Two top-level browser
+ * navigations, both GET:
+ *
+ *   /auth/google/start?next=/path&remember=1
+ *       sets the pre-auth cookie and redirects to the provider;
+ *   /auth/google/callback?code&state[&iss] or ?error&state
+ *       finishes the sign-in and redirects to APP_URL + next, with a new
+ *       session, or to APP_URL + /entrar?erro=<code> (AUTH_GOOGLE_* in
+ *       auth/auth.h). Every outcome is a redirect, never a problem page.
+ *
+ * Policy: per-IP rate limits (the strict class: these are logins), API
+ * security headers (no-store; Referrer-Policy no-referrer keeps the code
+ * out of Referer), the session (a login replaces it). No CSRF token: these
+ * are cross-site top-level GETs by design, protected by state, PKCE and
+ * nonce bound to the pre-auth cookie, which is SameSite=Lax so it comes
+ * back on the provider's redirect. No CORS: nothing here is for fetch().
+ *
+ * Both handlers do their work on the worker pool: the start fetches the
+ * discovery document when it is not cached, the callback redeems the code
+ * and may fetch the JWK Set.
+ */
+#include "routes/routes.h"
+
+#include "app.h"
+#include "core/err.h"
+#include "crypto/crypto.h"
+#include "middleware/middleware.h"
+#include "routes/account.h"
+#include "session/cookies.h"
+
+/* The pre-auth cookie (gets the __Host-/__Secure- prefix like the others). */
+#define COOKIE_OAUTH "piloto_oauth"
+
+/* The handlers' state, in the request arena. */
+struct google_job {
+    char next[GOOGLE_NEXT_MAX + 1];
+    bool remember;
+    struct auth_google_start start;
+    struct auth_google_callback cb;
+    struct auth_client client;
+    struct auth_result result;
+    struct auth_google_outcome outcome;
+    char why[GOOGLE_WHY_MAX];
+    int err;
+};
+
+static void
+release_job(void *p)
+{
+    struct google_job *job = p;
+    crypto_wipe(job->start.cookie, sizeof(job->start.cookie));
+    buf_release(&job->start.url);
+    crypto_wipe(job->result.token, sizeof(job->result.token));
+}
+
+static struct google_job *
+new_job(struct request *req)
+{
+    struct google_job *job = arena_alloc(req->arena, sizeof(*job));
+    job->start.url = (struct buf)BUF_INIT;
+    job->client = account_client(req);
+    req->ctx = job;
+    request_on_free(req, release_job, job);
+    return job;
+}
+
+static void
+redirect(struct request *req, const char *location)
+{
+    response_empty(req, 302);
+    response_set_header(req, "Location", location);
+}
+
+/* To the dashboard's sign-in page with an error code it shows a message for. */
+static int
+redirect_error(struct request *req, const char *error)
+{
+    const char *app = req->app->cfg->app_url ? req->app->cfg->app_url : "";
+    redirect(req, arena_printf(req->arena, "%s/entrar?erro=%s", app, error));
+    return 0;
+}
+
+static bool
+query_true(struct request *req, const char *name)
+{
+    struct str v = request_query(req, name);
+    return str_eq_cstr(v, "1") || str_eq_cstr(v, "true");
+}
+
+static void
+start_work(struct request *req)
+{
+    struct google_job *job = req->ctx;
+    job->err = auth_google_start(req->app->db, req->app->cfg, job->next, job->remember,
+                                 &job->start, job->why, sizeof(job->why));
+}
+
+static int
+start_then(struct request *req)
+{
+    struct google_job *job = req->ctx;
+
+    if (req->defer_err) {
+        return redirect_error(req, AUTH_GOOGLE_FAILED);
+    }
+    if (job->err) {
+        request_note(req, "google start: %s%s%s", err_name(job->err), job->why[0] ? ": " : "",
+                     job->why);
+        return redirect_error(req, job->err == E_NOT_FOUND      ? AUTH_GOOGLE_DISABLED
+                                   : job->err == E_UNAVAILABLE ? AUTH_GOOGLE_UNAVAILABLE
+                                                               : AUTH_GOOGLE_FAILED);
+    }
+    cookies_set(req, COOKIE_OAUTH, job->start.cookie, OAUTH_STATE_TTL_S);
+    redirect(req, job->start.url.ptr);
+    return 0;
+}
+
+/* GET /auth/google/start?next=/path&remember=1 -> 302 to the provider. */
+static int
+start(struct request *req)
+{
+    struct google_job *job;
+    struct str next = request_query(req, "next");
+
+    if (!req->app->cfg->google_client_id) {
+        request_note(req, "google sign-in is not configured");
+        return redirect_error(req, AUTH_GOOGLE_DISABLED);
+    }
+    job = new_job(req);
+    /* Only a path on APP_URL: anything else would make us an open redirector. */
+    if (next.len && google_is_safe_next(next)) {
+        memcpy(job->next, next.ptr, next.len);
+        job->next[next.len] = '\0';
+    } else {
+        if (next.len) {
+            request_note(req, "unsafe next ignored");
+        }
+        job->next[0] = '/';
+    }
+    job->remember = query_true(req, "remember");
+    return request_defer(req, start_work, start_then);
+}
+
+static void
+callback_work(struct request *req)
+{
+    struct google_job *job = req->ctx;
+    job->err = auth_google_login(req->app->db, req->app->cfg, &job->cb, req->session, &job->client,
+                                 &job->result, &job->outcome);
+}
+
+static int
+callback_then(struct request *req)
+{
+    struct google_job *job = req->ctx;
+    const char *app = req->app->cfg->app_url ? req->app->cfg->app_url : "";
+
+    if (req->defer_err) {
+        return redirect_error(req, AUTH_GOOGLE_FAILED);
+    }
+    if (job->err) {
+        request_note(req, "google callback: %s: %s", job->outcome.error ? job->outcome.error : "?",
+                     job->outcome.why);
+        return redirect_error(req, job->outcome.error ? job->outcome.error : AUTH_GOOGLE_FAILED);
+    }
+    request_note(req, "google %s", job->outcome.event ? job->outcome.event : "login");
+    (void)account_start_session(req, &job->result);
+    redirect(req, arena_printf(req->arena, "%s%s", app, job->outcome.next));
+    return 0;
+}
+
+/* The provider's error code, if it is a plain word (it goes to the log). */
+static const char *
+provider_error(struct str e)
+{
+    if (e.len == 0 || e.len > 64) {
+        return "?";
+    }
+    for (size_t i = 0; i < e.len; i++) {
+        if (!((e.ptr[i] >= 'a' && e.ptr[i] <= 'z') || e.ptr[i] == '_')) {
+            return "?";
+        }
+    }
+    return NULL;
+}
+
+/* GET /auth/google/callback -> 302 to APP_URL + next, or to the sign-in page with erro=. */
+static int
+callback(struct request *req)
+{
+    struct google_job *job;
+    struct str error = request_query(req, "error");
+    struct str cookie = cookies_get(req, COOKIE_OAUTH);
+
+    /* The pre-auth cookie is good for this one callback, whatever its outcome. */
+    cookies_set(req, COOKIE_OAUTH, "", 0);
+    if (error.ptr) {
+        /* RFC 6749 §4.1.2.1: the user refused, or the provider could not go on. */
+        const char *bad = provider_error(error);
+        request_note(req, "provider answered error=%.*s", bad ? 1 : (int)error.len,
+                     bad ? bad : error.ptr);
+        return redirect_error(req, str_eq_cstr(error, "access_denied") ? AUTH_GOOGLE_DENIED
+                                                                       : AUTH_GOOGLE_FAILED);
+    }
+    if (!req->app->cfg->google_client_id) {
+        return redirect_error(req, AUTH_GOOGLE_DISABLED);
+    }
+    job = new_job(req);
+    job->cb.cookie = cookie;
+    job->cb.state = request_query(req, "state");
+    job->cb.code = request_query(req, "code");
+    job->cb.iss = request_query(req, "iss");
+    if (cookie.len == 0 || job->cb.state.len == 0) {
+        /* Login CSRF: a callback this browser did not start. */
+        request_note(req, "google callback without %s", cookie.len ? "state" : "pre-auth cookie");
+        return redirect_error(req, AUTH_GOOGLE_STATE);
+    }
+    if (job->cb.code.len == 0) {
+        request_note(req, "google callback without code");
+        return redirect_error(req, AUTH_GOOGLE_FAILED);
+    }
+    return request_defer(req, callback_work, callback_then);
+}
+
+/* clang-format off */
+static const struct route routes[] = {
+    {HTTP_GET, "/auth/google/start", start, 0, ROUTE_STRICT_RATE},
+    {HTTP_GET, "/auth/google/callback", callback, 0, ROUTE_STRICT_RATE},
+};
+/* clang-format on */
+
+static const struct middleware *const chain[] = {
+    &mw_ratelimit, &mw_sec_headers_api, &mw_session, NULL,
+};
+
+const struct route_group routes_auth_google = {
+    "auth_google", "/auth/google", 0, chain, routes, ARRAY_LEN(routes), NULL,
+};
