@@ -48,7 +48,7 @@ export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:detect_stack_use_after_r
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
-.PHONY: all deps run test unit unit-san unit-pg integration integration-sqlite integration-postgres \
+.PHONY: all deps run test test-web unit unit-san unit-pg integration integration-sqlite integration-postgres \
         fuzz-replay fuzz bench lint fmt clean web e2e
 
 all: build/piloto
@@ -145,12 +145,27 @@ integration-postgres: deps build/piloto build/san/piloto
 integration: integration-sqlite integration-postgres
 
 test: deps
-	@$(MAKE) --no-print-directory unit unit-san unit-pg fuzz-replay integration
+	@$(MAKE) --no-print-directory unit unit-san unit-pg fuzz-replay test-web integration
 
-run: deps build/piloto
+# The dashboard SPA (web/): npm packages from the lockfile, built to web/dist.
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+           $(wildcard web/tsconfig*.json)
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+
+web: deps web/dist/index.html
+
+test-web: deps web/node_modules/.package-lock.json
+	cd web && npm test
+
+run: deps build/piloto web/dist/index.html
 	@mkdir -p data
 	PILOTO_ENV=$${PILOTO_ENV:-dev} DATABASE_URL=$${DATABASE_URL:-sqlite:data/piloto.db} \
-	  $${STATIC_DIR:+STATIC_DIR=$$STATIC_DIR} ./build/piloto serve
+	  STATIC_DIR=$${STATIC_DIR-$(CURDIR)/web/dist} ./build/piloto serve
 
 build/bench/argon2_rate: tests/bench/argon2_rate.c $(OBJ)
 	@mkdir -p $(dir $@)

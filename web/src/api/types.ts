@@ -13,6 +13,20 @@ export interface UserResponse {
   user: User;
 }
 
+/** A sign-in method other than the password (Google today). */
+export interface Identity {
+  id: string;
+  provider: 'google' | string;
+  email: string;
+  createdAt: string;
+}
+
+/** GET /api/v1/me */
+export interface AccountResponse {
+  user: User;
+  identities?: Identity[];
+}
+
 /** Sign-up, login and password change start a new session and carry its CSRF token. */
 export interface SessionResponse {
   user: User;

@@ -73,6 +73,17 @@ export const ptBR = {
     generic: 'Algo deu errado. Tente novamente.',
     requestId: (id: string) => `Código do erro: ${id}`,
     googleFailed: 'Não foi possível entrar com o Google. Tente novamente ou use e-mail e senha.',
+    /** The `?erro=` codes of the Google sign-in redirect. */
+    google: {
+      google_disabled: 'O login com Google não está disponível no momento. Use e-mail e senha.',
+      google_denied: 'O login com Google foi cancelado.',
+      google_state: 'O login com Google expirou ou foi interrompido. Tente novamente.',
+      google_unavailable: 'O Google não respondeu. Tente novamente em instantes.',
+      google_failed: 'Não foi possível entrar com o Google. Tente novamente ou use e-mail e senha.',
+      google_domain: 'Esta conta Google não pertence a um domínio permitido.',
+      google_unverified_email:
+        'O Google ainda não confirmou o e-mail desta conta. Confirme-o no Google ou use e-mail e senha.',
+    } as Record<string, string>,
   },
   duration: {
     seconds: (n: number) => (n === 1 ? '1 segundo' : `${n} segundos`),
@@ -106,6 +117,7 @@ export const ptBR = {
       signUpLink: 'Criar conta',
       sessionEnded: 'Sua sessão terminou. Entre novamente para continuar.',
       passwordChanged: 'Senha redefinida. Entre com a nova senha.',
+      loggedOut: 'Você saiu da sua conta.',
     },
     signup: {
       title: 'Criar conta',
@@ -116,6 +128,8 @@ export const ptBR = {
       haveAccount: 'Já tem conta?',
       loginLink: 'Entrar',
       terms: 'Ao criar a conta, você concorda em receber e-mails essenciais sobre ela.',
+      checkEmail: (email: string) =>
+        `Enviamos um e-mail para ${email}. Se você já tem uma conta com esse endereço, entre com sua senha ou redefina-a.`,
     },
     forgot: {
       title: 'Esqueci a senha',
@@ -152,6 +166,7 @@ export const ptBR = {
       doneTitle: 'E-mail confirmado',
       done: 'Obrigado! Seu endereço de e-mail foi confirmado.',
       failedTitle: 'Não foi possível confirmar',
+      conflict: 'Este endereço de e-mail passou a pertencer a outra conta e não pôde ser confirmado.',
       invalidToken: 'Este link de confirmação é inválido, já foi usado ou expirou.',
       missingToken: 'Este link de confirmação está incompleto. Abra o link do e-mail novamente.',
       goToApp: 'Ir para o painel',
@@ -177,6 +192,10 @@ export const ptBR = {
     },
     verifyBanner:
       'Confirme seu e-mail: enviamos um link para o seu endereço. Ele vale por 48 horas.',
+    resend: 'Reenviar e-mail',
+    resending: 'Enviando…',
+    resent: 'Enviamos um novo link de confirmação.',
+    alreadyVerified: 'Seu e-mail já está confirmado.',
   },
   home: {
     title: 'Início',
@@ -247,12 +266,25 @@ export const ptBR = {
       description: 'Como você aparece para o seu time.',
       name: 'Nome',
       email: 'E-mail',
-      emailHelp: 'A troca de e-mail chegará em breve.',
+      emailHelp: 'Para trocar o endereço, use “Alterar e-mail” abaixo.',
       verified: 'Confirmado',
       unverified: 'Não confirmado',
       memberSince: (date: string) => `Conta criada em ${date}`,
       saved: 'Perfil atualizado.',
       unchanged: 'Nada mudou.',
+    },
+    email: {
+      title: 'Alterar e-mail',
+      description:
+        'Enviaremos um link de confirmação para o novo endereço. A troca acontece quando você abrir o link.',
+      newEmail: 'Novo e-mail',
+      password: 'Sua senha atual',
+      submit: 'Enviar link de confirmação',
+      submitting: 'Enviando…',
+      sent: (email: string) =>
+        `Enviamos um link para ${email}. Seu e-mail muda quando você confirmar (o link vale por 48 horas).`,
+      same: 'Este já é o seu e-mail.',
+      noPassword: 'Para trocar o e-mail é preciso ter uma senha na conta. Definir uma senha chegará em breve.',
     },
     password: {
       title: 'Alterar senha',
@@ -275,6 +307,17 @@ export const ptBR = {
       googleDetail: 'Entrar com a sua conta Google',
       connected: 'Conectado',
       notConnected: 'Não conectado',
+      googleLinked: (email: string, date: string) => `${email} · conectada em ${date}`,
+      unlink: 'Desvincular',
+      unlinking: 'Desvinculando…',
+      unlinkLabel: (email: string) => `Desvincular a conta Google ${email}`,
+      unlinkTitle: 'Desvincular a conta Google?',
+      unlinkText: (email: string) =>
+        `Você não poderá mais entrar com a conta Google ${email}. Poderá conectá-la de novo depois.`,
+      unlinked: 'Conta Google desvinculada.',
+      onlyMethod:
+        'Essa é a única forma de entrar na sua conta. Defina uma senha antes de desvincular.',
+      loadError: 'Não foi possível carregar os métodos de acesso.',
     },
     sessions: {
       title: 'Sessões ativas',
@@ -311,7 +354,9 @@ export const ptBR = {
     reauth: {
       title: 'Confirme sua senha',
       text: 'Por segurança, confirme sua senha para continuar.',
+      password: 'Senha',
       submit: 'Confirmar',
+      submitting: 'Confirmando…',
     },
   },
 };

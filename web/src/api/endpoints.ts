@@ -1,0 +1,68 @@
+/** Typed calls, one per API route the dashboard uses (see docs/api.md). */
+import { api, ApiError, apiExchange } from './client';
+import type {
+  AccountResponse,
+  RevokedResponse,
+  SessionResponse,
+  SessionsResponse,
+  User,
+  UserResponse,
+} from './types';
+
+export const authApi = {
+  /** The signed-in user, or null when there is no session. */
+  async me(): Promise<User | null> {
+    try {
+      const body = await api.get<UserResponse>('/auth/me', { skipAuthRedirect: true });
+      return body.user;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return null;
+      throw err;
+    }
+  },
+  /**
+   * 201 {user, csrfToken} in both cases; for an address that already has an
+   * account there is no session (and nothing is revealed): the caller probes
+   * GET /auth/me to know.
+   */
+  signup: (input: { email: string; password: string; name: string }) =>
+    api.post<SessionResponse>('/auth/signup', input, { skipAuthRedirect: true }),
+  login: (input: { email: string; password: string; remember: boolean }) =>
+    api.post<SessionResponse>('/auth/login', input, { skipAuthRedirect: true }),
+  logout: () => api.post<void>('/auth/logout', undefined, { skipAuthRedirect: true }),
+  reauth: (password: string) => api.post<void>('/auth/reauth', { password }),
+  /** 202, the same whether or not the address has an account. */
+  forgotPassword: (email: string) =>
+    api.post<void>('/auth/password/forgot', { email }, { skipAuthRedirect: true }),
+  /** 200 {user, csrfToken}: every session was revoked and this browser has a new one. */
+  resetPassword: (input: { token: string; password: string }) =>
+    api.post<Partial<SessionResponse> | undefined>('/auth/password/reset', input, {
+      skipAuthRedirect: true,
+    }),
+  /** 200 {user}; works signed out too (the link may open in another browser). */
+  verifyEmail: (token: string) =>
+    api.post<Partial<UserResponse> | undefined>('/auth/verify-email', { token }, {
+      skipAuthRedirect: true,
+    }),
+  /** true when a mail was queued (202), false when the address is already verified (204). */
+  resendVerification: async (): Promise<boolean> => {
+    const res = await apiExchange('/auth/verify-email/resend', { method: 'POST' });
+    return res.status === 202;
+  },
+};
+
+export const accountApi = {
+  account: () => api.get<AccountResponse>('/api/v1/me'),
+  updateProfile: (input: { name: string }) => api.patch<UserResponse>('/api/v1/me', input),
+  changePassword: (input: { currentPassword: string; newPassword: string }) =>
+    api.post<SessionResponse>('/api/v1/me/password', input),
+  /** 202: a link goes to the new address; it replaces the old one once followed. */
+  changeEmail: (input: { email: string; password: string }) =>
+    api.post<void>('/api/v1/me/email', input),
+  unlinkIdentity: (id: string) =>
+    api.delete<void>(`/api/v1/me/identities/${encodeURIComponent(id)}`),
+  sessions: () => api.get<SessionsResponse>('/api/v1/me/sessions').then((b) => b.sessions),
+  revokeSession: (id: string) =>
+    api.delete<void>(`/api/v1/me/sessions/${encodeURIComponent(id)}`),
+  revokeOtherSessions: () => api.delete<RevokedResponse>('/api/v1/me/sessions'),
+};

@@ -1,0 +1,77 @@
+import { BookOpen, Bot, ChevronRight, KeyRound, MonitorSmartphone, Smartphone, UserRound } from 'lucide-react';
+import { Link } from 'react-router';
+import { useCurrentUser } from '@/api/queries';
+import { PageHeader } from '@/components/PageHeader';
+import { Badge } from '@/components/ui/Badge';
+import { Card } from '@/components/ui/Card';
+import { t } from '@/i18n';
+import { paths } from '@/lib/paths';
+import { usePageTitle } from '@/lib/usePage';
+
+const STEP_ICONS = [Bot, Smartphone, BookOpen];
+
+export function HomePage() {
+  usePageTitle(t.home.title);
+  const user = useCurrentUser();
+  const firstName = user.name.trim().split(/\s+/)[0] || user.name;
+
+  const accountLinks = [
+    { to: paths.accountProfile, label: t.home.accountLinks.profile, icon: UserRound },
+    { to: paths.accountSecurity, label: t.home.accountLinks.security, icon: KeyRound },
+    { to: paths.accountSessions, label: t.home.accountLinks.sessions, icon: MonitorSmartphone },
+  ];
+
+  return (
+    <>
+      <PageHeader title={t.home.greeting(firstName)} description={t.home.intro} />
+
+      <section aria-labelledby="steps-heading">
+        <h2 id="steps-heading" className="mb-4 text-sm font-semibold tracking-wide text-slate-500 uppercase">
+          {t.home.stepsTitle}
+        </h2>
+        <ol className="grid gap-4 md:grid-cols-3">
+          {t.home.steps.map((step, i) => {
+            const Icon = STEP_ICONS[i] ?? Bot;
+            return (
+              <li key={step.title}>
+                <Card className="flex h-full flex-col p-5">
+                  <div className="flex items-center justify-between">
+                    <span className="flex size-10 items-center justify-center rounded-lg bg-brand-50 text-brand-600">
+                      <Icon className="size-5" aria-hidden="true" />
+                    </span>
+                    <Badge>{t.common.comingSoon}</Badge>
+                  </div>
+                  <h3 className="mt-4 text-sm font-semibold text-slate-900">
+                    <span className="sr-only">{i + 1}. </span>
+                    {step.title}
+                  </h3>
+                  <p className="mt-1.5 text-sm text-slate-600">{step.text}</p>
+                </Card>
+              </li>
+            );
+          })}
+        </ol>
+      </section>
+
+      <section aria-labelledby="account-heading" className="mt-10">
+        <h2 id="account-heading" className="mb-1 text-sm font-semibold tracking-wide text-slate-500 uppercase">
+          {t.home.accountTitle}
+        </h2>
+        <p className="mb-4 text-sm text-slate-600">{t.home.accountText}</p>
+        <Card className="divide-y divide-slate-100">
+          {accountLinks.map(({ to, label, icon: Icon }) => (
+            <Link
+              key={to}
+              to={to}
+              className="flex items-center gap-3 px-5 py-4 text-sm font-medium text-slate-800 first:rounded-t-xl last:rounded-b-xl hover:bg-slate-50"
+            >
+              <Icon className="size-4.5 text-slate-400" aria-hidden="true" />
+              <span className="flex-1">{label}</span>
+              <ChevronRight className="size-4 text-slate-400" aria-hidden="true" />
+            </Link>
+          ))}
+        </Card>
+      </section>
+    </>
+  );
+}
