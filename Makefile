@@ -136,10 +136,15 @@ fuzz-replay: deps $(REPLAY_BIN)
 	@set -e; for t in $(REPLAY_BIN); do n=$$(basename $$t); \
 	  echo "== replay $$n"; $$t tests/fuzz/corpus/$${n#fuzz_} tests/fuzz/regressions/$${n#fuzz_}; done
 
-integration-sqlite: deps build/piloto build/san/piloto
+# The OpenID provider the Google sign-in tests run against, from its lockfile.
+OIDC_DEPS := tests/support/oidc/node_modules/.package-lock.json
+$(OIDC_DEPS): tests/support/oidc/package-lock.json tests/support/oidc/package.json
+	cd tests/support/oidc && npm ci --silent --no-audit --no-fund
+
+integration-sqlite: deps build/piloto build/san/piloto $(OIDC_DEPS)
 	PILOTO_BIN=$(CURDIR)/build/san/piloto TEST_DB=sqlite $(PY) -m pytest -q tests/integration
 
-integration-postgres: deps build/piloto build/san/piloto
+integration-postgres: deps build/piloto build/san/piloto $(OIDC_DEPS)
 	PILOTO_BIN=$(CURDIR)/build/san/piloto TEST_DB=postgres $(PY) -m pytest -q tests/integration
 
 integration: integration-sqlite integration-postgres

@@ -271,8 +271,16 @@ static int
 check_password(struct db *db, const struct session *s, struct str password, const char *field,
                const char *event, const struct auth_client *client, struct auth_result *out)
 {
-    int err = auth_get_user(db, s->user_id, &out->user);
+    char key[ACCOUNT_ID_SIZE + 8];
+    int64_t now = clock_wall_s();
+    int err;
 
+    /* A stolen session cookie must not turn into unlimited password guesses. */
+    (void)snprintf(key, sizeof(key), "user:%s", s->user_id);
+    if ((err = throttle_check(db, key, now, &out->retry_after))) {
+        return err;
+    }
+    err = auth_get_user(db, s->user_id, &out->user);
     if (err) {
         return err == E_NOT_FOUND ? E_UNAUTHENTICATED : err;
     }
@@ -281,11 +289,14 @@ check_password(struct db *db, const struct session *s, struct str password, cons
     }
     if (!out->user.has_password || !crypto_password_verify(out->user.password_hash, password)) {
         audit_failure(db, s->user_id, event, client, "{\"reason\":\"wrong_password\"}");
+        if ((err = throttle_fail(db, key, now))) {
+            log_msg(LOG_WARNING, "cannot record failed password check: %s", err_name(err));
+        }
         out->field = field;
         out->field_code = "incorrect";
         return E_VALIDATION;
     }
-    return 0;
+    return throttle_clear(db, key);
 }
 
 int
@@ -926,7 +937,8 @@ google_link(struct db_conn *conn, struct google_tx *g, const struct user *u, int
         char detail[128];
         struct audit_entry e;
         (void)snprintf(detail, sizeof(detail),
-                       "{\"provider\":\"google\",\"unverifiedAccount\":%s,\"revokedSessions\":%llu}",
+                       "{\"provider\":\"google\",\"unverifiedAccount\":%s,"
+                       "\"revokedSessions\":%llu}",
                        takeover ? "true" : "false", (unsigned long long)revoked);
         e = entry(u->id, "identity_link", "success", g->client, detail, now);
         err = audit_write(conn, &e);
@@ -968,7 +980,10 @@ google_login_body(struct db_conn *conn, void *arg)
     int64_t now = clock_wall_s();
     struct identity id;
     struct user u;
-    int err = identities_find(conn, g->issuer, g->claims->sub, &id);
+    int err;
+
+    memset(&u, 0, sizeof(u));
+    err = identities_find(conn, g->issuer, g->claims->sub, &id);
 
     if (err == 0) {
         /* The subject is the person: sign in whatever the address says today. */
@@ -1060,7 +1075,8 @@ auth_google_login(struct db *db, const struct config *cfg, const struct auth_goo
         (void)snprintf(res->why, sizeof(res->why), "%s",
                        err == E_NOT_FOUND ? "no live state for the pre-auth cookie"
                                           : "cannot read the state");
-        err = google_fail(db, client, res, err == E_NOT_FOUND ? AUTH_GOOGLE_STATE : AUTH_GOOGLE_FAILED,
+        err = google_fail(db, client, res,
+                          err == E_NOT_FOUND ? AUTH_GOOGLE_STATE : AUTH_GOOGLE_FAILED,
                           err == E_NOT_FOUND ? E_UNAUTHENTICATED : err);
         goto out;
     }
@@ -1076,7 +1092,7 @@ auth_google_login(struct db *db, const struct config *cfg, const struct auth_goo
         goto out;
     }
     /* RFC 9207 §2.4: an iss parameter names the provider that answered (mix-up attacks). */
-    if (cb->iss.ptr && !str_eq_cstr(cb->iss, ep.issuer)) {
+    if (cb->iss.ptr && !google_is_issuer(ep.issuer, cb->iss)) {
         (void)snprintf(res->why, sizeof(res->why), "iss parameter names another issuer");
         err = google_fail(db, client, res, AUTH_GOOGLE_FAILED, E_UNAUTHENTICATED);
         goto out;
@@ -1131,6 +1147,7 @@ unlink_body(struct db_conn *conn, void *arg)
     size_t left = 0;
     int err;
 
+    memset(&u, 0, sizeof(u));
     /*
      * Lock the account row first (PostgreSQL; SQLite's BEGIN IMMEDIATE
      * already serialises writers), so two unlinks at once cannot both see

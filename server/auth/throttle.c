@@ -22,7 +22,8 @@ throttle_wait_for(int64_t failures)
         return THROTTLE_MAX_WAIT_S;
     }
     {
-        int64_t w = (int64_t)1 << (extra - 1);
+        /* At least 2 s: locked_until has whole seconds, so 1 s could mean a few ms. */
+        int64_t w = (int64_t)1 << extra;
         return w > THROTTLE_MAX_WAIT_S ? THROTTLE_MAX_WAIT_S : w;
     }
 }

@@ -1,10 +1,12 @@
 /*
  * Failed-login back-off per account (SPEC §6), kept in the database so
  * every instance agrees. Keyed by a hash of the normalised email, whether
- * or not an account exists (so the throttle reveals nothing). The first
- * THROTTLE_FREE_FAILURES failures cost nothing; after that each failure
- * doubles the wait, capped at THROTTLE_MAX_WAIT_S: back-off, never a
- * permanent lockout. Failures older than THROTTLE_DECAY_S are forgotten.
+ * or not an account exists (so the throttle reveals nothing), or of
+ * "user:<id>" for password checks inside a session. The first
+ * THROTTLE_FREE_FAILURES failures cost nothing; from the next one on, each
+ * failure locks the key for 2, 4, 8... seconds, capped at
+ * THROTTLE_MAX_WAIT_S: back-off, never a permanent lockout. Failures older
+ * than THROTTLE_DECAY_S are forgotten.
  */
 #ifndef PILOTO_AUTH_THROTTLE_H
 #define PILOTO_AUTH_THROTTLE_H
@@ -14,7 +16,7 @@
 #include "core/common.h"
 #include "db/db.h"
 
-#define THROTTLE_FREE_FAILURES 4
+#define THROTTLE_FREE_FAILURES 3
 #define THROTTLE_MAX_WAIT_S 900
 #define THROTTLE_DECAY_S 3600
 

@@ -118,6 +118,18 @@ google_is_safe_next(struct str next)
     return true;
 }
 
+/* A URL we may put in a Location header or hand to libcurl: visible ASCII, no spaces. */
+static bool
+is_url_text(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static const struct json_field discovery_fields[] = {
     {"issuer", JSON_F_STRING, true, 1, GOOGLE_URL_MAX},
     {"authorization_endpoint", JSON_F_STRING, true, 1, GOOGLE_URL_MAX},
@@ -147,9 +159,12 @@ google_parse_discovery(struct str json, const char *issuer, struct google_endpoi
     if (strlen(out->issuer) != v[0].s.len || strcmp(out->issuer, issuer) != 0) {
         goto out;
     }
+    /* Endpoints over https (or http on loopback), with nothing that could split a header. */
     if (!httpc_url_allowed(out->authorization) || !httpc_url_allowed(out->token) ||
-        !httpc_url_allowed(out->jwks) || strlen(out->token) != v[2].s.len ||
-        strlen(out->jwks) != v[3].s.len || strlen(out->authorization) != v[1].s.len) {
+        !httpc_url_allowed(out->jwks) || !is_url_text(out->authorization) ||
+        !is_url_text(out->token) || !is_url_text(out->jwks) ||
+        strlen(out->token) != v[2].s.len || strlen(out->jwks) != v[3].s.len ||
+        strlen(out->authorization) != v[1].s.len) {
         goto out;
     }
     err = 0;
@@ -244,6 +259,13 @@ eq_nocase(const char *a, const char *b)
     return str_eq_nocase(str_from_cstr(a), str_from_cstr(b));
 }
 
+bool
+google_is_issuer(const char *issuer, struct str iss)
+{
+    return str_eq_cstr(iss, issuer) ||
+           (strcmp(issuer, GOOGLE_ISSUER) == 0 && str_eq_cstr(iss, "accounts.google.com"));
+}
+
 int
 google_check_claims(const struct google_claims *c, const struct google_expect *x, int64_t now,
                     const char **why)
@@ -252,8 +274,7 @@ google_check_claims(const struct google_claims *c, const struct google_expect *x
 
     *why = NULL;
     /* Google writes iss with or without the scheme (its OpenID Connect guide). */
-    if (strcmp(c->iss, x->issuer) != 0 &&
-        !(strcmp(x->issuer, GOOGLE_ISSUER) == 0 && strcmp(c->iss, "accounts.google.com") == 0)) {
+    if (!google_is_issuer(x->issuer, str_from_cstr(c->iss))) {
         *why = "iss";
         return E_UNAUTHENTICATED;
     }
@@ -297,7 +318,7 @@ add_param(struct buf *b, const char *name, const char *value)
     static const char hex[] = "0123456789ABCDEF";
     int err = 0;
 
-    if (b->len && b->ptr[b->len - 1] != '?') {
+    if (b->len && b->ptr[b->len - 1] != '?' && b->ptr[b->len - 1] != '&') {
         err |= buf_addch(b, '&');
     }
     err |= buf_addstr(b, name);
@@ -367,7 +388,7 @@ fetch(const char *method, const char *url, const char *const *headers, size_t nh
     return 0;
 }
 
-/* Resets the cache when the configured issuer changes (tests; one issuer per process in production). */
+/* Resets the cache when the configured issuer changes (tests; production has one). */
 static void
 cache_select(const char *issuer)
 {

@@ -117,6 +117,14 @@ struct google_expect {
 bool google_is_safe_next(struct str next);
 
 /*
+ * true when iss (an ID token's iss claim, or the iss parameter of an
+ * authorization response, RFC 9207) names issuer: the same string, or
+ * "accounts.google.com" when issuer is GOOGLE_ISSUER (Google writes it both
+ * ways). Pure.
+ */
+bool google_is_issuer(const char *issuer, struct str iss);
+
+/*
  * Parses a discovery document: 0 and *out, or E_INVALID (not JSON, a
  * member missing or too long, an issuer other than issuer, an endpoint that
  * is neither https nor http on loopback). Pure.

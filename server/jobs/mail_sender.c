@@ -54,13 +54,18 @@ static int
 finish(struct db *db, int64_t id, const char *status, int64_t next, const char *error,
        int64_t now)
 {
-    /* A delivered mail loses its body: the links in it are single-use secrets. */
+    /*
+     * A delivered (or abandoned) mail loses its body: its links are single-use
+     * secrets. Dev mails without SMTP_URL stay readable in the outbox, as the
+     * developer's inbox.
+     */
     struct db_param p[] = {DB_CSTR(status), DB_INT(next), DB_CSTR(error), DB_INT(now), DB_INT(id)};
     return db_run(db,
                   "UPDATE mail_outbox SET status = $1, next_attempt_at = $2, last_error = $3, "
                   "locked_until = 0, sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END, "
-                  "body_text = CASE WHEN $1 = 'sent' THEN '' ELSE body_text END, "
-                  "body_html = CASE WHEN $1 = 'sent' THEN '' ELSE body_html END WHERE id = $5",
+                  "body_text = CASE WHEN $1 IN ('sent', 'failed') THEN '' ELSE body_text END, "
+                  "body_html = CASE WHEN $1 IN ('sent', 'failed') THEN '' ELSE body_html END "
+                  "WHERE id = $5",
                   p, 5, NULL);
 }
 

@@ -2,37 +2,35 @@
 
 Black-box: each test starts `piloto` ($PILOTO_BIN) with the settings it needs
 on a free port of 127.0.0.1, against a fresh database of the backend named by
-$TEST_DB (sqlite: a file; postgres: a new database in a throw-away cluster
-started with tests/support/pg.sh, or the cluster at $TEST_PG_URL). The
-database is read from outside (sqlite3 / psql) only to check what is at rest.
+$TEST_DB (sqlite: a file; postgres: a new database in the session's
+throw-away cluster, conftest.py's `pg` fixture). The database is read from
+outside (sqlite3 / psql / pg_dump) only to check what is at rest.
 
 Cookies are handled by hand (Client): requests' jar would not send Secure or
 __Host- cookies over plain http, and the tests want to see every Set-Cookie.
 """
 
-import atexit
 import hashlib
 import json as jsonlib
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 import uuid
 
 import pytest
 import requests
 
+from conftest import PILOTO_BIN as BIN
+from conftest import TEST_DB, base_env, sanitizer_report
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.environ.get("PILOTO_BIN") or os.path.join(ROOT, "build", "san", "piloto")
-TEST_DB = os.environ.get("TEST_DB", "sqlite")
-PG_SH = os.path.join(ROOT, "tests", "support", "pg.sh")
 PSQL = shutil.which("psql") or "/usr/bin/psql"
 SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
-PG_DUMP = "/usr/lib/postgresql/15/bin/pg_dump"
+# The client of the cluster's own version (tests/support/pg.sh's PGBIN).
+PG_DUMP = os.path.join(os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin"), "pg_dump")
 
 # 40 characters: PILOTO_SECRET needs 32 or more. Shared by instances of a test.
 SECRET = "test-secret-0123456789-abcdefghijklmnopq"
@@ -71,63 +69,18 @@ def sha256_hex(text):
 # ---------------------------------------------------------------- databases
 
 
-class _PgCluster:
-    """One throw-away PostgreSQL cluster per test process (or $TEST_PG_URL)."""
-
-    def __init__(self):
-        self.dir = None
-        url = os.environ.get("TEST_PG_URL")
-        if not url:
-            self.dir = tempfile.mkdtemp(prefix="piloto-authlib-pg-")
-            os.chmod(self.dir, 0o755)
-            out = subprocess.run(
-                [PG_SH, "start", self.dir, str(free_port())],
-                check=True, capture_output=True, text=True, timeout=120,
-            )
-            url = out.stdout.strip().splitlines()[-1]
-            atexit.register(self.stop)
-        self.url = url  # postgres://user@127.0.0.1:PORT/DB
-
-    def db_url(self, name):
-        return re.sub(r"/[^/]*$", "/" + name, self.url)
-
-    def create_db(self):
-        name = "t_" + uuid.uuid4().hex[:16]
-        subprocess.run(
-            [PSQL, self.url, "-v", "ON_ERROR_STOP=1", "-qc", 'CREATE DATABASE "%s"' % name],
-            check=True, capture_output=True, timeout=60,
-        )
-        return self.db_url(name)
-
-    def stop(self):
-        if self.dir:
-            subprocess.run([PG_SH, "stop", self.dir], capture_output=True, timeout=120)
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.dir = None
-
-
-_pg = None
-
-
-def pg_cluster():
-    global _pg
-    if _pg is None:
-        _pg = _PgCluster()
-    return _pg
-
-
 class Database:
-    """A fresh database of the backend under test, readable from outside."""
+    """A fresh database of the backend under test, readable from outside.
+    pg: conftest's session cluster (the `pg` fixture), None for sqlite."""
 
-    def __init__(self, tmpdir):
+    def __init__(self, tmpdir, pg):
         self.kind = TEST_DB
         if self.kind == "sqlite":
             self.path = os.path.join(tmpdir, "piloto.db")
             self.url = "sqlite:" + self.path
-        elif self.kind == "postgres":
-            self.url = pg_cluster().create_db()
         else:
-            raise ValueError("TEST_DB must be sqlite or postgres, not %r" % self.kind)
+            assert pg is not None, "TEST_DB=postgres needs the pg fixture"
+            self.url = pg.url(pg.create_db())
 
     def query(self, sql):
         """Rows of a query, each a tuple of text ('' for NULL)."""
@@ -170,10 +123,10 @@ def q(text):
 class Piloto:
     """One `piloto serve` process with its own settings."""
 
-    def __init__(self, tmpdir, env=None, db=None, name="piloto"):
+    def __init__(self, tmpdir, pg, env=None, db=None, name="piloto"):
         self.tmpdir = tmpdir
         self.name = name
-        self.db = db or Database(tmpdir)
+        self.db = db or Database(tmpdir, pg)
         self.port = free_port()
         self.env = dict(BASE_ENV)
         self.env.update(env or {})
@@ -194,16 +147,10 @@ class Piloto:
         self.proc = None
 
     def start(self):
-        env = dict(os.environ)
-        for k in list(env):
-            if k in ("COOKIE_DOMAIN", "COOKIE_SECURE", "APP_ORIGINS", "APP_URL", "PUBLIC_URL",
-                     "TRUSTED_PROXIES", "STATIC_DIR") or k.startswith("SESSION_"):
-                del env[k]
+        # conftest's clean environment: nothing from the caller's shell but the
+        # sanitizers' options.
+        env = base_env()
         env.update(self.env)
-        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
-        supp = os.path.join(ROOT, "tests", "lsan.supp")
-        if os.path.exists(supp):
-            env.setdefault("LSAN_OPTIONS", "suppressions=%s:print_suppressions=0" % supp)
         self._out = open(self.stdout_path, "wb")
         self._err = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen([BIN, "serve"], env=env, stdout=self._out,
@@ -239,7 +186,7 @@ class Piloto:
         self._err.close()
         err = self.stderr()
         if check:
-            assert "Sanitizer" not in err and "runtime error" not in err, err[-4000:]
+            assert sanitizer_report(err) is None, err[-4000:]
             assert proc.returncode == 0, "%s exited %s:\n%s" % (self.name, proc.returncode,
                                                                  err[-4000:])
 
@@ -265,12 +212,12 @@ class Piloto:
 
 
 @pytest.fixture
-def make_server(tmp_path):
-    """make_server(env=None, db=None, name=...) -> a started Piloto, stopped after the test."""
+def spawn(tmp_path, pg):
+    """spawn(env=None, db=None, name=...) -> a started Piloto, stopped after the test."""
     servers = []
 
     def make(env=None, db=None, name="piloto"):
-        s = Piloto(str(tmp_path), env=env, db=db, name=name)
+        s = Piloto(str(tmp_path), pg, env=env, db=db, name=name)
         servers.append(s)
         return s.start()
 
@@ -336,7 +283,7 @@ class Client:
         return self.cookies.get(self.server.session_cookie)
 
     def request(self, method, path, json=DEFAULT, data=None, headers=None, csrf=DEFAULT,
-                origin=DEFAULT, cookies=DEFAULT, content_type=DEFAULT, keep=True):
+                origin=DEFAULT, cookies=DEFAULT, content_type=DEFAULT, keep=None):
         h = {"User-Agent": self.ua}
         o = self.origin if origin is DEFAULT else origin
         if o is not None:
@@ -363,12 +310,22 @@ class Client:
         r = requests.request(method, self.server.url(path), data=body, headers=h,
                              allow_redirects=False, timeout=60)
         r.set_cookies = set_cookies(r)
+        # A request with borrowed cookies does not touch this client's state.
+        if keep is None:
+            keep = cookies is DEFAULT
         if keep:
             for c in r.set_cookies.values():
                 if c.deletes():
                     self.cookies.pop(c.name, None)
                 else:
                     self.cookies[c.name] = c.value
+            # The SPA keeps the newest token it is given (csrf, sign-up, login,
+            # password change) in memory.
+            if r.status_code in (200, 201) and r.headers.get("Content-Type", "").startswith(
+                    "application/json"):
+                body = r.json()
+                if isinstance(body, dict) and isinstance(body.get("csrfToken"), str):
+                    self.csrf = body["csrfToken"]
         return r
 
     def get(self, path, **kw):
@@ -390,8 +347,6 @@ class Client:
         return self.csrf
 
     def _take_session(self, r):
-        if r.status_code in (200, 201):
-            self.csrf = r.json()["csrfToken"]
         return r
 
     def signup(self, email, password=PASSWORD, name="Test User", **kw):
@@ -446,3 +401,12 @@ def field_errors(body):
 
 def cors_headers(r):
     return {k: v for k, v in r.headers.items() if k.lower().startswith("access-control-")}
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory, pg):
+    """A default dev server shared by a test module."""
+    s = Piloto(str(tmp_path_factory.mktemp("piloto")), pg, name="shared")
+    s.start()
+    yield s
+    s.stop()

@@ -1,0 +1,83 @@
+"""t2200: several instances on one PostgreSQL database (SPEC §2): sessions,
+revocations and the per-account back-off live in the database, so every
+instance agrees at once."""
+
+import time
+
+import pytest
+
+from authlib import PASSWORD, TEST_DB, Database, new_user, problem, unique_email
+from authlib import spawn  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.skipif(TEST_DB != "postgres", reason="instances share PostgreSQL only")
+
+
+@pytest.fixture
+def pair(spawn, tmp_path, pg):
+    db = Database(str(tmp_path), pg)
+    # One dashboard origin in front of both, as behind a load balancer.
+    env = {"APP_ORIGINS": "https://app.piloto.test"}
+    a = spawn(env, db=db, name="a")
+    b = spawn(env, db=db, name="b")
+    assert a.port != b.port
+    return a, b
+
+
+def on(server, client):
+    """The same browser, talking to another instance (same cookies, same token)."""
+    c = server.client(origin=client.origin)
+    c.cookies = client.cookies
+    c.csrf = client.csrf
+    return c
+
+
+def test_a_session_made_on_one_instance_works_on_the_other(pair):
+    a, b = pair
+    u = new_user(a)
+    ub = on(b, u)
+    r = ub.me()
+    assert r.status_code == 200, r.text
+    assert r.json()["user"]["id"] == u.user["id"]
+    # Its CSRF token is valid there too (one secret, one session id).
+    assert ub.patch("/api/v1/me", {"name": "via b"}).status_code == 200
+    assert u.me().json()["user"]["name"] == "via b"
+
+
+def test_logout_on_one_instance_ends_the_session_on_the_other(pair):
+    a, b = pair
+    u = new_user(a)
+    other = a.client()
+    assert other.login(u.email).status_code == 200
+    ub = on(b, u)
+    assert ub.logout().status_code == 204
+    problem(u.me(), 401, "unauthenticated")
+    # Revocations too: the other session, revoked via B, is refused by A.
+    assert other.me().status_code == 200
+    third = b.client()
+    assert third.login(u.email).status_code == 200
+    assert third.delete("/api/v1/me/sessions").json() == {"revoked": 1}
+    problem(other.me(), 401, "unauthenticated")
+
+
+def test_the_account_back_off_is_shared(pair):
+    a, b = pair
+    u = new_user(a)
+    ca, cb = a.client(), b.client()
+    ca.fetch_csrf()
+    cb.fetch_csrf()
+    # Fail on A until A backs off with at least two seconds left.
+    for _ in range(12):
+        r = ca.login(u.email, "the wrong passphrase")
+        if r.status_code == 429 and int(r.headers["Retry-After"]) >= 2:
+            break
+        if r.status_code == 429:
+            time.sleep(int(r.headers["Retry-After"]))
+        else:
+            problem(r, 401, "invalid_credentials")
+    else:
+        pytest.fail("instance A never backed off")
+    # B has seen none of those failures, yet it answers the same, right password or not.
+    r = cb.login(u.email, PASSWORD)
+    problem(r, 429, "rate_limited")
+    assert int(r.headers["Retry-After"]) >= 1
+    problem(cb.login(unique_email("ghost"), PASSWORD), 401, "invalid_credentials")
