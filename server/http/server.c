@@ -34,6 +34,7 @@ struct header_scan {
     size_t count;
     size_t bytes;
     unsigned content_length_count;
+    unsigned host_count;
     bool transfer_encoding;
     bool bad_bytes;
 };
@@ -59,6 +60,8 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size
         hs->content_length_count++;
     } else if (str_eq_nocase(str_make(key, key_size), STR_LIT("Transfer-Encoding"))) {
         hs->transfer_encoding = true;
+    } else if (str_eq_nocase(str_make(key, key_size), STR_LIT("Host"))) {
+        hs->host_count++;
     }
     return MHD_YES;
 }
@@ -257,8 +260,10 @@ check_request(struct request *req, bool *has_body, uint64_t *content_length, boo
         request_note(req, "conflicting message framing");
         return E_INVALID;
     }
-    if (strcmp(req->version, MHD_HTTP_VERSION_1_1) == 0 && !request_header(req, "Host").ptr) {
-        request_note(req, "missing Host");
+    /* RFC 9112 §3.2: HTTP/1.1 needs exactly one Host. */
+    if ((strcmp(req->version, MHD_HTTP_VERSION_1_1) == 0 && hs.host_count == 0) ||
+        hs.host_count > 1) {
+        request_note(req, "missing or repeated Host");
         err = E_INVALID;
     }
     if (hs.content_length_count) {
@@ -607,8 +612,7 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
         NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned int)1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-        MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+        (unsigned int)1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
     if (!s->daemon) {
         log_msg(LOG_CRITICAL, "cannot listen on %s:%u", opt->host, opt->port);
         goto fail;

@@ -53,6 +53,7 @@ static void
 machine_after(struct request *req)
 {
     common(req);
+    response_set_header(req, "Referrer-Policy", "no-referrer");
     response_set_header(req, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     response_set_header(req, "Cache-Control", "no-store");
 }

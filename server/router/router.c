@@ -197,6 +197,7 @@ router_finish(struct request *req)
         response_set_header(req, "X-Content-Type-Options", "nosniff");
         response_set_header(req, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         response_set_header(req, "X-Frame-Options", "DENY");
+        response_set_header(req, "Referrer-Policy", "no-referrer");
         response_set_header(req, "Cache-Control", "no-store");
         return;
     }
