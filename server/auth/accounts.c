@@ -87,8 +87,7 @@ read_user(const struct db_result *r, struct user *u)
     copy_field(u->email, sizeof(u->email), db_text(r, 0, 1), db_text_len(r, 0, 1));
     copy_field(u->name, sizeof(u->name), db_text(r, 0, 2), db_text_len(r, 0, 2));
     u->has_password = !db_is_null(r, 0, 3) && db_text_len(r, 0, 3) > 0;
-    copy_field(u->password_hash, sizeof(u->password_hash), db_text(r, 0, 3),
-               db_text_len(r, 0, 3));
+    copy_field(u->password_hash, sizeof(u->password_hash), db_text(r, 0, 3), db_text_len(r, 0, 3));
     u->email_verified_at = db_is_null(r, 0, 4) ? 0 : db_int(r, 0, 4);
     u->created_at = db_int(r, 0, 5);
 }
@@ -123,8 +122,8 @@ accounts_find_by_id(struct db_conn *conn, const char *id, struct user *out)
 }
 
 int
-accounts_create(struct db_conn *conn, const char *email, struct str name,
-                const char *password_hash, int64_t now, struct user *out)
+accounts_create(struct db_conn *conn, const char *email, struct str name, const char *password_hash,
+                int64_t now, struct user *out)
 {
     char id[ACCOUNT_ID_SIZE];
     struct db_param p[6];
@@ -176,6 +175,6 @@ int
 accounts_set_password(struct db_conn *conn, const char *id, const char *hash, int64_t now)
 {
     struct db_param p[] = {DB_CSTR(hash), DB_INT(now), DB_CSTR(id)};
-    return update_one(conn, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
-                      p, 3);
+    return update_one(conn, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", p,
+                      3);
 }

@@ -15,9 +15,9 @@
 #include "core/str.h"
 #include "db/db.h"
 
-#define ACCOUNT_ID_SIZE 32
-#define ACCOUNT_EMAIL_MAX 254
-#define ACCOUNT_NAME_MAX 100 /* code points */
+#define ACCOUNT_ID_SIZE    32
+#define ACCOUNT_EMAIL_MAX  254
+#define ACCOUNT_NAME_MAX   100 /* code points */
 #define ACCOUNT_NAME_BYTES (ACCOUNT_NAME_MAX * 4)
 
 struct user {

@@ -10,11 +10,11 @@
 #include "crypto/crypto.h"
 
 static struct audit_entry
-entry(const char *user_id, const char *event, const char *outcome,
-      const struct auth_client *client, const char *detail, int64_t now)
+entry(const char *user_id, const char *event, const char *outcome, const struct auth_client *client,
+      const char *detail, int64_t now)
 {
-    return (struct audit_entry){user_id,    event, outcome, client->ip, client->user_agent,
-                                detail,     now};
+    return (struct audit_entry){user_id, event, outcome, client->ip, client->user_agent,
+                                detail,  now};
 }
 
 /* Best-effort audit of a failure, outside any transaction. */
@@ -184,7 +184,8 @@ auth_login(struct db *db, const struct config *cfg, const char *email, struct st
             log_msg(LOG_WARNING, "cannot record failed login: %s", err_name(terr));
         }
         audit_failure(db, found ? out->user.id : NULL, "login", client,
-                      found ? "{\"reason\":\"wrong_password\"}" : "{\"reason\":\"unknown_account\"}");
+                      found ? "{\"reason\":\"wrong_password\"}"
+                            : "{\"reason\":\"unknown_account\"}");
         memset(&out->user, 0, sizeof(out->user));
         return E_BAD_CREDENTIALS;
     }
@@ -211,12 +212,13 @@ auth_login(struct db *db, const struct config *cfg, const char *email, struct st
         err = rerr == E_NOT_FOUND ? 0 : rerr;
     }
     if (!err) {
-        err = session_create(conn, cfg, out->user.id, remember, now, client->ip,
-                             client->user_agent, now, out->token, &out->session);
+        err = session_create(conn, cfg, out->user.id, remember, now, client->ip, client->user_agent,
+                             now, out->token, &out->session);
     }
     if (!err) {
-        struct audit_entry e = entry(out->user.id, "login", "success", client,
-                                     remember ? "{\"remember\":true}" : "{\"remember\":false}", now);
+        struct audit_entry e =
+            entry(out->user.id, "login", "success", client,
+                  remember ? "{\"remember\":true}" : "{\"remember\":false}", now);
         err = audit_write(conn, &e);
     }
     if (!err) {
@@ -403,7 +405,8 @@ auth_update_name(struct db *db, const struct session *s, struct str name,
     if (!(err = db_begin(conn))) {
         err = accounts_update_name(conn, s->user_id, name, now);
         if (!err) {
-            struct audit_entry e = entry(s->user_id, "profile_update", "success", client, NULL, now);
+            struct audit_entry e =
+                entry(s->user_id, "profile_update", "success", client, NULL, now);
             err = audit_write(conn, &e);
         }
         if (!err) {
@@ -433,10 +436,9 @@ auth_revoke_session(struct db *db, const struct session *current, const char *id
     if (!(err = db_begin(conn))) {
         err = session_revoke(conn, current->user_id, id, now);
         if (!err) {
-            struct audit_entry e = entry(current->user_id, "session_revoke", "success", client,
-                                         strcmp(id, current->id) == 0 ? "{\"current\":true}"
-                                                                      : "{\"current\":false}",
-                                         now);
+            struct audit_entry e = entry(
+                current->user_id, "session_revoke", "success", client,
+                strcmp(id, current->id) == 0 ? "{\"current\":true}" : "{\"current\":false}", now);
             err = audit_write(conn, &e);
         }
         if (!err) {
@@ -578,7 +580,7 @@ resend_body(struct db_conn *conn, void *arg)
     struct mail_tx *m = arg;
     char token[TOKEN_SIZE] = "";
     int64_t now = clock_wall_s();
-    int64_t age;
+    int64_t age = INT64_MAX;
     struct user u;
     int err = accounts_find_by_id(conn, m->user_id, &u);
 
@@ -597,8 +599,8 @@ resend_body(struct db_conn *conn, void *arg)
         err = mails_verify(conn, m->cfg, u.email, u.name, token, now);
     }
     if (!err) {
-        struct audit_entry e = entry(m->user_id, "email_verification_sent", "success", m->client,
-                                     NULL, now);
+        struct audit_entry e =
+            entry(m->user_id, "email_verification_sent", "success", m->client, NULL, now);
         err = audit_write(conn, &e);
     }
     crypto_wipe(token, sizeof(token));
@@ -625,7 +627,7 @@ forgot_body(struct db_conn *conn, void *arg)
     struct mail_tx *m = arg;
     char token[TOKEN_SIZE] = "";
     int64_t now = clock_wall_s();
-    int64_t age;
+    int64_t age = INT64_MAX;
     struct user u;
     int err = accounts_find_by_email(conn, m->email, &u);
 
@@ -644,8 +646,8 @@ forgot_body(struct db_conn *conn, void *arg)
         err = mails_reset(conn, m->cfg, u.email, u.name, token, now);
     }
     if (!err) {
-        struct audit_entry e = entry(u.id, "password_reset_requested", "success", m->client, NULL,
-                                     now);
+        struct audit_entry e =
+            entry(u.id, "password_reset_requested", "success", m->client, NULL, now);
         err = audit_write(conn, &e);
     }
     crypto_wipe(token, sizeof(token));
@@ -723,9 +725,8 @@ reset_body(struct db_conn *conn, void *arg)
 }
 
 int
-auth_reset_password(struct db *db, const struct config *cfg, struct str token,
-                    struct str password, const struct auth_client *client,
-                    struct auth_result *out)
+auth_reset_password(struct db *db, const struct config *cfg, struct str token, struct str password,
+                    const struct auth_client *client, struct auth_result *out)
 {
     char hash[CRYPTO_PASSWORD_HASH_MAX];
     struct reset_tx r = {cfg, token, hash, client, out};
@@ -1107,8 +1108,7 @@ auth_google_login(struct db *db, const struct config *cfg, const struct auth_goo
                           err);
         goto out;
     }
-    g = (struct google_tx){cfg,      &claims, ep.issuer, NULL, s.remember,
-                           replaced, client,  out,       res};
+    g = (struct google_tx){cfg, &claims, ep.issuer, NULL, s.remember, replaced, client, out, res};
     if (claims.email[0] && accounts_normalize_email(str_from_cstr(claims.email), email) == 0) {
         g.email = email;
     }

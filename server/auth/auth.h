@@ -32,10 +32,10 @@ struct auth_client {
 
 struct auth_result {
     struct user user;
-    struct session session;           /* the new session, when the flow creates one */
-    char token[SESSION_TOKEN_SIZE];   /* its cookie token ("" when none) */
-    int retry_after;                  /* E_RATE_LIMITED: seconds */
-    const char *field;                /* E_VALIDATION: the offending field */
+    struct session session;         /* the new session, when the flow creates one */
+    char token[SESSION_TOKEN_SIZE]; /* its cookie token ("" when none) */
+    int retry_after;                /* E_RATE_LIMITED: seconds */
+    const char *field;              /* E_VALIDATION: the offending field */
     const char *field_code;
 };
 
@@ -111,13 +111,13 @@ NODISCARD int auth_request_email_change(struct db *db, const struct config *cfg,
 #include "integrations/google.h"
 
 /* Why a Google sign-in did not happen: the dashboard shows /entrar?erro=<code>. */
-#define AUTH_GOOGLE_DISABLED "google_disabled"     /* GOOGLE_CLIENT_ID is not set */
-#define AUTH_GOOGLE_DENIED "google_denied"         /* the user said no at the provider */
-#define AUTH_GOOGLE_STATE "google_state"           /* no, a used, an expired or a wrong state */
+#define AUTH_GOOGLE_DISABLED    "google_disabled"    /* GOOGLE_CLIENT_ID is not set */
+#define AUTH_GOOGLE_DENIED      "google_denied"      /* the user said no at the provider */
+#define AUTH_GOOGLE_STATE       "google_state"       /* no, a used, an expired or a wrong state */
 #define AUTH_GOOGLE_UNAVAILABLE "google_unavailable" /* the provider cannot be reached */
-#define AUTH_GOOGLE_FAILED "google_failed"         /* anything else: bad code, bad ID token */
-#define AUTH_GOOGLE_DOMAIN "google_domain"         /* not in GOOGLE_HOSTED_DOMAIN */
-#define AUTH_GOOGLE_UNVERIFIED "google_unverified_email" /* the provider has not verified it */
+#define AUTH_GOOGLE_FAILED      "google_failed"      /* anything else: bad code, bad ID token */
+#define AUTH_GOOGLE_DOMAIN      "google_domain"      /* not in GOOGLE_HOSTED_DOMAIN */
+#define AUTH_GOOGLE_UNVERIFIED  "google_unverified_email" /* the provider has not verified it */
 
 struct auth_google_start {
     char cookie[OAUTH_SECRET_SIZE]; /* the pre-auth cookie's value */

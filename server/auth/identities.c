@@ -28,8 +28,7 @@ read_identity(const struct db_result *r, size_t row, struct identity *out)
 }
 
 int
-identities_find(struct db_conn *conn, const char *issuer, const char *subject,
-                struct identity *out)
+identities_find(struct db_conn *conn, const char *issuer, const char *subject, struct identity *out)
 {
     struct db_result *r = NULL;
     struct db_param p[] = {DB_CSTR(issuer), DB_CSTR(subject)};

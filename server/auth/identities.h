@@ -19,8 +19,8 @@
 #include "core/common.h"
 #include "db/db.h"
 
-#define IDENTITY_ID_SIZE 32
-#define IDENTITY_ISSUER_MAX 255
+#define IDENTITY_ID_SIZE     32
+#define IDENTITY_ISSUER_MAX  255
 #define IDENTITY_SUBJECT_MAX 255
 /* Identities listed per account, at most (a bound on what one query reads). */
 #define IDENTITIES_MAX_PER_USER 32

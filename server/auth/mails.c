@@ -78,9 +78,13 @@ enqueue(struct db_conn *conn, const char *to, const char *name, const struct mai
         goto out;
     }
     {
-        struct db_param p[] = {DB_INT(now),   DB_CSTR(m->kind),      DB_CSTR(to),
-                               DB_CSTR(m->subject), DB_TEXT(text.ptr, text.len),
-                               DB_TEXT(html.ptr, html.len), DB_INT(now)};
+        struct db_param p[] = {DB_INT(now),
+                               DB_CSTR(m->kind),
+                               DB_CSTR(to),
+                               DB_CSTR(m->subject),
+                               DB_TEXT(text.ptr, text.len),
+                               DB_TEXT(html.ptr, html.len),
+                               DB_INT(now)};
         err = db_exec(conn,
                       "INSERT INTO mail_outbox (created_at, kind, to_addr, subject, body_text, "
                       "body_html, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -113,8 +117,12 @@ mails_verify(struct db_conn *conn, const struct config *cfg, const char *to, con
         "esta mensagem.",
     };
     char *link = link_to(cfg, "/verificar-email?token=", token);
-    struct mail m = {"verify", "Confirme seu e-mail no Piloto de Vendas", paras, ARRAY_LEN(paras),
-                     "Confirmar e-mail", link};
+    struct mail m = {"verify",
+                     "Confirme seu e-mail no Piloto de Vendas",
+                     paras,
+                     ARRAY_LEN(paras),
+                     "Confirmar e-mail",
+                     link};
     int err = link ? enqueue(conn, to, name, &m, now) : E_INTERNAL;
     free(link);
     return err;
@@ -131,8 +139,12 @@ mails_reset(struct db_conn *conn, const struct config *cfg, const char *to, cons
         "senha continua a mesma.",
     };
     char *link = link_to(cfg, "/redefinir-senha?token=", token);
-    struct mail m = {"reset", "Redefinição de senha do Piloto de Vendas", paras, ARRAY_LEN(paras),
-                     "Redefinir senha", link};
+    struct mail m = {"reset",
+                     "Redefinição de senha do Piloto de Vendas",
+                     paras,
+                     ARRAY_LEN(paras),
+                     "Redefinir senha",
+                     link};
     int err = link ? enqueue(conn, to, name, &m, now) : E_INTERNAL;
     free(link);
     return err;
@@ -149,8 +161,12 @@ mails_account_exists(struct db_conn *conn, const struct config *cfg, const char 
         "login. Se não foi você, ignore esta mensagem: nada mudou na sua conta.",
     };
     char *link = link_to(cfg, "/entrar", NULL);
-    struct mail m = {"account_exists", "Você já tem uma conta no Piloto de Vendas", paras,
-                     ARRAY_LEN(paras), "Entrar", link};
+    struct mail m = {"account_exists",
+                     "Você já tem uma conta no Piloto de Vendas",
+                     paras,
+                     ARRAY_LEN(paras),
+                     "Entrar",
+                     link};
     int err = link ? enqueue(conn, to, name, &m, now) : E_INTERNAL;
     free(link);
     return err;
@@ -167,8 +183,12 @@ mails_password_changed(struct db_conn *conn, const struct config *cfg, const cha
         "da sua empresa.",
     };
     char *link = link_to(cfg, "/esqueci-senha", NULL);
-    struct mail m = {"password_changed", "Sua senha do Piloto de Vendas foi alterada", paras,
-                     ARRAY_LEN(paras), "Redefinir senha", link};
+    struct mail m = {"password_changed",
+                     "Sua senha do Piloto de Vendas foi alterada",
+                     paras,
+                     ARRAY_LEN(paras),
+                     "Redefinir senha",
+                     link};
     int err = link ? enqueue(conn, to, name, &m, now) : E_INTERNAL;
     free(link);
     return err;

@@ -24,7 +24,7 @@ NODISCARD int mails_reset(struct db_conn *conn, const struct config *cfg, const 
 NODISCARD int mails_account_exists(struct db_conn *conn, const struct config *cfg, const char *to,
                                    const char *name, int64_t now);
 /* "Sua senha foi alterada": a notice, with the reset link to use if it was not them. */
-NODISCARD int mails_password_changed(struct db_conn *conn, const struct config *cfg,
-                                     const char *to, const char *name, int64_t now);
+NODISCARD int mails_password_changed(struct db_conn *conn, const struct config *cfg, const char *to,
+                                     const char *name, int64_t now);
 
 #endif

@@ -47,9 +47,10 @@ oauth_state_save(struct db_conn *conn, const struct oauth_state *s, int64_t now,
     crypto_random_token(32, cookie, OAUTH_SECRET_SIZE);
     key_hash(str_from_cstr(cookie), hash);
     {
-        struct db_param p[] = {DB_CSTR(hash),       DB_CSTR(s->state),     DB_CSTR(s->nonce),
-                               DB_CSTR(s->verifier), DB_CSTR(s->next),     DB_INT(s->remember),
-                               DB_INT(now),          DB_INT(now + OAUTH_STATE_TTL_S)};
+        struct db_param p[] = {DB_CSTR(hash),     DB_CSTR(s->state),
+                               DB_CSTR(s->nonce), DB_CSTR(s->verifier),
+                               DB_CSTR(s->next),  DB_INT(s->remember),
+                               DB_INT(now),       DB_INT(now + OAUTH_STATE_TTL_S)};
         err = db_exec(conn,
                       "INSERT INTO oauth_states (id_hash, state, nonce, verifier, next, remember, "
                       "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

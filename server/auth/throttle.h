@@ -17,8 +17,8 @@
 #include "db/db.h"
 
 #define THROTTLE_FREE_FAILURES 3
-#define THROTTLE_MAX_WAIT_S 900
-#define THROTTLE_DECAY_S 3600
+#define THROTTLE_MAX_WAIT_S    900
+#define THROTTLE_DECAY_S       3600
 
 /* Seconds to wait before a failure count allows another attempt (pure). */
 int64_t throttle_wait_for(int64_t failures);

@@ -36,9 +36,8 @@ tokens_issue(struct db_conn *conn, const char *user_id, const char *kind, const 
     hash_of(str_from_cstr(token), hash);
     crypto_random_token(16, id, sizeof(id));
     {
-        struct db_param p[] = {DB_CSTR(id),    DB_CSTR(user_id), DB_CSTR(kind),
-                               DB_CSTR(hash),  DB_CSTR(email),   DB_INT(now),
-                               DB_INT(now + ttl_s)};
+        struct db_param p[] = {DB_CSTR(id),    DB_CSTR(user_id), DB_CSTR(kind),      DB_CSTR(hash),
+                               DB_CSTR(email), DB_INT(now),      DB_INT(now + ttl_s)};
         err = db_exec(conn,
                       "INSERT INTO email_tokens (id, user_id, kind, token_hash, email, created_at, "
                       "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -52,8 +51,8 @@ tokens_issue(struct db_conn *conn, const char *user_id, const char *kind, const 
 }
 
 int
-tokens_consume(struct db_conn *conn, const char *kind, struct str token, int64_t now,
-               char *user_id, char *email)
+tokens_consume(struct db_conn *conn, const char *kind, struct str token, int64_t now, char *user_id,
+               char *email)
 {
     char hash[2 * CRYPTO_SHA256_LEN + 1];
     struct db_result *r = NULL;
@@ -86,9 +85,9 @@ tokens_age(struct db_conn *conn, const char *user_id, const char *kind, int64_t 
 {
     struct db_result *r = NULL;
     struct db_param p[] = {DB_CSTR(user_id), DB_CSTR(kind)};
-    int err = db_exec(conn,
-                      "SELECT MAX(created_at) FROM email_tokens WHERE user_id = $1 AND kind = $2",
-                      p, 2, &r);
+    int err =
+        db_exec(conn, "SELECT MAX(created_at) FROM email_tokens WHERE user_id = $1 AND kind = $2",
+                p, 2, &r);
     *age = INT64_MAX;
     if (!err && db_result_rows(r) == 1 && !db_is_null(r, 0, 0)) {
         *age = now - db_int(r, 0, 0);

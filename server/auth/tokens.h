@@ -14,11 +14,11 @@
 #include "core/str.h"
 #include "db/db.h"
 
-#define TOKEN_VERIFY "verify"
-#define TOKEN_RESET "reset"
+#define TOKEN_VERIFY       "verify"
+#define TOKEN_RESET        "reset"
 #define TOKEN_VERIFY_TTL_S (48 * 3600)
-#define TOKEN_RESET_TTL_S (30 * 60)
-#define TOKEN_SIZE 48 /* base64url of 32 bytes + NUL */
+#define TOKEN_RESET_TTL_S  (30 * 60)
+#define TOKEN_SIZE         48 /* base64url of 32 bytes + NUL */
 
 /* Issues a token of kind for user_id and email, invalidating older ones. */
 NODISCARD int tokens_issue(struct db_conn *conn, const char *user_id, const char *kind,

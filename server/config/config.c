@@ -13,7 +13,7 @@
 #include "crypto/crypto.h"
 
 enum setting_flags {
-    SET_SECRET = 1 << 0,         /* never printed: only "set"/"unset" */
+    SET_SECRET = 1 << 0, /* never printed: only "set"/"unset" */
     SET_REQUIRED_IN_PROD = 1 << 1,
 };
 
@@ -127,12 +127,12 @@ parse_origins(struct config *cfg, const struct setting *s, const char *v, char *
             continue;
         }
         if (cfg->n_app_origins == CONFIG_MAX_ORIGINS) {
-            return fail(err, errlen, "invalid %s: at most %d origins", s->name,
-                        CONFIG_MAX_ORIGINS);
+            return fail(err, errlen, "invalid %s: at most %d origins", s->name, CONFIG_MAX_ORIGINS);
         }
         if (origin_parse(item, &cfg->app_origins[cfg->n_app_origins])) {
-            return fail(err, errlen, "invalid %s: '%.*s' is not an origin like https://app.example.com",
-                        s->name, (int)(item.len > 80 ? 80 : item.len), item.ptr);
+            return fail(err, errlen,
+                        "invalid %s: '%.*s' is not an origin like https://app.example.com", s->name,
+                        (int)(item.len > 80 ? 80 : item.len), item.ptr);
         }
         cfg->n_app_origins++;
     }
@@ -288,8 +288,7 @@ parse_google_hd(struct config *cfg, const struct setting *s, const char *v, char
 }
 
 static int
-parse_smtp_url(struct config *cfg, const struct setting *s, const char *v, char *err,
-               size_t errlen)
+parse_smtp_url(struct config *cfg, const struct setting *s, const char *v, char *err, size_t errlen)
 {
     struct str u = str_from_cstr(v);
     if (v[0] && !str_has_prefix(u, STR_LIT("smtp://")) && !str_has_prefix(u, STR_LIT("smtps://"))) {
@@ -303,8 +302,8 @@ parse_mail_from(struct config *cfg, const struct setting *s, const char *v, char
                 size_t errlen)
 {
     if (!strchr(v, '@') || strchr(v, '\r') || strchr(v, '\n')) {
-        return fail(err, errlen, "invalid %s: must be an address like Piloto <no-reply@example.com>",
-                    s->name);
+        return fail(err, errlen,
+                    "invalid %s: must be an address like Piloto <no-reply@example.com>", s->name);
     }
     return parse_plain(&cfg->mail_from, s, v, 320, err, errlen);
 }
@@ -484,8 +483,9 @@ check_production(struct config *cfg, char *err, size_t errlen)
         }
     }
     if (!cfg->cookie_secure) {
-        return fail(err, errlen, "invalid COOKIE_SECURE: cookies must be Secure when "
-                                 "PILOTO_ENV=production");
+        return fail(err, errlen,
+                    "invalid COOKIE_SECURE: cookies must be Secure when "
+                    "PILOTO_ENV=production");
     }
     for (size_t i = 0; i < cfg->n_app_origins; i++) {
         if (!cfg->app_origins[i].https && !origin_is_loopback(&cfg->app_origins[i])) {
@@ -601,9 +601,8 @@ config_log(const struct config *cfg)
         err |= buf_addf(&b, "%s%s", i ? "," : "", text);
     }
     err |= buf_addf(&b, " database=%s secret=%s static=%s google=%s smtp=%s",
-                    cfg->database_url && strncmp(cfg->database_url, "sqlite:", 7) == 0
-                        ? "sqlite"
-                        : "postgres",
+                    cfg->database_url && strncmp(cfg->database_url, "sqlite:", 7) == 0 ? "sqlite"
+                                                                                       : "postgres",
                     cfg->secret_len ? "set" : "unset", cfg->static_dir ? "on" : "off",
                     cfg->google_client_id ? "set" : "unset", cfg->smtp_url ? "set" : "unset");
     if (!err) {

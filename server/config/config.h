@@ -16,8 +16,8 @@
 #include "core/log.h"
 #include "core/origin.h"
 
-#define CONFIG_SECRET_MIN 32
-#define CONFIG_SECRET_MAX 256
+#define CONFIG_SECRET_MIN  32
+#define CONFIG_SECRET_MAX  256
 #define CONFIG_MAX_ORIGINS 16
 #define CONFIG_MAX_PROXIES 32
 
@@ -35,8 +35,8 @@ struct config {
     size_t secret_len; /* 0 until set from PILOTO_SECRET or the dev secret file */
     struct origin app_origins[CONFIG_MAX_ORIGINS];
     size_t n_app_origins;
-    char *app_url;    /* no trailing slash */
-    char *public_url; /* no trailing slash */
+    char *app_url;       /* no trailing slash */
+    char *public_url;    /* no trailing slash */
     char *cookie_domain; /* NULL = host-only cookies */
     bool cookie_secure;
     struct cidr trusted_proxies[CONFIG_MAX_PROXIES];

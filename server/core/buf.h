@@ -25,7 +25,10 @@ struct buf {
 };
 
 extern char buf_empty[1];
-#define BUF_INIT {buf_empty, 0, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        buf_empty, 0, 0, 0                                                                         \
+    }
 
 void buf_init(struct buf *b, size_t hint);
 /* Frees the content and returns b to BUF_INIT (keeps no cap). */

@@ -14,11 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define NODISCARD __attribute__((warn_unused_result))
+#define ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
+#define NODISCARD         __attribute__((warn_unused_result))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
-#define NORETURN __attribute__((noreturn))
-#define UNUSED __attribute__((unused))
+#define NORETURN          __attribute__((noreturn))
+#define UNUSED            __attribute__((unused))
 
 /* Broken invariant: log one line and abort. Never for bad input. */
 #define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)

@@ -34,10 +34,7 @@
     X(E_UNAVAILABLE, 503, "service_unavailable", "Service unavailable")
 
 #define ERR_ENUM_ROW(name, status, slug, title) name,
-enum err {
-    E__FIRST = -1000,
-    ERR_TABLE(ERR_ENUM_ROW) E__LAST
-};
+enum err { E__FIRST = -1000, ERR_TABLE(ERR_ENUM_ROW) E__LAST };
 #undef ERR_ENUM_ROW
 
 /* HTTP status for an E_* (500 for anything unknown). */

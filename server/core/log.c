@@ -82,8 +82,8 @@ log_line(enum log_level level, struct str message, struct str fields)
     buf_release(&b);
 }
 
-static void
-vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap) PRINTF_LIKE(3, 0);
+static void vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+    PRINTF_LIKE(3, 0);
 
 static void
 vlog(enum log_level level, const char *suffix, const char *fmt, va_list ap)

@@ -2,7 +2,7 @@
 
 #include <pthread.h>
 
-#define WAYS 4
+#define WAYS    4
 #define KEY_MAX 24
 
 struct bucket {

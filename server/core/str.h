@@ -14,7 +14,7 @@ struct str {
     size_t len;
 };
 
-#define STR_NULL ((struct str){NULL, 0})
+#define STR_NULL   ((struct str){NULL, 0})
 #define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
 
 /* View of a NUL-terminated string; NULL gives an empty view. */

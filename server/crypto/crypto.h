@@ -14,9 +14,9 @@
 #include "core/str.h"
 
 #define CRYPTO_SHA256_LEN 32
-#define CRYPTO_HMAC_LEN 32
+#define CRYPTO_HMAC_LEN   32
 /* Characters of base64url (no padding) for n bytes, plus the NUL. */
-#define CRYPTO_B64URL_SIZE(n) ((((n) * 4) + 2) / 3 + 1)
+#define CRYPTO_B64URL_SIZE(n) ((((n)*4) + 2) / 3 + 1)
 
 /* Initialises libsodium; 0 or E_INTERNAL. Call once at start-up. */
 NODISCARD int crypto_init(void);
@@ -51,8 +51,8 @@ void crypto_random_token(size_t n, char *out, size_t outcap);
  * and 19 MiB: call it on the worker pool only.
  */
 #define CRYPTO_PASSWORD_HASH_MAX 128
-#define CRYPTO_ARGON2_OPS 2
-#define CRYPTO_ARGON2_MEM (19u * 1024u * 1024u)
+#define CRYPTO_ARGON2_OPS        2
+#define CRYPTO_ARGON2_MEM        (19u * 1024u * 1024u)
 
 /* PHC string into out (CRYPTO_PASSWORD_HASH_MAX bytes). 0 or E_INTERNAL (out of memory). */
 NODISCARD int crypto_password_hash(struct str password, char *out);

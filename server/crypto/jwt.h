@@ -24,12 +24,12 @@
 #define JWT_MAX_LEN 16384
 /* Longest decoded header, bytes. */
 #define JWT_HEADER_MAX 1024
-#define JWT_ALG_MAX 15
-#define JWT_KID_MAX 128
+#define JWT_ALG_MAX    15
+#define JWT_KID_MAX    128
 /* RSA moduli we accept: 2048 to 8192 bits (RFC 7518 §3.3 asks for 2048 or more). */
 #define JWT_KEY_MIN_BITS 2048
 #define JWT_KEY_MAX_BITS 8192
-#define JWT_SIG_MAX (JWT_KEY_MAX_BITS / 8)
+#define JWT_SIG_MAX      (JWT_KEY_MAX_BITS / 8)
 
 /* An RSA public key from a JWK. Opaque; jwt_key_new/jwt_key_free. */
 struct jwt_key;
@@ -48,7 +48,10 @@ struct jwt {
     size_t sig_len;
 };
 
-#define JWT_INIT {"", "", BUF_INIT, {NULL, 0}, {0}, 0}
+#define JWT_INIT                                                                                   \
+    {                                                                                              \
+        "", "", BUF_INIT, {NULL, 0}, {0}, 0                                                        \
+    }
 
 /*
  * Splits a compact JWS into its three parts and decodes them: 0, or

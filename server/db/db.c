@@ -115,7 +115,7 @@ db_open(const char *url, unsigned pool_size, int acquire_timeout_ms, struct db *
     target = NULL;
     db->size = pool_size;
     db->acquire_timeout_ms = acquire_timeout_ms;
-    db->idle = xcalloc(pool_size, sizeof(*db->idle));
+    db->idle = xcalloc(pool_size, sizeof(struct db_conn *));
     pthread_mutex_init(&db->lock, NULL);
     /* Timed waits use the monotonic clock, so wall-clock jumps cannot stretch them. */
     pthread_condattr_init(&attr);
@@ -234,6 +234,9 @@ db_acquire(struct db *db, struct db_conn **out)
         }
         conn->ops = db->ops;
         conn->db = db;
+    }
+    if (!conn) {
+        BUG("connect succeeded without a connection");
     }
     conn->broken = false;
     conn->in_tx = false;

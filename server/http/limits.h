@@ -10,18 +10,18 @@
 #define HTTP_CONN_MEMORY_LIMIT (48 * 1024)
 /* Bytes of one request line + all headers we accept (checked again ourselves). */
 #define HTTP_MAX_HEADER_BYTES (32 * 1024)
-#define HTTP_MAX_HEADERS 100
+#define HTTP_MAX_HEADERS      100
 /* Longest path we route. */
 #define HTTP_MAX_PATH 2048
 /* Query string: bytes and parameters. */
-#define HTTP_MAX_QUERY 4096
+#define HTTP_MAX_QUERY        4096
 #define HTTP_MAX_QUERY_PARAMS 32
 /* Cookies: pairs parsed from the Cookie header. */
 #define HTTP_MAX_COOKIES 50
 /* Body of a route that declares none. */
 #define HTTP_DEFAULT_BODY_LIMIT 0
 /* JSON: nesting depth and the longest string any field may hold. */
-#define HTTP_JSON_MAX_DEPTH 16
+#define HTTP_JSON_MAX_DEPTH  16
 #define HTTP_JSON_MAX_STRING (64 * 1024)
 /* Body bytes read and dropped after a chunked body went over its limit, before cutting. */
 #define HTTP_MAX_DISCARD (1024 * 1024)

@@ -7,14 +7,13 @@
 #define MAX_GROUPS 12
 
 /* Status codes we count one by one; anything else falls in the last slot. */
-static const unsigned statuses[] = {200, 201, 204, 206, 301, 302, 303, 304, 400, 401, 403, 404,
-                                    405, 408, 409, 413, 414, 415, 422, 429, 431, 500, 502, 503,
-                                    0};
+static const unsigned statuses[] = {200, 201, 204, 206, 301, 302, 303, 304, 400, 401, 403, 404, 405,
+                                    408, 409, 413, 414, 415, 422, 429, 431, 500, 502, 503, 0};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 
 /* Latency buckets, seconds (upper bounds), Prometheus "le". */
-static const double bucket_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-                                   5, 10};
+static const double bucket_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                   0.25,  0.5,    1,     2.5,  5,     10};
 #define NBUCKET (sizeof(bucket_le) / sizeof(bucket_le[0]))
 
 struct group_metrics {
@@ -100,8 +99,8 @@ http_metrics_render(struct buf *out)
                 continue;
             }
             if (statuses[s]) {
-                err |= buf_addf(out, "http_requests_total{group=\"%s\",status=\"%u\"} %llu\n",
-                                name, statuses[s], (unsigned long long)v);
+                err |= buf_addf(out, "http_requests_total{group=\"%s\",status=\"%u\"} %llu\n", name,
+                                statuses[s], (unsigned long long)v);
             } else {
                 err |= buf_addf(out, "http_requests_total{group=\"%s\",status=\"other\"} %llu\n",
                                 name, (unsigned long long)v);
@@ -118,13 +117,14 @@ http_metrics_render(struct buf *out)
         }
         for (size_t b = 0; b < NBUCKET; b++) {
             cum += atomic_load(&groups[i].buckets[b]);
-            err |= buf_addf(out,
-                            "http_request_duration_seconds_bucket{group=\"%s\",le=\"%g\"} %llu\n",
-                            name, bucket_le[b], (unsigned long long)cum);
+            err |=
+                buf_addf(out, "http_request_duration_seconds_bucket{group=\"%s\",le=\"%g\"} %llu\n",
+                         name, bucket_le[b], (unsigned long long)cum);
         }
         cum += atomic_load(&groups[i].buckets[NBUCKET]);
-        err |= buf_addf(out, "http_request_duration_seconds_bucket{group=\"%s\",le=\"+Inf\"} %llu\n",
-                        name, (unsigned long long)cum);
+        err |=
+            buf_addf(out, "http_request_duration_seconds_bucket{group=\"%s\",le=\"+Inf\"} %llu\n",
+                     name, (unsigned long long)cum);
         err |= buf_addf(out, "http_request_duration_seconds_sum{group=\"%s\"} %.6f\n", name,
                         (double)atomic_load(&groups[i].sum_us) / 1e6);
         err |= buf_addf(out, "http_request_duration_seconds_count{group=\"%s\"} %llu\n", name,

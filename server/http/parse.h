@@ -42,7 +42,8 @@ NODISCARD int parse_query(struct arena *a, struct str query, struct kv *out, siz
  */
 NODISCARD int parse_check_path(struct str path, size_t max);
 
-/* Percent-decodes (no '+' rule) into a NUL-terminated arena copy; E_INVALID on a bad escape or NUL. */
+/* Percent-decodes (no '+' rule) into a NUL-terminated arena copy; E_INVALID on a bad escape or NUL.
+ */
 NODISCARD int parse_percent_decode(struct arena *a, struct str in, struct str *out);
 
 /*

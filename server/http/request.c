@@ -107,8 +107,8 @@ response_header(struct request *req, const char *name, const char *value)
     if (r->nheaders == HTTP_MAX_RESPONSE_HEADERS) {
         BUG("too many response headers");
     }
-    r->headers[r->nheaders++] = (struct response_header){arena_strdup(req->arena, name),
-                                                         arena_strdup(req->arena, value)};
+    r->headers[r->nheaders++] =
+        (struct response_header){arena_strdup(req->arena, name), arena_strdup(req->arena, value)};
 }
 
 void

@@ -109,11 +109,11 @@ struct request {
     struct session *session;
 
     struct response resp;
-    int err; /* the E_* this request ended with, 0 if none */
+    int err;          /* the E_* this request ended with, 0 if none */
     const char *note; /* internal detail for the access log, never sent */
     struct field_error field_errors[HTTP_MAX_FIELD_ERRORS];
     size_t nfield_errors;
-    int retry_after; /* seconds, for 429/503; 0 = none */
+    int retry_after;   /* seconds, for 429/503; 0 = none */
     const char *allow; /* Allow header for 405 */
 
     /* Deferred work (request_defer); ctx is the handler's, for work and then. */
@@ -121,9 +121,9 @@ struct request {
     request_work_fn work;
     request_fn then;
     int defer_err;
-    int state; /* private to the http layer */
-    int early_err; /* private: error found before the body was read */
-    bool close;    /* private: close the connection after answering */
+    int state;        /* private to the http layer */
+    int early_err;    /* private: error found before the body was read */
+    bool close;       /* private: close the connection after answering */
     size_t discarded; /* private: body bytes dropped after an early error */
     size_t resp_size;
     struct request_cleanup *cleanups;
@@ -165,8 +165,8 @@ void response_header(struct request *req, const char *name, const char *value);
 void response_set_header(struct request *req, const char *name, const char *value);
 const char *response_get_header(const struct request *req, const char *name);
 /* status + content type + a copy of (body, len). */
-void response_set(struct request *req, unsigned status, const char *content_type,
-                  const void *body, size_t len);
+void response_set(struct request *req, unsigned status, const char *content_type, const void *body,
+                  size_t len);
 /* status + application/json + the bytes in *body (taken over; *body is reset). */
 void response_json_buf(struct request *req, unsigned status, struct buf *body);
 /* Empty response with status (204, 304...). */

@@ -40,8 +40,8 @@ struct header_scan {
 };
 
 static enum MHD_Result
-scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
-            const char *value, size_t value_size)
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size, const char *value,
+            size_t value_size)
 {
     struct header_scan *hs = cls;
     (void)kind;
@@ -102,8 +102,8 @@ method_of(const char *m)
         const char *name;
         enum http_method m;
     } methods[] = {
-        {"GET", HTTP_GET},     {"HEAD", HTTP_HEAD},     {"POST", HTTP_POST},
-        {"PUT", HTTP_PUT},     {"PATCH", HTTP_PATCH},   {"DELETE", HTTP_DELETE},
+        {"GET", HTTP_GET},         {"HEAD", HTTP_HEAD},   {"POST", HTTP_POST},
+        {"PUT", HTTP_PUT},         {"PATCH", HTTP_PATCH}, {"DELETE", HTTP_DELETE},
         {"OPTIONS", HTTP_OPTIONS},
     };
     for (size_t i = 0; i < ARRAY_LEN(methods); i++) {
@@ -190,8 +190,8 @@ assign_request_id(struct request *req)
 }
 
 static struct request *
-request_new(struct http_server *s, struct MHD_Connection *conn, const char *url,
-            const char *method, const char *version)
+request_new(struct http_server *s, struct MHD_Connection *conn, const char *url, const char *method,
+            const char *version)
 {
     struct arena *a = arena_new();
     struct request *req = arena_alloc(a, sizeof(*req));
@@ -496,7 +496,8 @@ access_log(struct request *req, enum MHD_RequestTerminationCode toe)
     err |= buf_addstr(&f, "\"httpRequest\":{\"requestMethod\":\"");
     err |= buf_add_json_escaped(&f, str_from_cstr(req->method_text));
     err |= buf_addstr(&f, "\",\"requestUrl\":\"");
-    err |= buf_add_json_escaped(&f, str_make(req->path.ptr, req->path.len > 512 ? 512 : req->path.len));
+    err |= buf_add_json_escaped(&f,
+                                str_make(req->path.ptr, req->path.len > 512 ? 512 : req->path.len));
     err |= buf_addf(&f, "\",\"status\":%u,\"responseSize\":\"%zu\",\"userAgent\":\"", status,
                     req->resp_size);
     err |= buf_add_json_escaped(&f, ua);
@@ -557,8 +558,7 @@ no_unescape(void *cls, struct MHD_Connection *conn, char *s)
     return strlen(s);
 }
 
-static void
-mhd_logger(void *cls, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+static void mhd_logger(void *cls, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 
 static void
 mhd_logger(void *cls, const char *fmt, va_list ap)
@@ -604,15 +604,14 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
     s->dispatch = d;
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opt->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opt->max_connections,
+        mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)opt->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opt->max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)opt->max_connections_per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->connection_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
-        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned int)1024, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
     if (!s->daemon) {
         log_msg(LOG_CRITICAL, "cannot listen on %s:%u", opt->host, opt->port);
         goto fail;

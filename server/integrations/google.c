@@ -162,9 +162,8 @@ google_parse_discovery(struct str json, const char *issuer, struct google_endpoi
     /* Endpoints over https (or http on loopback), with nothing that could split a header. */
     if (!httpc_url_allowed(out->authorization) || !httpc_url_allowed(out->token) ||
         !httpc_url_allowed(out->jwks) || !is_url_text(out->authorization) ||
-        !is_url_text(out->token) || !is_url_text(out->jwks) ||
-        strlen(out->token) != v[2].s.len || strlen(out->jwks) != v[3].s.len ||
-        strlen(out->authorization) != v[1].s.len) {
+        !is_url_text(out->token) || !is_url_text(out->jwks) || strlen(out->token) != v[2].s.len ||
+        strlen(out->jwks) != v[3].s.len || strlen(out->authorization) != v[1].s.len) {
         goto out;
     }
     err = 0;
@@ -178,14 +177,10 @@ out:
 
 /* Claims with a fixed place in struct google_claims; lengths are checked on copy. */
 static const struct json_field claim_fields[] = {
-    {"iss", JSON_F_STRING, true, 1, 0},
-    {"sub", JSON_F_STRING, true, 1, 0},
-    {"azp", JSON_F_STRING, false, 0, 0},
-    {"exp", JSON_F_INT, true, 0, INT64_MAX},
-    {"iat", JSON_F_INT, true, 0, INT64_MAX},
-    {"nonce", JSON_F_STRING, false, 0, 0},
-    {"email", JSON_F_STRING, false, 0, 0},
-    {"name", JSON_F_STRING, false, 0, 0},
+    {"iss", JSON_F_STRING, true, 1, 0},      {"sub", JSON_F_STRING, true, 1, 0},
+    {"azp", JSON_F_STRING, false, 0, 0},     {"exp", JSON_F_INT, true, 0, INT64_MAX},
+    {"iat", JSON_F_INT, true, 0, INT64_MAX}, {"nonce", JSON_F_STRING, false, 0, 0},
+    {"email", JSON_F_STRING, false, 0, 0},   {"name", JSON_F_STRING, false, 0, 0},
     {"hd", JSON_F_STRING, false, 0, 0},
 };
 
@@ -373,8 +368,14 @@ fetch(const char *method, const char *url, const char *const *headers, size_t nh
       const struct buf *body, struct httpc_response *resp, const char *what, char *why,
       size_t whycap)
 {
-    struct httpc_request rq = {method, url, headers, nheaders, body ? body->ptr : NULL,
-                               body ? body->len : 0, GOOGLE_TIMEOUT_MS, GOOGLE_DOC_MAX};
+    struct httpc_request rq = {method,
+                               url,
+                               headers,
+                               nheaders,
+                               body ? body->ptr : NULL,
+                               body ? body->len : 0,
+                               GOOGLE_TIMEOUT_MS,
+                               GOOGLE_DOC_MAX};
     int err = httpc_do(&rq, resp);
 
     if (err == E_UNAVAILABLE) {
@@ -431,8 +432,7 @@ google_discover(const struct google_provider *p, struct google_endpoints *out, c
         buf_release(&url);
         return E_INVALID;
     }
-    err = fetch("GET", url.ptr, headers, ARRAY_LEN(headers), NULL, &resp, "discovery", why,
-                whycap);
+    err = fetch("GET", url.ptr, headers, ARRAY_LEN(headers), NULL, &resp, "discovery", why, whycap);
     if (!err && resp.status != 200) {
         note(why, whycap, "discovery answered %ld", resp.status);
         err = E_UPSTREAM;
@@ -456,12 +456,9 @@ google_discover(const struct google_provider *p, struct google_endpoints *out, c
 }
 
 static const struct json_field jwk_fields[] = {
-    {"kty", JSON_F_STRING, true, 1, 16},
-    {"use", JSON_F_STRING, false, 0, 16},
-    {"alg", JSON_F_STRING, false, 0, 16},
-    {"kid", JSON_F_STRING, false, 0, JWT_KID_MAX},
-    {"n", JSON_F_STRING, false, 0, JWK_N_MAX},
-    {"e", JSON_F_STRING, false, 0, JWK_E_MAX},
+    {"kty", JSON_F_STRING, true, 1, 16},       {"use", JSON_F_STRING, false, 0, 16},
+    {"alg", JSON_F_STRING, false, 0, 16},      {"kid", JSON_F_STRING, false, 0, JWT_KID_MAX},
+    {"n", JSON_F_STRING, false, 0, JWK_N_MAX}, {"e", JSON_F_STRING, false, 0, JWK_E_MAX},
 };
 
 /* The RS256 signing keys of a JWK Set, into keys (other kinds are skipped). */
@@ -545,8 +542,8 @@ find_keys(const char *jwks_uri, const char *kid, struct cached_key *keys, size_t
         }
         if (fresh && *n == 0 && round == 0) {
             /* Unknown kid: the provider may have rotated. The floor bounds junk kids. */
-            forced = !cache.forced_once || now - cache.forced_at_ms >=
-                                               GOOGLE_JWKS_REFETCH_FLOOR_S * 1000;
+            forced = !cache.forced_once ||
+                     now - cache.forced_at_ms >= GOOGLE_JWKS_REFETCH_FLOOR_S * 1000;
             if (forced) {
                 cache.forced_once = true;
                 cache.forced_at_ms = now;
@@ -647,9 +644,9 @@ note_token_error(const struct httpc_response *resp, char *why, size_t whycap)
 }
 
 int
-google_exchange(const struct google_provider *p, const struct google_endpoints *ep,
-                struct str code, const char *verifier, const char *nonce,
-                struct google_claims *out, char *why, size_t whycap)
+google_exchange(const struct google_provider *p, const struct google_endpoints *ep, struct str code,
+                const char *verifier, const char *nonce, struct google_claims *out, char *why,
+                size_t whycap)
 {
     static const char *const headers[] = {
         "Content-Type: application/x-www-form-urlencoded",

@@ -42,26 +42,26 @@
 #include "core/str.h"
 
 /* Google's issuer; its ID tokens say iss "accounts.google.com" or this. */
-#define GOOGLE_ISSUER "https://accounts.google.com"
+#define GOOGLE_ISSUER  "https://accounts.google.com"
 #define GOOGLE_URL_MAX 512
 /* Discovery documents, JWK Sets and token answers: bytes, and a total timeout. */
-#define GOOGLE_DOC_MAX (64 * 1024)
-#define GOOGLE_TIMEOUT_MS 5000
+#define GOOGLE_DOC_MAX         (64 * 1024)
+#define GOOGLE_TIMEOUT_MS      5000
 #define GOOGLE_DISCOVERY_TTL_S 3600
-#define GOOGLE_JWKS_TTL_S 3600
+#define GOOGLE_JWKS_TTL_S      3600
 /* An unknown kid refetches the JWK Set at most this often. */
 #define GOOGLE_JWKS_REFETCH_FLOOR_S 60
-#define GOOGLE_MAX_KEYS 16
+#define GOOGLE_MAX_KEYS             16
 /* Clock skew allowed on exp and iat, and the oldest iat accepted. */
-#define GOOGLE_CLOCK_SKEW_S 120
+#define GOOGLE_CLOCK_SKEW_S       120
 #define GOOGLE_ID_TOKEN_MAX_AGE_S 3600
-#define GOOGLE_MAX_AUD 8
-#define GOOGLE_CLIENT_ID_MAX 255
-#define GOOGLE_SUBJECT_MAX 255 /* OpenID Connect Core §2: at most 255 ASCII characters */
-#define GOOGLE_EMAIL_MAX 254
-#define GOOGLE_NAME_MAX 400 /* bytes */
-#define GOOGLE_HD_MAX 253
-#define GOOGLE_NONCE_MAX 128
+#define GOOGLE_MAX_AUD            8
+#define GOOGLE_CLIENT_ID_MAX      255
+#define GOOGLE_SUBJECT_MAX        255 /* OpenID Connect Core §2: at most 255 ASCII characters */
+#define GOOGLE_EMAIL_MAX          254
+#define GOOGLE_NAME_MAX           400 /* bytes */
+#define GOOGLE_HD_MAX             253
+#define GOOGLE_NONCE_MAX          128
 /* Longest post-login path (google_is_safe_next). */
 #define GOOGLE_NEXT_MAX 512
 /* Room for a failure note (why). */

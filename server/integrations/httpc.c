@@ -223,7 +223,8 @@ httpc_smtp_send(const char *smtp_url, const char *from, const char *to, const ch
         err = map_curl(rc) == E_UPSTREAM && code >= 400 ? E_UNAVAILABLE : map_curl(rc);
     }
     if (err && detail && cap) {
-        (void)snprintf(detail, cap, "smtp %ld: %s", code, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        (void)snprintf(detail, cap, "smtp %ld: %s", code,
+                       errbuf[0] ? errbuf : curl_easy_strerror(rc));
     }
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(c);

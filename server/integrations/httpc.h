@@ -15,9 +15,9 @@
 #include "core/buf.h"
 #include "core/common.h"
 
-#define HTTPC_MAX_RESPONSE (1024 * 1024)
+#define HTTPC_MAX_RESPONSE       (1024 * 1024)
 #define HTTPC_CONNECT_TIMEOUT_MS 3000
-#define HTTPC_TIMEOUT_MS 10000
+#define HTTPC_TIMEOUT_MS         10000
 
 struct httpc_request {
     const char *method; /* "GET" (default when NULL) or "POST" */

@@ -68,11 +68,13 @@ mail_render(const struct mail_message *m, struct buf *out)
     if (has_crlf(m->from) || has_crlf(m->to) || has_crlf(m->subject) || has_crlf(m->message_id)) {
         return E_INVALID;
     }
-    if (!gmtime_r(&t, &tm) || strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0) {
+    if (!gmtime_r(&t, &tm) ||
+        strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) == 0) {
         return E_INVALID;
     }
-    err |= buf_addf(out, "Date: %s\r\nFrom: %s\r\nTo: <%s>\r\nMessage-ID: <%s>\r\nSubject: =?UTF-8?B?",
-                    date, m->from, m->to, m->message_id);
+    err |=
+        buf_addf(out, "Date: %s\r\nFrom: %s\r\nTo: <%s>\r\nMessage-ID: <%s>\r\nSubject: =?UTF-8?B?",
+                 date, m->from, m->to, m->message_id);
     err |= add_base64(out, m->subject, strlen(m->subject), false);
     err |= buf_addf(out,
                     "?=\r\nMIME-Version: 1.0\r\n"

@@ -17,7 +17,7 @@ struct mail_message {
     const char *subject;
     const char *text;
     const char *html;
-    int64_t date; /* unix seconds */
+    int64_t date;           /* unix seconds */
     const char *message_id; /* without brackets, e.g. "123.abc@piloto" */
 };
 

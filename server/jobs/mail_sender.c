@@ -51,8 +51,7 @@ static const char claim_postgres[] =
     "RETURNING id, to_addr, subject, body_text, body_html, attempts";
 
 static int
-finish(struct db *db, int64_t id, const char *status, int64_t next, const char *error,
-       int64_t now)
+finish(struct db *db, int64_t id, const char *status, int64_t next, const char *error, int64_t now)
 {
     /*
      * A delivered (or abandoned) mail loses its body: its links are single-use
@@ -94,12 +93,17 @@ deliver(struct mail_sender *ms, const struct db_result *r, size_t row)
         crypto_random_token(12, rnd, sizeof(rnd));
         (void)snprintf(mid, sizeof(mid), "%lld.%s@piloto", (long long)id, rnd);
         mail_address_of(cfg->mail_from, from, sizeof(from));
-        m = (struct mail_message){cfg->mail_from, to,  db_text(r, row, 2), db_text(r, row, 3),
-                                  db_text(r, row, 4), now, mid};
+        m = (struct mail_message){cfg->mail_from,
+                                  to,
+                                  db_text(r, row, 2),
+                                  db_text(r, row, 3),
+                                  db_text(r, row, 4),
+                                  now,
+                                  mid};
         err = mail_render(&m, &msg);
         if (!err) {
-            err = httpc_smtp_send(cfg->smtp_url, from, to, msg.ptr, msg.len, detail,
-                                  sizeof(detail));
+            err =
+                httpc_smtp_send(cfg->smtp_url, from, to, msg.ptr, msg.len, detail, sizeof(detail));
         }
         buf_release(&msg);
         if (!err) {

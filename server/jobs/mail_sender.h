@@ -14,9 +14,9 @@
 #include "config/config.h"
 #include "db/db.h"
 
-#define MAIL_MAX_ATTEMPTS 20
+#define MAIL_MAX_ATTEMPTS  20
 #define MAIL_MAX_BACKOFF_S 300
-#define MAIL_LEASE_S 120
+#define MAIL_LEASE_S       120
 
 struct mail_sender;
 

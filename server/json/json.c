@@ -168,7 +168,8 @@ json_decode(const struct json_doc *doc, const struct json_field *spec, size_t n,
     for (size_t i = 0; i < n; i++) {
         if (spec[i].required && !out[i].present && !json_object_get(root, spec[i].name)) {
             add_error(errs, errcap, nerrs, spec[i].name, "required", "is required");
-        } else if (spec[i].required && !out[i].present && json_is_null(json_object_get(root, spec[i].name))) {
+        } else if (spec[i].required && !out[i].present &&
+                   json_is_null(json_object_get(root, spec[i].name))) {
             add_error(errs, errcap, nerrs, spec[i].name, "required", "is required");
         }
     }

@@ -52,7 +52,7 @@ struct json_value {
 
 struct json_error {
     const char *field;
-    const char *code;    /* required, invalid_type, too_short, too_long, out_of_range, unknown_field */
+    const char *code; /* required, invalid_type, too_short, too_long, out_of_range, unknown_field */
     const char *message; /* English, for developers; the SPA maps codes */
 };
 

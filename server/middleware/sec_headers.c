@@ -11,7 +11,8 @@ common(struct request *req)
     response_set_header(req, "X-Content-Type-Options", "nosniff");
     response_set_header(req, "X-Frame-Options", "DENY");
     if (cfg->cookie_secure || req->secure) {
-        response_set_header(req, "Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+        response_set_header(req, "Strict-Transport-Security",
+                            "max-age=63072000; includeSubDomains");
     }
 }
 
@@ -19,7 +20,8 @@ static void
 api_after(struct request *req)
 {
     common(req);
-    response_set_header(req, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    response_set_header(req, "Content-Security-Policy",
+                        "default-src 'none'; frame-ancestors 'none'");
     response_set_header(req, "Referrer-Policy", "no-referrer");
     response_set_header(req, "Cross-Origin-Resource-Policy", "same-site");
     /* Authenticated answers and errors alike: nothing from the API is cacheable. */
@@ -54,7 +56,8 @@ machine_after(struct request *req)
 {
     common(req);
     response_set_header(req, "Referrer-Policy", "no-referrer");
-    response_set_header(req, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    response_set_header(req, "Content-Security-Policy",
+                        "default-src 'none'; frame-ancestors 'none'");
     response_set_header(req, "Cache-Control", "no-store");
 }
 

@@ -60,8 +60,8 @@ router_allow_text(unsigned methods, char *out, size_t cap)
     static const struct {
         unsigned m;
         const char *name;
-    } names[] = {{HTTP_GET, "GET"},     {HTTP_HEAD, "HEAD"},     {HTTP_POST, "POST"},
-                 {HTTP_PUT, "PUT"},     {HTTP_PATCH, "PATCH"},   {HTTP_DELETE, "DELETE"},
+    } names[] = {{HTTP_GET, "GET"},        {HTTP_HEAD, "HEAD"},   {HTTP_POST, "POST"},
+                 {HTTP_PUT, "PUT"},        {HTTP_PATCH, "PATCH"}, {HTTP_DELETE, "DELETE"},
                  {HTTP_OPTIONS, "OPTIONS"}};
     size_t len = 0;
 
@@ -195,7 +195,8 @@ router_finish(struct request *req)
     if (!g) {
         /* No group claimed the path: the strictest headers. */
         response_set_header(req, "X-Content-Type-Options", "nosniff");
-        response_set_header(req, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        response_set_header(req, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
         response_set_header(req, "X-Frame-Options", "DENY");
         response_set_header(req, "Referrer-Policy", "no-referrer");
         response_set_header(req, "Cache-Control", "no-store");

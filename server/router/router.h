@@ -16,8 +16,8 @@
 #include "http/request.h"
 
 enum route_flags {
-    ROUTE_JSON = 1 << 0,      /* takes a JSON body (Content-Type checked, parsed, depth-limited) */
-    ROUTE_AUTH = 1 << 1,      /* needs a valid session, else 401 */
+    ROUTE_JSON = 1 << 0, /* takes a JSON body (Content-Type checked, parsed, depth-limited) */
+    ROUTE_AUTH = 1 << 1, /* needs a valid session, else 401 */
     ROUTE_STRICT_RATE = 1 << 2, /* the stricter per-IP rate class (login, sign-up, reset) */
     ROUTE_RECENT_AUTH = 1 << 3, /* needs an authentication within REAUTH_WINDOW */
 };

@@ -28,9 +28,9 @@ struct auth_client
 account_client(struct request *req)
 {
     struct str ua = request_header(req, "User-Agent");
-    return (struct auth_client){req->client_ip_text,
-                                ua.len ? arena_strndup(req->arena, ua.ptr, ua.len > 256 ? 256 : ua.len)
-                                       : ""};
+    return (struct auth_client){
+        req->client_ip_text,
+        ua.len ? arena_strndup(req->arena, ua.ptr, ua.len > 256 ? 256 : ua.len) : ""};
 }
 
 const char *

@@ -150,9 +150,9 @@ password_then(struct request *req)
         return account_fail(req, job->err, &job->result);
     }
     csrf = account_start_session(req, &job->result);
-    routes_reply_json_take(req, 200,
-                           json_pack("{s:o, s:s}", "user", account_user_json(&job->result.user),
-                                     "csrfToken", csrf));
+    routes_reply_json_take(
+        req, 200,
+        json_pack("{s:o, s:s}", "user", account_user_json(&job->result.user), "csrfToken", csrf));
     return 0;
 }
 

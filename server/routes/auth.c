@@ -63,9 +63,9 @@ reply_session(struct request *req, unsigned status)
         return account_fail(req, job->err, &job->result);
     }
     csrf = account_start_session(req, &job->result);
-    routes_reply_json_take(req, status,
-                           json_pack("{s:o, s:s}", "user", account_user_json(&job->result.user),
-                                     "csrfToken", csrf));
+    routes_reply_json_take(
+        req, status,
+        json_pack("{s:o, s:s}", "user", account_user_json(&job->result.user), "csrfToken", csrf));
     return 0;
 }
 
@@ -104,9 +104,8 @@ signup_decoy(struct request *req)
     u.created_at = clock_wall_s();
     csrf_token_new(req->app->cfg, token);
     cookies_set(req, COOKIE_CSRF, token, -1);
-    routes_reply_json_take(req, 201,
-                           json_pack("{s:o, s:s}", "user", account_user_json(&u), "csrfToken",
-                                     token));
+    routes_reply_json_take(
+        req, 201, json_pack("{s:o, s:s}", "user", account_user_json(&u), "csrfToken", token));
     return 0;
 }
 
@@ -308,8 +307,8 @@ verify_email_resend(struct request *req)
     struct auth_client client = account_client(req);
     struct auth_result r;
     bool sent = false;
-    int err = auth_resend_verification(req->app->db, req->app->cfg, req->session, &client, &r,
-                                       &sent);
+    int err =
+        auth_resend_verification(req->app->db, req->app->cfg, req->session, &client, &r, &sent);
 
     if (err) {
         return account_fail(req, err, &r);

@@ -92,8 +92,8 @@ static void
 start_work(struct request *req)
 {
     struct google_job *job = req->ctx;
-    job->err = auth_google_start(req->app->db, req->app->cfg, job->next, job->remember,
-                                 &job->start, job->why, sizeof(job->why));
+    job->err = auth_google_start(req->app->db, req->app->cfg, job->next, job->remember, &job->start,
+                                 job->why, sizeof(job->why));
 }
 
 static int
@@ -107,7 +107,7 @@ start_then(struct request *req)
     if (job->err) {
         request_note(req, "google start: %s%s%s", err_name(job->err), job->why[0] ? ": " : "",
                      job->why);
-        return redirect_error(req, job->err == E_NOT_FOUND      ? AUTH_GOOGLE_DISABLED
+        return redirect_error(req, job->err == E_NOT_FOUND     ? AUTH_GOOGLE_DISABLED
                                    : job->err == E_UNAVAILABLE ? AUTH_GOOGLE_UNAVAILABLE
                                                                : AUTH_GOOGLE_FAILED);
     }
@@ -231,7 +231,10 @@ static const struct route routes[] = {
 /* clang-format on */
 
 static const struct middleware *const chain[] = {
-    &mw_ratelimit, &mw_sec_headers_api, &mw_session, NULL,
+    &mw_ratelimit,
+    &mw_sec_headers_api,
+    &mw_session,
+    NULL,
 };
 
 const struct route_group routes_auth_google = {

@@ -52,22 +52,22 @@ render_pools(struct app *app, struct buf *b)
 
     db_get_stats(app->db, &ds);
     workpool_get_stats(app->pool, &ws);
-    err |= buf_addf(b,
-                    "# HELP db_pool_connections Database connections by state.\n"
-                    "# TYPE db_pool_connections gauge\n"
-                    "db_pool_connections{state=\"max\"} %u\n"
-                    "db_pool_connections{state=\"open\"} %u\n"
-                    "db_pool_connections{state=\"in_use\"} %u\n"
-                    "# HELP db_pool_waiting Threads waiting for a database connection.\n"
-                    "# TYPE db_pool_waiting gauge\ndb_pool_waiting %u\n"
-                    "# HELP db_pool_acquire_timeouts_total Connection waits that timed out.\n"
-                    "# TYPE db_pool_acquire_timeouts_total counter\n"
-                    "db_pool_acquire_timeouts_total %llu\n"
-                    "# HELP db_unavailable_total Operations that found the database down.\n"
-                    "# TYPE db_unavailable_total counter\ndb_unavailable_total %llu\n",
-                    ds.size, ds.open, ds.in_use, ds.waiting,
-                    (unsigned long long)ds.acquire_timeouts,
-                    (unsigned long long)ds.errors_unavailable);
+    err |=
+        buf_addf(b,
+                 "# HELP db_pool_connections Database connections by state.\n"
+                 "# TYPE db_pool_connections gauge\n"
+                 "db_pool_connections{state=\"max\"} %u\n"
+                 "db_pool_connections{state=\"open\"} %u\n"
+                 "db_pool_connections{state=\"in_use\"} %u\n"
+                 "# HELP db_pool_waiting Threads waiting for a database connection.\n"
+                 "# TYPE db_pool_waiting gauge\ndb_pool_waiting %u\n"
+                 "# HELP db_pool_acquire_timeouts_total Connection waits that timed out.\n"
+                 "# TYPE db_pool_acquire_timeouts_total counter\n"
+                 "db_pool_acquire_timeouts_total %llu\n"
+                 "# HELP db_unavailable_total Operations that found the database down.\n"
+                 "# TYPE db_unavailable_total counter\ndb_unavailable_total %llu\n",
+                 ds.size, ds.open, ds.in_use, ds.waiting, (unsigned long long)ds.acquire_timeouts,
+                 (unsigned long long)ds.errors_unavailable);
     err |= buf_addf(b,
                     "# HELP worker_pool_threads Worker threads.\n"
                     "# TYPE worker_pool_threads gauge\nworker_pool_threads %u\n"

@@ -14,7 +14,7 @@
 #include "http/request.h"
 
 #define COOKIE_SESSION "piloto_session"
-#define COOKIE_CSRF "piloto_csrf"
+#define COOKIE_CSRF    "piloto_csrf"
 
 /* Full cookie name for base ("__Host-piloto_session"), into out (64 bytes). */
 void cookies_name(const struct config *cfg, const char *base, char *out, size_t cap);

@@ -4,7 +4,7 @@
 #include "crypto/crypto.h"
 
 #define SESSION_COLS                                                                               \
-    "id, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, auth_at, "      \
+    "id, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, auth_at, "       \
     "remember, ip, user_agent"
 
 static void
@@ -179,8 +179,8 @@ session_revoke(struct db_conn *conn, const char *user_id, const char *id, int64_
 }
 
 int
-session_revoke_others(struct db_conn *conn, const char *user_id, const char *except_id,
-                      int64_t now, uint64_t *count)
+session_revoke_others(struct db_conn *conn, const char *user_id, const char *except_id, int64_t now,
+                      uint64_t *count)
 {
     struct db_result *r = NULL;
     struct db_param p[] = {DB_INT(now), DB_CSTR(user_id), DB_CSTR(except_id ? except_id : "")};
@@ -199,11 +199,12 @@ session_list(struct db_conn *conn, const char *user_id, int64_t now, struct aren
 {
     struct db_result *r = NULL;
     struct db_param p[] = {DB_CSTR(user_id), DB_INT(now)};
-    int err = db_exec(conn,
-                      "SELECT " SESSION_COLS " FROM user_sessions WHERE user_id = $1 "
-                      "AND revoked_at IS NULL AND idle_expires_at > $2 AND absolute_expires_at > $2 "
-                      "ORDER BY last_seen_at DESC, created_at DESC LIMIT 200",
-                      p, 2, &r);
+    int err =
+        db_exec(conn,
+                "SELECT " SESSION_COLS " FROM user_sessions WHERE user_id = $1 "
+                "AND revoked_at IS NULL AND idle_expires_at > $2 AND absolute_expires_at > $2 "
+                "ORDER BY last_seen_at DESC, created_at DESC LIMIT 200",
+                p, 2, &r);
     *out = NULL;
     *n = 0;
     if (!err) {

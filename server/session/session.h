@@ -20,8 +20,8 @@
 #include "db/db.h"
 
 #define SESSION_TOKEN_BYTES 32
-#define SESSION_TOKEN_SIZE 48 /* base64url of 32 bytes (43) + NUL, rounded */
-#define SESSION_ID_SIZE 32
+#define SESSION_TOKEN_SIZE  48 /* base64url of 32 bytes (43) + NUL, rounded */
+#define SESSION_ID_SIZE     32
 /* The sliding refresh writes last_seen at most this often. */
 #define SESSION_TOUCH_INTERVAL_S 60
 
@@ -50,8 +50,8 @@ NODISCARD int session_create(struct db_conn *conn, const struct config *cfg, con
  * (at most once a minute). 0, E_UNAUTHENTICATED (unknown, revoked or
  * expired), or E_UNAVAILABLE / E_DB.
  */
-NODISCARD int session_lookup(struct db *db, const struct config *cfg, struct str token,
-                             int64_t now, struct session *out);
+NODISCARD int session_lookup(struct db *db, const struct config *cfg, struct str token, int64_t now,
+                             struct session *out);
 /* Revokes session id of user_id: 0, E_NOT_FOUND (not theirs or not live), or a db error. */
 NODISCARD int session_revoke(struct db_conn *conn, const char *user_id, const char *id,
                              int64_t now);
@@ -59,8 +59,8 @@ NODISCARD int session_revoke(struct db_conn *conn, const char *user_id, const ch
 NODISCARD int session_revoke_others(struct db_conn *conn, const char *user_id,
                                     const char *except_id, int64_t now, uint64_t *count);
 /* The live sessions of user_id, newest first, into an array from arena. */
-NODISCARD int session_list(struct db_conn *conn, const char *user_id, int64_t now,
-                           struct arena *a, struct session **out, size_t *n);
+NODISCARD int session_list(struct db_conn *conn, const char *user_id, int64_t now, struct arena *a,
+                           struct session **out, size_t *n);
 /* Records a fresh authentication on session id (recent-auth rule). */
 NODISCARD int session_mark_auth(struct db_conn *conn, const char *id, int64_t now);
 /* Seconds the cookie should live: the absolute life when remembered, else -1 (browser session). */

@@ -47,8 +47,7 @@ main(int argc, char **argv)
         pthread_join(tid[i], NULL);
         total += counts[i];
     }
-    printf("argon2id m=%u KiB t=%d p=1, %lld threads: %.1f hashes/s\n",
-           CRYPTO_ARGON2_MEM / 1024, CRYPTO_ARGON2_OPS, (long long)threads,
-           (double)total / (double)seconds);
+    printf("argon2id m=%u KiB t=%d p=1, %lld threads: %.1f hashes/s\n", CRYPTO_ARGON2_MEM / 1024,
+           CRYPTO_ARGON2_OPS, (long long)threads, (double)total / (double)seconds);
     return 0;
 }

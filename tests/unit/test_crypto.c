@@ -167,7 +167,8 @@ test_b64url_rejects(void **state)
     len = 999;
     assert_int_equal(crypto_b64url_decode(STR_LIT(""), out, sizeof(out), &len), 0);
     assert_int_equal(len, 0);
-    /* An empty view with no pointer decodes like "": to nothing, successfully or not, never a crash. */
+    /* An empty view with no pointer decodes like "": to nothing, successfully or not, never a
+     * crash. */
     assert_int_equal(crypto_b64url_decode(STR_NULL, out, sizeof(out), &len), 0);
     assert_int_equal(len, 0);
 }

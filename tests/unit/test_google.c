@@ -16,7 +16,7 @@
 #include "crypto/crypto.h"
 #include "integrations/google.h"
 
-#define NOW 1700000100
+#define NOW    1700000100
 #define CLIENT "client-123.apps.googleusercontent.com"
 
 static int
@@ -133,12 +133,11 @@ test_discovery(void **state)
 
     /* A local provider over plain http on loopback. */
     assert_int_equal(
-        google_parse_discovery(
-            STR_LIT("{\"issuer\":\"http://127.0.0.1:4000\","
-                    "\"authorization_endpoint\":\"http://127.0.0.1:4000/auth\","
-                    "\"token_endpoint\":\"http://127.0.0.1:4000/token\","
-                    "\"jwks_uri\":\"http://127.0.0.1:4000/jwks\"}"),
-            "http://127.0.0.1:4000", &ep),
+        google_parse_discovery(STR_LIT("{\"issuer\":\"http://127.0.0.1:4000\","
+                                       "\"authorization_endpoint\":\"http://127.0.0.1:4000/auth\","
+                                       "\"token_endpoint\":\"http://127.0.0.1:4000/token\","
+                                       "\"jwks_uri\":\"http://127.0.0.1:4000/jwks\"}"),
+                               "http://127.0.0.1:4000", &ep),
         0);
 }
 
@@ -241,16 +240,16 @@ test_claims_parse_refused(void **state)
     static const char *const bad[] = {
         "",
         "[]",
-        "{\"sub\":\"s\",\"aud\":\"a\",\"exp\":2,\"iat\":1}",          /* no iss */
-        "{\"iss\":\"i\",\"aud\":\"a\",\"exp\":2,\"iat\":1}",          /* no sub */
+        "{\"sub\":\"s\",\"aud\":\"a\",\"exp\":2,\"iat\":1}",              /* no iss */
+        "{\"iss\":\"i\",\"aud\":\"a\",\"exp\":2,\"iat\":1}",              /* no sub */
         "{\"iss\":\"i\",\"sub\":\"\",\"aud\":\"a\",\"exp\":2,\"iat\":1}", /* empty sub */
-        "{\"iss\":\"i\",\"sub\":\"s\",\"exp\":2,\"iat\":1}",          /* no aud */
+        "{\"iss\":\"i\",\"sub\":\"s\",\"exp\":2,\"iat\":1}",              /* no aud */
         "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":[],\"exp\":2,\"iat\":1}",
         "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":[1],\"exp\":2,\"iat\":1}",
-        "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"iat\":1}",      /* no exp */
+        "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"iat\":1}", /* no exp */
         "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"exp\":\"2\",\"iat\":1}",
         "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"exp\":2.5,\"iat\":1}",
-        "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"exp\":2}",      /* no iat */
+        "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"exp\":2}", /* no iat */
         "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"exp\":2,\"iat\":1,\"nonce\":7}",
         "{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\",\"exp\":2,\"iat\":1,\"email_verified\":1}",
         /* Duplicate claims could be read two ways: refused by the parser. */

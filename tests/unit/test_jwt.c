@@ -205,12 +205,12 @@ test_malformed(void **state)
         ".b.c",
         "a.b.",
         "eyJhbGciOiJSUzI1NiJ9.e30.c2ln.extra",
-        "eyJhbGciOiJSUzI1NiJ9.e30=.c2ln",     /* padding */
-        "eyJhbGciOiJSUzI1NiJ9.e3+/.c2ln",     /* base64, not base64url */
-        "bm90IGpzb24.e30.c2ln",               /* header "not json" */
-        "eyJraWQiOiJ4In0.e30.c2ln",           /* header {"kid":"x"}: no alg */
-        "eyJhbGciOjF9.e30.c2ln",              /* {"alg":1} */
-        "W10.e30.c2ln",                       /* header [] */
+        "eyJhbGciOiJSUzI1NiJ9.e30=.c2ln", /* padding */
+        "eyJhbGciOiJSUzI1NiJ9.e3+/.c2ln", /* base64, not base64url */
+        "bm90IGpzb24.e30.c2ln",           /* header "not json" */
+        "eyJraWQiOiJ4In0.e30.c2ln",       /* header {"kid":"x"}: no alg */
+        "eyJhbGciOjF9.e30.c2ln",          /* {"alg":1} */
+        "W10.e30.c2ln",                   /* header [] */
     };
     char *crit = with_header("{\"alg\":\"RS256\",\"crit\":[\"exp\"],\"exp\":1}");
     char *dup = with_header("{\"alg\":\"none\",\"alg\":\"RS256\"}");
