@@ -150,7 +150,7 @@ integration-postgres: deps build/piloto build/san/piloto $(OIDC_DEPS)
 integration: integration-sqlite integration-postgres
 
 test: deps
-	@$(MAKE) --no-print-directory unit unit-san unit-pg fuzz-replay test-web integration
+	@$(MAKE) --no-print-directory unit unit-san unit-pg fuzz-replay test-web integration e2e
 
 # The dashboard SPA (web/): npm packages from the lockfile, built to web/dist.
 WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
@@ -166,6 +166,19 @@ web: deps web/dist/index.html
 
 test-web: deps web/node_modules/.package-lock.json
 	cd web && npm test
+
+# Browser tests (tests/e2e): Debian's Chromium driven by playwright-core, in
+# both topologies (same origin; nginx as the TLS front for app./api.).
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund
+
+# The SPA as the production topology ships it: the API on another origin.
+build/e2e/dist-cross/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && VITE_API_URL=https://api.piloto.test npx vite build --outDir ../build/e2e/dist-cross --emptyOutDir
+
+e2e: deps build/piloto web/dist/index.html build/e2e/dist-cross/index.html \
+     tests/e2e/node_modules/.package-lock.json $(OIDC_DEPS)
+	cd tests/e2e && npm test
 
 run: deps build/piloto web/dist/index.html
 	@mkdir -p data
