@@ -195,6 +195,7 @@ serve(struct config *cfg)
         .ntrusted_proxies = cfg->n_trusted_proxies,
         .app = &app,
         .pool = app.pool,
+        .cloud_project = cfg->cloud_project,
     };
     if (http_server_start(&opt, &dispatch, &srv)) {
         goto out;

@@ -329,6 +329,19 @@ parse_metrics_token(struct config *cfg, const struct setting *s, const char *v, 
 }
 
 static int
+parse_cloud_project(struct config *cfg, const struct setting *s, const char *v, char *err,
+                    size_t errlen)
+{
+    for (const char *p = v; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
+            return fail(err, errlen, "invalid %s: must be a project id like my-project-123",
+                        s->name);
+        }
+    }
+    return parse_plain(&cfg->cloud_project, s, v, 64, err, errlen);
+}
+
+static int
 parse_json_limit(struct config *cfg, const struct setting *s, const char *v, char *err,
                  size_t errlen)
 {
@@ -381,6 +394,8 @@ static const struct setting settings[] = {
     {"LOG_LEVEL", parse_log_level, 0, 0, 0, "info", "info", 0, "debug, info, warning or error"},
     {"METRICS_TOKEN", parse_metrics_token, 0, 0, 0, NULL, NULL, SET_SECRET,
      "bearer token /metrics requires (empty: open)"},
+    {"GOOGLE_CLOUD_PROJECT", parse_cloud_project, 0, 0, 0, NULL, NULL, 0,
+     "project id, so request logs link to Cloud Trace"},
     {"HTTP_THREADS", U(http_threads), 1, 256, "4", "8", 0, "HTTP I/O threads (epoll pool)"},
     {"WORKER_THREADS", U(worker_threads), 1, 256, "2", "2", 0,
      "worker threads for CPU-heavy work and outbound HTTP"},
@@ -407,9 +422,9 @@ static const struct setting settings[] = {
      "seconds a session without \"remember me\" may live"},
     {"REAUTH_WINDOW", U(reauth_window_s), 10, 86400, "900", "900", 0,
      "seconds a login counts as recent for sensitive actions"},
-    {"RATE_LIMIT_GENERAL", U(rate_general_per_min), 1, 1000000, "600", "600", 0,
+    {"RATE_LIMIT_GENERAL", U(rate_general_per_min), 1, 1000000000, "600", "600", 0,
      "requests per minute per client address"},
-    {"RATE_LIMIT_AUTH", U(rate_auth_per_min), 1, 1000000, "20", "20", 0,
+    {"RATE_LIMIT_AUTH", U(rate_auth_per_min), 1, 1000000000, "20", "20", 0,
      "login/sign-up/reset requests per minute per client address"},
 };
 /* clang-format on */
@@ -429,6 +444,7 @@ release(struct config *cfg)
     free(cfg->smtp_url);
     free(cfg->mail_from);
     free(cfg->metrics_token);
+    free(cfg->cloud_project);
     crypto_wipe(cfg->secret, sizeof(cfg->secret));
     memset(cfg, 0, sizeof(*cfg));
 }

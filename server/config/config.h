@@ -50,6 +50,7 @@ struct config {
     char *mail_from;
     enum log_level log_level;
     char *metrics_token; /* NULL = /metrics is open */
+    char *cloud_project; /* GOOGLE_CLOUD_PROJECT, for trace links in logs; may be NULL */
 
     /* Engine and pools. */
     unsigned http_threads;

@@ -6,8 +6,13 @@
 #ifndef PILOTO_HTTP_LIMITS_H
 #define PILOTO_HTTP_LIMITS_H
 
-/* Memory MHD may use per connection for the request line and headers; past it: 431. */
-#define HTTP_CONN_MEMORY_LIMIT (48 * 1024)
+/*
+ * Memory MHD may use per connection for the request line, headers and parsed
+ * query (mapped lazily, so idle connections cost little). Well above
+ * HTTP_MAX_HEADER_BYTES so that our own layer answers oversized headers with
+ * a problem+json 431, and MHD's own (bare HTML) answer is for the extreme.
+ */
+#define HTTP_CONN_MEMORY_LIMIT (128 * 1024)
 /* Bytes of one request line + all headers we accept (checked again ourselves). */
 #define HTTP_MAX_HEADER_BYTES (32 * 1024)
 #define HTTP_MAX_HEADERS      100

@@ -506,7 +506,10 @@ access_log(struct request *req, enum MHD_RequestTerminationCode toe)
     err |= buf_add_json_escaped(&f, str_from_cstr(req->version));
     err |= buf_addf(&f, "\"},\"requestId\":\"%s\",\"group\":\"%s\"", req->request_id,
                     req->group_name ? req->group_name : "none");
-    if (req->trace[0]) {
+    if (req->trace[0] && req->server->opt.cloud_project) {
+        err |= buf_addf(&f, ",\"logging.googleapis.com/trace\":\"projects/%s/traces/%s\"",
+                        req->server->opt.cloud_project, req->trace);
+    } else if (req->trace[0]) {
         err |= buf_addf(&f, ",\"logging.googleapis.com/trace\":\"%s\"", req->trace);
     }
     if (req->err) {

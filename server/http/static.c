@@ -85,6 +85,29 @@ has_extension(struct str path)
     return memchr(path.ptr + slash + 1, '.', path.len - (size_t)(slash + 1)) != NULL;
 }
 
+/* RFC 9110 §13.1.2: "*", or any listed tag equal to ours by weak comparison. */
+static bool
+etag_matches(struct str header, const char *etag)
+{
+    struct str rest = header;
+    struct str want = str_from_cstr(etag);
+
+    while (rest.len) {
+        struct str tag = str_trim(str_cut(&rest, ','));
+        if (str_eq(tag, STR_LIT("*"))) {
+            return true;
+        }
+        if (str_has_prefix(tag, STR_LIT("W/"))) {
+            tag.ptr += 2;
+            tag.len -= 2;
+        }
+        if (str_eq(tag, want)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int
 static_serve(struct request *req, const char *root)
 {
@@ -154,7 +177,7 @@ static_serve(struct request *req, const char *root)
     if (encoding) {
         response_set_header(req, "Content-Encoding", encoding);
     }
-    if (str_eq_cstr(request_header(req, "If-None-Match"), etag)) {
+    if (etag_matches(request_header(req, "If-None-Match"), etag)) {
         close(fd);
         response_empty(req, 304);
         return 0;

@@ -115,6 +115,7 @@ static const struct route routes[] = {
 };
 
 static const struct middleware *const chain[] = {
+    &mw_ratelimit,
     &mw_sec_headers_machine,
     NULL,
 };

@@ -170,17 +170,22 @@ class Database:
         return [line.split("|") for line in out.splitlines() if line]
 
 
-@pytest.fixture
-def new_db(tmp_path, pg):
-    """Factory: a fresh database each call."""
+def db_factory(tmp, pg):
+    """A function returning a fresh database each call, files under tmp."""
     n = itertools.count()
 
     def make():
-        d = tmp_path / ("db%d" % next(n))
+        d = Path(tmp) / ("db%d" % next(n))
         d.mkdir()
         return Database(d, pg)
 
     return make
+
+
+@pytest.fixture
+def new_db(tmp_path, pg):
+    """Factory: a fresh database each call."""
+    return db_factory(tmp_path, pg)
 
 
 # --- the server ---------------------------------------------------------------
@@ -359,6 +364,25 @@ def server(piloto):
     return piloto.start()
 
 
+@pytest.fixture(scope="module")
+def piloto_module(tmp_path_factory, pg):
+    """Like piloto, for servers a whole module shares (tests that only read);
+    checked the same way at the module's end."""
+    tmp = tmp_path_factory.mktemp("module")
+    f = Piloto(tmp, db_factory(tmp, pg))
+    yield f
+    failures = f.finish()
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def shared_server(piloto_module):
+    """One default server for a whole module, rate limits raised so the
+    module's requests never hit them."""
+    return piloto_module.start({"RATE_LIMIT_GENERAL": 1000000, "RATE_LIMIT_AUTH": 1000000})
+
+
 def run_piloto(args, env, cwd, timeout=30):
     """Runs a one-shot command (version, migrate, a refused start...)."""
     try:
@@ -372,7 +396,7 @@ def run_piloto(args, env, cwd, timeout=30):
 @pytest.fixture
 def run(piloto, tmp_path):
     """run(args, extra_env, db=None) -> CompletedProcess, with its stderr
-    checked for sanitizer reports."""
+    checked for sanitizer reports. db=False sets no DATABASE_URL."""
 
     def go(args, extra=None, db=None, timeout=30):
         r = run_piloto(args, piloto.env(extra, db), tmp_path, timeout)

@@ -3,12 +3,13 @@
 import os
 import re
 import stat
+import time
 
 import pytest
 import requests
 
 from conftest import TEST_DB, migration_versions
-from helpers import Conn, assert_problem, metric, parse_prometheus
+from helpers import Conn, metric, parse_prometheus, wait_until
 
 SPEC_SETTINGS = (
     "PORT", "HOST", "PILOTO_ENV", "DATABASE_URL", "PILOTO_SECRET", "APP_ORIGINS", "APP_URL",
@@ -61,6 +62,8 @@ def test_metrics_count_requests_by_group_and_status(piloto):
     # One keep-alive connection: the server finishes (and counts) each request
     # before it reads the next one, so the deltas below are exact.
     with requests.Session() as s:
+        scrape(s, srv)
+        time.sleep(0.3)  # the readiness probe's own request is counted by now
         before, _ = scrape(s, srv)
         for _ in range(3):
             assert s.get(srv.url("/healthz"), timeout=5).status_code == 200
@@ -102,10 +105,11 @@ def test_metrics_latency_histogram_is_consistent(server):
 
 def test_metrics_in_flight_and_pool_gauges(piloto):
     srv = piloto.start({"DB_POOL_SIZE": 3, "WORKER_THREADS": 3})
+    # Once the readiness probe is done, only the scrape itself is in flight.
+    wait_until(lambda: metric(scrape(requests, srv)[0], "http_requests_in_flight") == 1, 3,
+               what="in-flight gauge back to 1")
     samples, types = scrape(requests, srv)
     assert types["http_requests_in_flight"] == "gauge"
-    # Only the scrape itself is in flight.
-    assert metric(samples, "http_requests_in_flight") == 1
     assert types["db_pool_connections"] == "gauge"
     assert metric(samples, "db_pool_connections", state="max") == 3
     opened = metric(samples, "db_pool_connections", state="open")
@@ -122,11 +126,16 @@ def test_metrics_in_flight_counts_a_response_being_sent(piloto, tmp_path):
     (dist / "index.html").write_text("<!doctype html><title>x</title>")
     (dist / "assets" / "big-0123abcd.bin").write_bytes(b"x" * (32 << 20))
     srv = piloto.start({"STATIC_DIR": dist})
+
+    def in_flight():
+        return metric(scrape(requests, srv)[0], "http_requests_in_flight")
+
+    # Settle first: the readiness probe's request may still be finishing.
+    wait_until(lambda: in_flight() == 1, 3, what="only the scrape in flight")
     with Conn(srv.port, rcvbuf=4096) as c:
         c.send(c.request_bytes("GET", "/assets/big-0123abcd.bin"))
         c.sock.recv(1024)
-        samples, _ = scrape(requests, srv)
-        assert metric(samples, "http_requests_in_flight") == 2
+        assert in_flight() == 2
     samples, _ = scrape(requests, srv)
     assert metric(samples, "http_requests_in_flight") <= 2
 
@@ -321,8 +330,8 @@ def test_clean_start_logs_no_warnings(server):
 
 def test_startup_log_is_json_and_names_no_secret(piloto):
     srv = piloto.start({"PILOTO_SECRET": SECRET, "METRICS_TOKEN": "m" * 20})
+    srv.wait_log(lambda l: "listening" in l.get("message", ""), what="'listening' line")
     logs = srv.logs()
-    assert any("listening" in l.get("message", "") for l in logs)
     for l in logs:
         assert l.get("severity") in ("DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL")
         assert isinstance(l.get("message"), str)

@@ -12,6 +12,12 @@ from helpers import Conn, assert_problem, exchange
 FOREIGN = "https://evil.example"
 
 
+@pytest.fixture
+def server(shared_server):
+    """Tests that need their own settings start their own with `piloto`."""
+    return shared_server
+
+
 def get(srv, path, **kw):
     kw.setdefault("timeout", 5)
     return requests.get(srv.url(path), **kw)
@@ -144,11 +150,9 @@ def test_400_from_the_request_layer_carries_strict_headers(server):
         assert "default-src 'none'" in (r.header("Content-Security-Policy") or "")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SPEC §6 wants Referrer-Policy on every response; middleware/sec_headers.c "
-    "machine_after (ops, /internal, 404 fallback) does not set it"))
 @pytest.mark.parametrize("path", ["/healthz", "/nope", "/internal/x"])
 def test_referrer_policy_on_machine_responses(server, path):
+    # SPEC §6: Referrer-Policy on every response.
     assert get(server, path).headers.get("Referrer-Policy") == "no-referrer"
 
 

@@ -39,9 +39,9 @@ def dist(tmp_path_factory):
     return d
 
 
-@pytest.fixture
-def spa(piloto, dist):
-    return piloto.start({"STATIC_DIR": dist})
+@pytest.fixture(scope="module")
+def spa(piloto_module, dist):
+    return piloto_module.start({"STATIC_DIR": dist, "RATE_LIMIT_GENERAL": 1000000})
 
 
 def fetch(srv, path, headers=None, method="GET"):

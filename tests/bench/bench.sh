@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# Benchmarks piloto against nginx on loopback with wrk (run by `make bench`,
+# which builds build/piloto first; this script builds nothing).
+#
+# Starts build/piloto (SQLite, in a temp dir) and nginx (Debian's
+# nginx-light, own temp prefix and config, `return 200` on /healthz), both on
+# free ports of 127.0.0.1, then runs wrk against each target in interleaved
+# rounds and prints a table of req/s, p99 latency and memory (VmRSS/VmHWM
+# from /proc), also written to build/bench/results.txt. Everything it started
+# is stopped on exit.
+#
+# Settings (environment): BENCH_ROUNDS (3), BENCH_DURATION (seconds, 10),
+# BENCH_WARMUP (seconds, 2), BENCH_THREADS (2), BENCH_CONNECTIONS (64),
+# BENCH_LOG_LEVEL (piloto's LOG_LEVEL, warning: no access log, as nginx),
+# PILOTO_BIN (build/piloto).
+#
+# More targets: add_target NAME URL [HEADER...] before run_rounds, e.g.
+#   add_target piloto-me "$PILOTO_URL/auth/me" "Cookie: piloto_session=$token"
+# (bench_url NAME URL [HEADER...] runs one wrk pass on its own).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${PILOTO_BIN:-$ROOT/build/piloto}
+ROUNDS=${BENCH_ROUNDS:-3}
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+THREADS=${BENCH_THREADS:-2}
+CONNS=${BENCH_CONNECTIONS:-64}
+LOG_LEVEL=${BENCH_LOG_LEVEL:-warning}
+OUT_DIR=$ROOT/build/bench
+RESULTS=$OUT_DIR/results.txt
+NGINX=${NGINX:-/usr/sbin/nginx}
+WRK=${WRK:-wrk}
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+[ -x "$BIN" ] || die "$BIN is not built (run: make bench)"
+command -v "$WRK" >/dev/null || die "wrk is missing (apt-get install wrk)"
+[ -x "$NGINX" ] || die "nginx is missing (apt-get install nginx-light)"
+
+WORK=$(mktemp -d /tmp/piloto-bench.XXXXXX)
+PILOTO_PID=
+NGINX_PID=
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$PILOTO_PID" ] && kill -0 "$PILOTO_PID" 2>/dev/null; then
+        kill -TERM "$PILOTO_PID" 2>/dev/null || true
+        wait "$PILOTO_PID" 2>/dev/null || true
+    fi
+    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+        kill -TERM "$NGINX_PID" 2>/dev/null || true
+        wait "$NGINX_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_http() { # URL: waits up to 15 s for a 200
+    local i
+    for i in $(seq 1 150); do
+        if curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# --- the servers --------------------------------------------------------------
+
+start_piloto() {
+    PILOTO_PORT=$(free_port)
+    PILOTO_URL=http://127.0.0.1:$PILOTO_PORT
+    mkdir -p "$WORK/piloto"
+    # A clean environment: only what the bench sets. RATE_LIMIT_* at their
+    # maximum (1,000,000/min) so no route is throttled in any round.
+    env -i PATH="$PATH" HOME="$WORK/piloto" \
+        PILOTO_ENV=dev HOST=127.0.0.1 PORT="$PILOTO_PORT" \
+        DATABASE_URL="sqlite:$WORK/piloto/data/piloto.db" \
+        RATE_LIMIT_GENERAL=1000000 RATE_LIMIT_AUTH=1000000 LOG_LEVEL="$LOG_LEVEL" \
+        "$BIN" serve >"$WORK/piloto/stdout.log" 2>"$WORK/piloto/stderr.log" &
+    PILOTO_PID=$!
+    wait_http "$PILOTO_URL/healthz" || die "piloto did not start: $(tail -5 "$WORK/piloto/stderr.log" "$WORK/piloto/stdout.log")"
+}
+
+start_nginx() {
+    NGINX_PORT=$(free_port)
+    NGINX_URL=http://127.0.0.1:$NGINX_PORT
+    local p=$WORK/nginx
+    mkdir -p "$p/logs" "$p/tmp"
+    cat >"$p/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 2;
+pid $p/nginx.pid;
+error_log $p/logs/error.log warn;
+events { worker_connections 2048; }
+http {
+    access_log off;
+    client_body_temp_path $p/tmp/body;
+    proxy_temp_path $p/tmp/proxy;
+    fastcgi_temp_path $p/tmp/fastcgi;
+    uwsgi_temp_path $p/tmp/uwsgi;
+    scgi_temp_path $p/tmp/scgi;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location = /healthz {
+            default_type application/json;
+            return 200 '{"status":"ok"}';
+        }
+    }
+}
+EOF
+    "$NGINX" -p "$p" -c "$p/nginx.conf" -e "$p/logs/error.log" &
+    NGINX_PID=$!
+    wait_http "$NGINX_URL/healthz" || die "nginx did not start: $(tail -5 "$p/logs/error.log")"
+}
+
+# --- measuring ------------------------------------------------------------------
+
+# Sum of a /proc/PID/status field (kB) over PID and its children, in MiB.
+mem_mib() { # FIELD PID
+    local field=$1 pid=$2 total=0 kb p
+    for p in $pid $(pgrep -P "$pid" || true); do
+        kb=$(awk -v f="$field:" '$1 == f {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+        total=$((total + ${kb:-0}))
+    done
+    awk -v kb="$total" 'BEGIN {printf "%.1f", kb / 1024}'
+}
+
+nprocs() {
+    echo $((1 + $(pgrep -P "$1" | wc -l)))
+}
+
+# wrk's "99%  1.23ms" -> milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+        printf "%.3f", n
+    }'
+}
+
+TARGETS=()
+declare -A TARGET_URL TARGET_HEADERS
+
+# add_target NAME URL [HEADER...]: a URL benchmarked in every round.
+add_target() {
+    local name=$1 url=$2 h
+    shift 2
+    TARGETS+=("$name")
+    TARGET_URL[$name]=$url
+    TARGET_HEADERS[$name]=""
+    for h in "$@"; do
+        TARGET_HEADERS[$name]+="$h"$'\n'
+    done
+}
+
+# bench_url NAME URL [HEADER...]: one wrk pass of BENCH_DURATION seconds;
+# appends "NAME req/s p99_ms non2xx errors" to $WORK/raw.tsv.
+bench_url() {
+    local name=$1 url=$2 out args=() h rps p99 non2xx errs
+    shift 2
+    for h in "$@"; do
+        args+=(-H "$h")
+    done
+    out=$("$WRK" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "${args[@]}" "$url")
+    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+    non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+    errs=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
+    [ -n "$rps" ] || die "cannot read wrk's output for $name:"$'\n'"$out"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "$p99" "${non2xx:-0}" "${errs:-0}" >>"$WORK/raw.tsv"
+    printf '  %-18s %10.0f req/s  p99 %8.3f ms%s\n' "$name" "$rps" "$p99" \
+        "$([ "${non2xx:-0}${errs:-0}" = 00 ] || echo "  (non-2xx ${non2xx:-0}, socket errors ${errs:-0})")" >&2
+}
+
+run_target() { # NAME
+    local name=$1 hs=() line
+    while IFS= read -r line; do
+        [ -n "$line" ] && hs+=("$line")
+    done <<<"${TARGET_HEADERS[$name]}"
+    bench_url "$name" "${TARGET_URL[$name]}" "${hs[@]}"
+}
+
+run_rounds() {
+    local r name
+    : >"$WORK/raw.tsv"
+    if [ "$WARMUP" -gt 0 ]; then
+        for name in "${TARGETS[@]}"; do
+            DURATION=$WARMUP bench_url warmup "${TARGET_URL[$name]}" >/dev/null 2>&1 || true
+        done
+        : >"$WORK/raw.tsv"
+    fi
+    for r in $(seq 1 "$ROUNDS"); do
+        echo "round $r/$ROUNDS" >&2
+        # Interleaved, and the order alternates, so drift hits every target alike.
+        if [ $((r % 2)) -eq 1 ]; then
+            for name in "${TARGETS[@]}"; do run_target "$name"; done
+        else
+            for ((i = ${#TARGETS[@]} - 1; i >= 0; i--)); do run_target "${TARGETS[$i]}"; done
+        fi
+    done
+}
+
+# --- report ----------------------------------------------------------------------
+
+median() { # numbers on stdin
+    sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
+report() {
+    local name rps p99 lo hi ref bad
+    ref=$(awk -F'\t' '$1 == "nginx" {print $2}' "$WORK/raw.tsv" | median)
+    echo "# piloto vs nginx: wrk -t$THREADS -c$CONNS -d${DURATION}s --latency, $ROUNDS interleaved rounds, 127.0.0.1"
+    echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $(uname -r), $("$BIN" version), $("$NGINX" -v 2>&1 | sed 's/.*: //'), piloto LOG_LEVEL=$LOG_LEVEL"
+    echo
+    printf '%-18s %12s %23s %12s %10s\n' target "req/s (med)" "req/s (min..max)" "p99 ms (med)" "vs nginx"
+    for name in "${TARGETS[@]}"; do
+        rps=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$WORK/raw.tsv" | median)
+        p99=$(awk -F'\t' -v n="$name" '$1 == n {print $3}' "$WORK/raw.tsv" | median)
+        lo=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$WORK/raw.tsv" | sort -g | head -1)
+        hi=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$WORK/raw.tsv" | sort -g | tail -1)
+        printf '%-18s %12.0f %11.0f..%-11.0f %12.3f %10s\n' "$name" "$rps" "$lo" "$hi" "$p99" \
+            "$(awk -v a="$rps" -v b="${ref:-0}" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}')"
+    done
+    bad=$(awk -F'\t' '$4 + $5 > 0' "$WORK/raw.tsv" | wc -l)
+    [ "$bad" -eq 0 ] || echo "# warning: $bad runs had non-2xx answers or socket errors"
+    echo
+    printf '%-18s %10s %10s %6s\n' process "VmRSS MiB" "VmHWM MiB" procs
+    printf '%-18s %10s %10s %6s\n' piloto "$(mem_mib VmRSS "$PILOTO_PID")" \
+        "$(mem_mib VmHWM "$PILOTO_PID")" "$(nprocs "$PILOTO_PID")"
+    printf '%-18s %10s %10s %6s\n' nginx "$(mem_mib VmRSS "$NGINX_PID")" \
+        "$(mem_mib VmHWM "$NGINX_PID")" "$(nprocs "$NGINX_PID")"
+}
+
+main() {
+    start_piloto
+    start_nginx
+    add_target piloto "$PILOTO_URL/healthz"
+    add_target nginx "$NGINX_URL/healthz"
+    run_rounds
+    mkdir -p "$OUT_DIR"
+    report | tee "$RESULTS.tmp"
+    mv "$RESULTS.tmp" "$RESULTS"
+    echo "(written to ${RESULTS#"$ROOT"/})" >&2
+    kill -0 "$PILOTO_PID" 2>/dev/null || die "piloto died during the bench: $(tail -5 "$WORK/piloto/stderr.log")"
+}
+
+main "$@"
