@@ -16,7 +16,8 @@
 
 #define MAIL_MAX_ATTEMPTS  20
 #define MAIL_MAX_BACKOFF_S 300
-#define MAIL_LEASE_S       120
+/* Longer than the slowest delivery (httpc_smtp_send gives up after 30 s). */
+#define MAIL_LEASE_S 45
 
 struct mail_sender;
 
