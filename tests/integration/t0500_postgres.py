@@ -101,7 +101,7 @@ def wait_ready_again(srv, timeout=20):
 
 @pg_only
 def test_database_restart_under_load(piloto, pg):
-    srv = piloto.start({"DB_POOL_SIZE": 4})
+    srv = piloto.start({"DB_POOL_SIZE": 4, "RATE_LIMIT_GENERAL": 1000000})
     with Load(srv) as load:
         time.sleep(1)
         try:
