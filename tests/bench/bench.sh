@@ -42,6 +42,7 @@ command -v "$WRK" >/dev/null || die "wrk is missing (apt-get install wrk)"
 [ -x "$NGINX" ] || die "nginx is missing (apt-get install nginx-light)"
 
 WORK=$(mktemp -d /tmp/piloto-bench.XXXXXX)
+chmod 755 "$WORK" # the PostgreSQL cluster inside runs as user postgres
 PILOTO_PID=
 NGINX_PID=
 
@@ -55,6 +56,14 @@ cleanup() {
     if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
         kill -TERM "$NGINX_PID" 2>/dev/null || true
         wait "$NGINX_PID" 2>/dev/null || true
+    fi
+    local p
+    for p in "${EXTRA_PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    if [ -n "${PGDIR_TO_STOP:-}" ]; then
+        "$ROOT/tests/support/pg.sh" stop "$PGDIR_TO_STOP" >/dev/null 2>&1 || true
     fi
     rm -rf "$WORK"
     exit "$rc"
@@ -246,14 +255,124 @@ report() {
         "$(mem_mib VmHWM "$NGINX_PID")" "$(nprocs "$NGINX_PID")"
 }
 
+# --- the auth routes (issue 3) ------------------------------------------------------
+
+# start_piloto_on NAME DATABASE_URL: another piloto (high rate limits, 2 workers).
+start_piloto_on() {
+    local name=$1 url=$2 port
+    port=$(free_port)
+    mkdir -p "$WORK/$name"
+    env -i PATH="$PATH" HOME="$WORK/$name" \
+        PILOTO_ENV=dev HOST=127.0.0.1 PORT="$port" DATABASE_URL="$url" \
+        PILOTO_SECRET=bench-secret-0123456789abcdefghijklmnop \
+        RATE_LIMIT_GENERAL=1000000000 RATE_LIMIT_AUTH=1000000000 LOG_LEVEL="$LOG_LEVEL" \
+        WORKER_THREADS=2 "$BIN" serve >"$WORK/$name/stdout.log" 2>"$WORK/$name/stderr.log" &
+    EXTRA_PIDS+=($!)
+    eval "${name}_URL=http://127.0.0.1:$port"
+    eval "${name}_PID=$!"
+    wait_http "http://127.0.0.1:$port/healthz" || die "$name did not start"
+}
+
+# signup URL EMAIL: prints the session cookie pair of a new account.
+signup() {
+    local url=$1 email=$2 jar=$WORK/jar.$$ token
+    token=$(curl -fsS -c "$jar" "$url/auth/csrf" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrfToken"])')
+    curl -fsS -o /dev/null -b "$jar" -c "$jar" -H "Origin: $(origin_of "$url")" \
+        -H "X-CSRF-Token: $token" -H 'Content-Type: application/json' \
+        -d "{\"email\":\"$email\",\"password\":\"$BENCH_PASSWORD\",\"name\":\"Bench\"}" \
+        "$url/auth/signup" || die "sign-up on $url failed"
+    awk '$6 == "piloto_session" {print $6 "=" $7}' "$jar"
+    rm -f "$jar"
+}
+
+origin_of() { # dev app origins are http://localhost:PORT and http://127.0.0.1:PORT
+    sed -E 's#^(http://[^/]+).*#\1#' <<<"$1"
+}
+
+# A wrk script that logs in over and over with a pre-session CSRF token.
+login_script() { # URL EMAIL -> path of the Lua script
+    local url=$1 email=$2 f=$WORK/login.lua token jar=$WORK/jar.login
+    token=$(curl -fsS -c "$jar" "$url/auth/csrf" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrfToken"])')
+    cat >"$f" <<LUA
+wrk.method = "POST"
+wrk.body = '{"email":"$email","password":"$BENCH_PASSWORD"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Origin"] = "$(origin_of "$url")"
+wrk.headers["X-CSRF-Token"] = "$token"
+wrk.headers["Cookie"] = "piloto_csrf=$token"
+LUA
+    echo "$f"
+}
+
+BENCH_PASSWORD="bench passphrase for piloto 42"
+EXTRA_PIDS=()
+
+bench_auth() {
+    local cookie_sqlite cookie_pg pgdir pgurl script hashrate logins me_idle me_busy
+    start_piloto_on PSQLITE "sqlite:$WORK/PSQLITE/data/piloto.db"
+    cookie_sqlite=$(signup "$PSQLITE_URL" bench@example.com)
+    add_target me-sqlite "$PSQLITE_URL/auth/me" "Cookie: $cookie_sqlite"
+    if [ -x "$ROOT/tests/support/pg.sh" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+        pgdir=$WORK/pg
+        pgurl=$("$ROOT/tests/support/pg.sh" start "$pgdir" "$(free_port)") || die "cannot start PostgreSQL"
+        PGDIR_TO_STOP=$pgdir
+        start_piloto_on PPG "$pgurl"
+        cookie_pg=$(signup "$PPG_URL" bench@example.com)
+        add_target me-postgres "$PPG_URL/auth/me" "Cookie: $cookie_pg"
+    fi
+}
+
+# Logins per second through HTTP against the raw Argon2id rate, and /auth/me's
+# p99 alone and while 32 clients log in continuously (SQLite instance).
+bench_logins() {
+    local script out hashrate logins me_alone me_busy pid
+    hashrate=$("$ROOT/build/bench/argon2_rate" 2 "$DURATION" | sed -E 's/.*: ([0-9.]+) hashes.*/\1/')
+    script=$(login_script "$PSQLITE_URL" bench@example.com)
+    out=$("$WRK" -t2 -c32 -d"${DURATION}s" --latency -s "$script" "$PSQLITE_URL/auth/login")
+    logins=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    LOGIN_NON2XX=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+    out=$("$WRK" -t1 -c8 -d"${DURATION}s" --latency -H "Cookie: $(signup "$PSQLITE_URL" alone@example.com)" "$PSQLITE_URL/auth/me")
+    me_alone=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+    "$WRK" -t1 -c32 -d"$((DURATION + 2))s" -s "$script" "$PSQLITE_URL/auth/login" >/dev/null &
+    pid=$!
+    sleep 1
+    out=$("$WRK" -t1 -c8 -d"${DURATION}s" --latency -H "Cookie: $(signup "$PSQLITE_URL" busy@example.com)" "$PSQLITE_URL/auth/me")
+    wait "$pid" || true
+    me_busy=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+    {
+        echo
+        echo "# logins (Argon2id m=19 MiB t=2 p=1 on WORKER_THREADS=2), SQLite, wrk -t2 -c32"
+        printf '%-34s %10s\n' "raw argon2id hashes/s (2 threads)" "$hashrate"
+        printf '%-34s %10s\n' "POST /auth/login per second" "$logins"
+        printf '%-34s %10s\n' "logins / raw hash rate" "$(awk -v a="$logins" -v b="$hashrate" 'BEGIN {printf "%.2f", a / b}')"
+        printf '%-34s %10s\n' "non-2xx logins" "${LOGIN_NON2XX:-0}"
+        printf '%-34s %10s\n' "/auth/me p99 ms, alone (c=8)" "$me_alone"
+        printf '%-34s %10s\n' "/auth/me p99 ms, 32 logging in" "$me_busy"
+    } >"$WORK/logins.txt"
+}
+
+report_extra() {
+    local name pid
+    cat "$WORK/logins.txt" 2>/dev/null || true
+    echo
+    printf '%-18s %10s %10s\n' "auth instance" "VmRSS MiB" "VmHWM MiB"
+    for name in PSQLITE PPG; do
+        eval "pid=\${${name}_PID:-}"
+        [ -n "$pid" ] || continue
+        printf '%-18s %10s %10s\n' "$name" "$(mem_mib VmRSS "$pid")" "$(mem_mib VmHWM "$pid")"
+    done
+}
+
 main() {
     start_piloto
     start_nginx
     add_target piloto "$PILOTO_URL/healthz"
     add_target nginx "$NGINX_URL/healthz"
+    [ "${BENCH_AUTH:-1}" = 1 ] && bench_auth
     run_rounds
+    [ "${BENCH_AUTH:-1}" = 1 ] && bench_logins
     mkdir -p "$OUT_DIR"
-    report | tee "$RESULTS.tmp"
+    { report; [ "${BENCH_AUTH:-1}" = 1 ] && report_extra; } | tee "$RESULTS.tmp"
     mv "$RESULTS.tmp" "$RESULTS"
     echo "(written to ${RESULTS#"$ROOT"/})" >&2
     kill -0 "$PILOTO_PID" 2>/dev/null || die "piloto died during the bench: $(tail -5 "$WORK/piloto/stderr.log")"
