@@ -399,7 +399,7 @@ test_bad_values(void **state)
         {"SESSION_SHORT_TIMEOUT", "x"},
         {"REAUTH_WINDOW", "0"},
         {"RATE_LIMIT_GENERAL", "0"},
-        {"RATE_LIMIT_AUTH", "1000001"},
+        {"RATE_LIMIT_AUTH", "1000000001"},
         {"RATE_LIMIT_AUTH", "-20"},
         {"PORT", too_long},
         {"APP_ORIGINS", too_long},
