@@ -461,6 +461,17 @@ config_release(struct config *cfg)
     release(cfg);
 }
 
+static const struct setting *
+setting_named(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
+        if (strcmp(settings[i].name, name) == 0) {
+            return &settings[i];
+        }
+    }
+    BUG("no setting named %s", name);
+}
+
 static int
 apply_defaults(struct config *cfg, char *err, size_t errlen)
 {
@@ -470,7 +481,7 @@ apply_defaults(struct config *cfg, char *err, size_t errlen)
         char list[128];
         (void)snprintf(list, sizeof(list), "http://localhost:%u,http://127.0.0.1:%u", cfg->port,
                        cfg->port);
-        if (parse_origins(cfg, &settings[5], list, err, errlen)) {
+        if (parse_origins(cfg, setting_named("APP_ORIGINS"), list, err, errlen)) {
             return E_INVALID;
         }
     }
@@ -519,11 +530,14 @@ config_load(struct config *cfg, config_getenv_fn get, char *err, size_t errlen)
 
     memset(cfg, 0, sizeof(*cfg));
     /* PILOTO_ENV first: it picks the defaults of everything else. */
-    if (env && env[0] && (rc = parse_env(cfg, &settings[0], env, err, errlen))) {
+    if (env && env[0] && (rc = parse_env(cfg, setting_named("PILOTO_ENV"), env, err, errlen))) {
         goto out;
     }
-    for (size_t i = 1; i < ARRAY_LEN(settings); i++) {
+    for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
         const struct setting *s = &settings[i];
+        if (s->parse == parse_env) {
+            continue; /* read first, above */
+        }
         const char *v = get(s->name);
         bool dflt = !v || !v[0];
         if (dflt) {

@@ -23,6 +23,7 @@ struct auth_job {
     char email[ACCOUNT_EMAIL_MAX + 1];
     bool email_ok;
     struct str name;
+    struct str token; /* a mailed token (password reset) */
     struct str password;
     bool remember;
     struct auth_client client;
@@ -361,7 +362,7 @@ static void
 reset_work(struct request *req)
 {
     struct auth_job *job = req->ctx;
-    job->err = auth_reset_password(req->app->db, req->app->cfg, job->name, job->password,
+    job->err = auth_reset_password(req->app->db, req->app->cfg, job->token, job->password,
                                    &job->client, &job->result);
 }
 
@@ -391,7 +392,7 @@ password_reset(struct request *req)
         return E_VALIDATION;
     }
     job = new_job(req);
-    job->name = v[0].s; /* the token */
+    job->token = v[0].s;
     job->password = v[1].s;
     return request_defer(req, reset_work, reset_then);
 }
