@@ -70,24 +70,14 @@ accounts_check_name(struct str name, struct str *trimmed)
 }
 
 static void
-copy_field(char *dst, size_t cap, const char *src, size_t len)
-{
-    if (len >= cap) {
-        len = cap - 1;
-    }
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
-static void
 read_user(const struct db_result *r, struct user *u)
 {
     memset(u, 0, sizeof(*u));
-    copy_field(u->id, sizeof(u->id), db_text(r, 0, 0), db_text_len(r, 0, 0));
-    copy_field(u->email, sizeof(u->email), db_text(r, 0, 1), db_text_len(r, 0, 1));
-    copy_field(u->name, sizeof(u->name), db_text(r, 0, 2), db_text_len(r, 0, 2));
+    db_text_copy(r, 0, 0, u->id, sizeof(u->id));
+    db_text_copy(r, 0, 1, u->email, sizeof(u->email));
+    db_text_copy(r, 0, 2, u->name, sizeof(u->name));
     u->has_password = !db_is_null(r, 0, 3) && db_text_len(r, 0, 3) > 0;
-    copy_field(u->password_hash, sizeof(u->password_hash), db_text(r, 0, 3), db_text_len(r, 0, 3));
+    db_text_copy(r, 0, 3, u->password_hash, sizeof(u->password_hash));
     u->email_verified_at = db_is_null(r, 0, 4) ? 0 : db_int(r, 0, 4);
     u->created_at = db_int(r, 0, 5);
 }
@@ -144,9 +134,9 @@ accounts_create(struct db_conn *conn, const char *email, struct str name, const 
         return err;
     }
     memset(out, 0, sizeof(*out));
-    copy_field(out->id, sizeof(out->id), id, strlen(id));
-    copy_field(out->email, sizeof(out->email), email, strlen(email));
-    copy_field(out->name, sizeof(out->name), name.ptr, name.len);
+    str_copy_to(str_from_cstr(id), out->id, sizeof(out->id));
+    str_copy_to(str_from_cstr(email), out->email, sizeof(out->email));
+    str_copy_to(name, out->name, sizeof(out->name));
     out->has_password = password_hash != NULL;
     out->created_at = now;
     return 0;

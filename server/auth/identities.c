@@ -6,24 +6,14 @@
 #define IDENTITY_COLS "id, user_id, issuer, subject, email, created_at"
 
 static void
-copy_field(char *dst, size_t cap, const char *src, size_t len)
-{
-    if (len >= cap) {
-        len = cap - 1;
-    }
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-}
-
-static void
 read_identity(const struct db_result *r, size_t row, struct identity *out)
 {
     memset(out, 0, sizeof(*out));
-    copy_field(out->id, sizeof(out->id), db_text(r, row, 0), db_text_len(r, row, 0));
-    copy_field(out->user_id, sizeof(out->user_id), db_text(r, row, 1), db_text_len(r, row, 1));
-    copy_field(out->issuer, sizeof(out->issuer), db_text(r, row, 2), db_text_len(r, row, 2));
-    copy_field(out->subject, sizeof(out->subject), db_text(r, row, 3), db_text_len(r, row, 3));
-    copy_field(out->email, sizeof(out->email), db_text(r, row, 4), db_text_len(r, row, 4));
+    db_text_copy(r, row, 0, out->id, sizeof(out->id));
+    db_text_copy(r, row, 1, out->user_id, sizeof(out->user_id));
+    db_text_copy(r, row, 2, out->issuer, sizeof(out->issuer));
+    db_text_copy(r, row, 3, out->subject, sizeof(out->subject));
+    db_text_copy(r, row, 4, out->email, sizeof(out->email));
     out->created_at = db_int(r, row, 5);
 }
 
@@ -70,11 +60,11 @@ identities_create(struct db_conn *conn, const char *user_id, const char *issuer,
         return err;
     }
     memset(out, 0, sizeof(*out));
-    copy_field(out->id, sizeof(out->id), id, strlen(id));
-    copy_field(out->user_id, sizeof(out->user_id), user_id, strlen(user_id));
-    copy_field(out->issuer, sizeof(out->issuer), issuer, strlen(issuer));
-    copy_field(out->subject, sizeof(out->subject), subject, strlen(subject));
-    copy_field(out->email, sizeof(out->email), email, strlen(email));
+    str_copy_to(str_from_cstr(id), out->id, sizeof(out->id));
+    str_copy_to(str_from_cstr(user_id), out->user_id, sizeof(out->user_id));
+    str_copy_to(str_from_cstr(issuer), out->issuer, sizeof(out->issuer));
+    str_copy_to(str_from_cstr(subject), out->subject, sizeof(out->subject));
+    str_copy_to(str_from_cstr(email), out->email, sizeof(out->email));
     out->created_at = now;
     return 0;
 }

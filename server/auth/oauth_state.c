@@ -6,19 +6,7 @@
 static void
 key_hash(struct str cookie, char out[2 * CRYPTO_SHA256_LEN + 1])
 {
-    uint8_t h[CRYPTO_SHA256_LEN];
-    crypto_sha256(cookie.ptr, cookie.len, h);
-    crypto_hex(h, sizeof(h), out);
-}
-
-static void
-copy_field(char *dst, size_t cap, const char *src, size_t len)
-{
-    if (len >= cap) {
-        len = cap - 1;
-    }
-    memcpy(dst, src, len);
-    dst[len] = '\0';
+    crypto_sha256_hex(cookie.ptr, cookie.len, out);
 }
 
 void
@@ -87,10 +75,10 @@ oauth_state_take(struct db_conn *conn, struct str cookie, int64_t now, struct oa
         err = E_NOT_FOUND;
     }
     if (!err) {
-        copy_field(out->state, sizeof(out->state), db_text(r, 0, 0), db_text_len(r, 0, 0));
-        copy_field(out->nonce, sizeof(out->nonce), db_text(r, 0, 1), db_text_len(r, 0, 1));
-        copy_field(out->verifier, sizeof(out->verifier), db_text(r, 0, 2), db_text_len(r, 0, 2));
-        copy_field(out->next, sizeof(out->next), db_text(r, 0, 3), db_text_len(r, 0, 3));
+        db_text_copy(r, 0, 0, out->state, sizeof(out->state));
+        db_text_copy(r, 0, 1, out->nonce, sizeof(out->nonce));
+        db_text_copy(r, 0, 2, out->verifier, sizeof(out->verifier));
+        db_text_copy(r, 0, 3, out->next, sizeof(out->next));
         out->remember = db_int(r, 0, 4) != 0;
     }
     db_result_free(r);

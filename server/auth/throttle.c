@@ -6,9 +6,7 @@
 static void
 key_of(const char *email, char out[2 * CRYPTO_SHA256_LEN + 1])
 {
-    uint8_t h[CRYPTO_SHA256_LEN];
-    crypto_sha256(email, strlen(email), h);
-    crypto_hex(h, sizeof(h), out);
+    crypto_sha256_hex(email, strlen(email), out);
 }
 
 int64_t

@@ -6,9 +6,7 @@
 static void
 hash_of(struct str token, char out[2 * CRYPTO_SHA256_LEN + 1])
 {
-    uint8_t h[CRYPTO_SHA256_LEN];
-    crypto_sha256(token.ptr, token.len, h);
-    crypto_hex(h, sizeof(h), out);
+    crypto_sha256_hex(token.ptr, token.len, out);
 }
 
 int

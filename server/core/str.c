@@ -79,6 +79,16 @@ str_cut(struct str *s, char sep)
     return head;
 }
 
+void
+str_copy_to(struct str s, char *dst, size_t cap)
+{
+    size_t n = s.len < cap ? s.len : cap - 1;
+    if (n) {
+        memcpy(dst, s.ptr, n);
+    }
+    dst[n] = '\0';
+}
+
 long
 str_find(struct str s, char c)
 {

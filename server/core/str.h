@@ -37,6 +37,8 @@ struct str str_trim(struct str s);
  * (after sep) in *s; without sep, returns all of *s and leaves it empty.
  */
 struct str str_cut(struct str *s, char sep);
+/* Copies s into dst (cap >= 1 bytes), cut to fit, NUL-terminated. */
+void str_copy_to(struct str s, char *dst, size_t cap);
 /* Index of c in s, or -1. */
 long str_find(struct str s, char c);
 /* true when no byte is a control character (CTLs other than HTAB, or DEL); bytes >= 0x80 pass. */

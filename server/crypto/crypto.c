@@ -34,6 +34,14 @@ crypto_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t le
     sodium_memzero(&st, sizeof(st));
 }
 
+void
+crypto_sha256_hex(const void *in, size_t len, char *out)
+{
+    uint8_t h[CRYPTO_SHA256_LEN];
+    crypto_sha256(in, len, h);
+    crypto_hex(h, sizeof(h), out);
+}
+
 bool
 crypto_equal(const void *a, const void *b, size_t n)
 {

@@ -23,6 +23,9 @@ NODISCARD int crypto_init(void);
 /* n bytes from the OS CSPRNG. */
 void crypto_random(void *out, size_t n);
 void crypto_sha256(const void *in, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
+/* Lowercase hex SHA-256 into out (CRYPTO_SHA256_HEX_SIZE bytes): how tokens are kept at rest. */
+#define CRYPTO_SHA256_HEX_SIZE (2 * CRYPTO_SHA256_LEN + 1)
+void crypto_sha256_hex(const void *in, size_t len, char *out);
 void crypto_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
                         uint8_t out[CRYPTO_HMAC_LEN]);
 /* Constant-time equality of two n-byte buffers. */

@@ -545,6 +545,12 @@ db_text_len(const struct db_result *r, size_t row, size_t col)
     return get_cell(r, row, col)->len;
 }
 
+void
+db_text_copy(const struct db_result *r, size_t row, size_t col, char *dst, size_t cap)
+{
+    str_copy_to(str_make(db_text(r, row, col), db_text_len(r, row, col)), dst, cap);
+}
+
 int64_t
 db_int(const struct db_result *r, size_t row, size_t col)
 {

@@ -135,6 +135,8 @@ bool db_is_null(const struct db_result *r, size_t row, size_t col);
 /* Text of a value, NUL-terminated, owned by the result; "" for NULL. */
 const char *db_text(const struct db_result *r, size_t row, size_t col);
 size_t db_text_len(const struct db_result *r, size_t row, size_t col);
+/* Copies a text value into dst (cap bytes), cut to fit and NUL-terminated. */
+void db_text_copy(const struct db_result *r, size_t row, size_t col, char *dst, size_t cap);
 /* Integer value (0 for NULL or non-numeric text). */
 int64_t db_int(const struct db_result *r, size_t row, size_t col);
 

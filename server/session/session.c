@@ -10,36 +10,23 @@
 static void
 token_hash(struct str token, char out[2 * CRYPTO_SHA256_LEN + 1])
 {
-    uint8_t h[CRYPTO_SHA256_LEN];
-    crypto_sha256(token.ptr, token.len, h);
-    crypto_hex(h, sizeof(h), out);
-}
-
-static void
-copy_text(char *dst, size_t cap, const struct db_result *r, size_t row, size_t col)
-{
-    size_t n = db_text_len(r, row, col);
-    if (n >= cap) {
-        n = cap - 1;
-    }
-    memcpy(dst, db_text(r, row, col), n);
-    dst[n] = '\0';
+    crypto_sha256_hex(token.ptr, token.len, out);
 }
 
 static void
 read_session(const struct db_result *r, size_t row, struct session *s)
 {
     memset(s, 0, sizeof(*s));
-    copy_text(s->id, sizeof(s->id), r, row, 0);
-    copy_text(s->user_id, sizeof(s->user_id), r, row, 1);
+    db_text_copy(r, row, 0, s->id, sizeof(s->id));
+    db_text_copy(r, row, 1, s->user_id, sizeof(s->user_id));
     s->created_at = db_int(r, row, 2);
     s->last_seen_at = db_int(r, row, 3);
     s->idle_expires_at = db_int(r, row, 4);
     s->absolute_expires_at = db_int(r, row, 5);
     s->auth_at = db_int(r, row, 6);
     s->remember = db_int(r, row, 7) != 0;
-    copy_text(s->ip, sizeof(s->ip), r, row, 8);
-    copy_text(s->user_agent, sizeof(s->user_agent), r, row, 9);
+    db_text_copy(r, row, 8, s->ip, sizeof(s->ip));
+    db_text_copy(r, row, 9, s->user_agent, sizeof(s->user_agent));
 }
 
 static int64_t
