@@ -29,6 +29,52 @@ audit_failure(struct db *db, const char *user_id, const char *event,
     }
 }
 
+/* Runs a transaction body on a fresh connection: acquire, begin, fn, commit or roll back. */
+typedef int (*tx_fn)(struct db_conn *conn, void *arg);
+
+static int
+in_tx(struct db *db, tx_fn fn, void *arg)
+{
+    struct db_conn *conn = NULL;
+    int err = db_acquire(db, &conn);
+
+    if (err) {
+        return err;
+    }
+    if (!(err = db_begin(conn))) {
+        err = fn(conn, arg);
+        if (!err) {
+            err = db_commit(conn);
+        } else {
+            db_rollback(conn);
+        }
+    }
+    db_release(conn);
+    return err;
+}
+
+/*
+ * What the single-change flows below share: the session they act for, the
+ * client (for the audit row), and their small inputs and outputs.
+ */
+struct change_tx {
+    const struct session *s;
+    const struct auth_client *client;
+    const char *id;   /* a session to revoke */
+    struct str name;  /* a new display name */
+    uint64_t count;   /* sessions revoked */
+    struct user *out; /* the user after the change */
+};
+
+static int
+audit_success(struct db_conn *conn, const struct change_tx *t, const char *event,
+              const char *detail)
+{
+    struct audit_entry e =
+        entry(t->s->user_id, event, "success", t->client, detail, clock_wall_s());
+    return audit_write(conn, &e);
+}
+
 static int
 find_user(struct db *db, const char *email, struct user *out)
 {
@@ -70,7 +116,7 @@ signup_taken(struct db_conn *conn, const struct config *cfg, const char *email,
     }
     err = accounts_find_by_email(conn, email, &owner);
     if (!err) {
-        err = mails_account_exists(conn, cfg, email, owner.name, now);
+        err = mails_enqueue(conn, cfg, MAIL_ACCOUNT_EXISTS, email, owner.name, NULL, now);
     }
     if (!err) {
         struct audit_entry e =
@@ -115,7 +161,7 @@ auth_signup(struct db *db, const struct config *cfg, const char *email, struct s
         err = tokens_issue(conn, out->user.id, TOKEN_VERIFY, email, TOKEN_VERIFY_TTL_S, now, token);
     }
     if (!err) {
-        err = mails_verify(conn, cfg, email, out->user.name, token, now);
+        err = mails_enqueue(conn, cfg, MAIL_VERIFY, email, out->user.name, token, now);
     }
     if (!err) {
         struct audit_entry e = entry(out->user.id, "signup", "success", client, NULL, now);
@@ -236,36 +282,19 @@ out:
 }
 
 /* Revokes s (if any) and writes the audit row, in one transaction. */
+static int
+logout_body(struct db_conn *conn, void *arg)
+{
+    struct change_tx *t = arg;
+    int err = session_revoke(conn, t->s->user_id, t->s->id, clock_wall_s());
+    return err && err != E_NOT_FOUND ? err : audit_success(conn, t, "logout", NULL);
+}
+
 int
 auth_logout(struct db *db, const struct session *s, const struct auth_client *client)
 {
-    struct db_conn *conn = NULL;
-    int64_t now = clock_wall_s();
-    int err;
-
-    if (!s) {
-        return 0;
-    }
-    if ((err = db_acquire(db, &conn))) {
-        return err;
-    }
-    if (!(err = db_begin(conn))) {
-        err = session_revoke(conn, s->user_id, s->id, now);
-        if (err == E_NOT_FOUND) {
-            err = 0;
-        }
-        if (!err) {
-            struct audit_entry e = entry(s->user_id, "logout", "success", client, NULL, now);
-            err = audit_write(conn, &e);
-        }
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
-    db_release(conn);
-    return err;
+    struct change_tx t = {.s = s, .client = client};
+    return s ? in_tx(db, logout_body, &t) : 0;
 }
 
 /* Loads the session's user and checks password; E_VALIDATION on field when wrong. */
@@ -301,35 +330,26 @@ check_password(struct db *db, const struct session *s, struct str password, cons
     return throttle_clear(db, key);
 }
 
+static int
+reauth_body(struct db_conn *conn, void *arg)
+{
+    struct change_tx *t = arg;
+    int err = session_mark_auth(conn, t->s->id, clock_wall_s());
+    return err ? err : audit_success(conn, t, "reauth", NULL);
+}
+
 int
 auth_reauth(struct db *db, const struct session *s, struct str password,
             const struct auth_client *client, struct auth_result *out)
 {
-    struct db_conn *conn = NULL;
-    int64_t now = clock_wall_s();
+    struct change_tx t = {.s = s, .client = client};
     int err;
 
     memset(out, 0, sizeof(*out));
     if ((err = check_password(db, s, password, "password", "reauth", client, out))) {
         return err;
     }
-    if ((err = db_acquire(db, &conn))) {
-        return err;
-    }
-    if (!(err = db_begin(conn))) {
-        err = session_mark_auth(conn, s->id, now);
-        if (!err) {
-            struct audit_entry e = entry(s->user_id, "reauth", "success", client, NULL, now);
-            err = audit_write(conn, &e);
-        }
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
-    db_release(conn);
-    return err;
+    return in_tx(db, reauth_body, &t);
 }
 
 int
@@ -366,7 +386,8 @@ auth_change_password(struct db *db, const struct config *cfg, const struct sessi
                              client->user_agent, now, out->token, &out->session);
     }
     if (!err) {
-        err = mails_password_changed(conn, cfg, out->user.email, out->user.name, now);
+        err = mails_enqueue(conn, cfg, MAIL_PASSWORD_CHANGED, out->user.email, out->user.name, NULL,
+                            now);
     }
     if (!err) {
         char detail[64];
@@ -391,119 +412,65 @@ out:
     return err;
 }
 
+static int
+update_name_body(struct db_conn *conn, void *arg)
+{
+    struct change_tx *t = arg;
+    int err = accounts_update_name(conn, t->s->user_id, t->name, clock_wall_s());
+    if (!err) {
+        err = audit_success(conn, t, "profile_update", NULL);
+    }
+    return err ? err : accounts_find_by_id(conn, t->s->user_id, t->out);
+}
+
 int
 auth_update_name(struct db *db, const struct session *s, struct str name,
                  const struct auth_client *client, struct user *out)
 {
-    struct db_conn *conn = NULL;
-    int64_t now = clock_wall_s();
-    int err;
+    struct change_tx t = {.s = s, .client = client, .name = name, .out = out};
+    return in_tx(db, update_name_body, &t);
+}
 
-    if ((err = db_acquire(db, &conn))) {
-        return err;
-    }
-    if (!(err = db_begin(conn))) {
-        err = accounts_update_name(conn, s->user_id, name, now);
-        if (!err) {
-            struct audit_entry e =
-                entry(s->user_id, "profile_update", "success", client, NULL, now);
-            err = audit_write(conn, &e);
-        }
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
-    if (!err) {
-        err = accounts_find_by_id(conn, s->user_id, out);
-    }
-    db_release(conn);
-    return err;
+static int
+revoke_body(struct db_conn *conn, void *arg)
+{
+    struct change_tx *t = arg;
+    int err = session_revoke(conn, t->s->user_id, t->id, clock_wall_s());
+    bool current = strcmp(t->id, t->s->id) == 0;
+    return err ? err
+               : audit_success(conn, t, "session_revoke",
+                               current ? "{\"current\":true}" : "{\"current\":false}");
 }
 
 int
 auth_revoke_session(struct db *db, const struct session *current, const char *id,
                     const struct auth_client *client)
 {
-    struct db_conn *conn = NULL;
-    int64_t now = clock_wall_s();
-    int err;
+    struct change_tx t = {.s = current, .client = client, .id = id};
+    return in_tx(db, revoke_body, &t);
+}
 
-    if ((err = db_acquire(db, &conn))) {
+static int
+revoke_others_body(struct db_conn *conn, void *arg)
+{
+    struct change_tx *t = arg;
+    char detail[64];
+    int err = session_revoke_others(conn, t->s->user_id, t->s->id, clock_wall_s(), &t->count);
+
+    if (err) {
         return err;
     }
-    if (!(err = db_begin(conn))) {
-        err = session_revoke(conn, current->user_id, id, now);
-        if (!err) {
-            struct audit_entry e = entry(
-                current->user_id, "session_revoke", "success", client,
-                strcmp(id, current->id) == 0 ? "{\"current\":true}" : "{\"current\":false}", now);
-            err = audit_write(conn, &e);
-        }
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
-    db_release(conn);
-    return err;
+    (void)snprintf(detail, sizeof(detail), "{\"revoked\":%llu}", (unsigned long long)t->count);
+    return audit_success(conn, t, "session_revoke_others", detail);
 }
 
 int
 auth_revoke_other_sessions(struct db *db, const struct session *current,
                            const struct auth_client *client, uint64_t *count)
 {
-    struct db_conn *conn = NULL;
-    int64_t now = clock_wall_s();
-    int err;
-
-    *count = 0;
-    if ((err = db_acquire(db, &conn))) {
-        return err;
-    }
-    if (!(err = db_begin(conn))) {
-        err = session_revoke_others(conn, current->user_id, current->id, now, count);
-        if (!err) {
-            char detail[64];
-            struct audit_entry e;
-            (void)snprintf(detail, sizeof(detail), "{\"revoked\":%llu}",
-                           (unsigned long long)*count);
-            e = entry(current->user_id, "session_revoke_others", "success", client, detail, now);
-            err = audit_write(conn, &e);
-        }
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
-    db_release(conn);
-    return err;
-}
-
-/* Runs a transaction body on a fresh connection: acquire, begin, fn, commit or roll back. */
-typedef int (*tx_fn)(struct db_conn *conn, void *arg);
-
-static int
-in_tx(struct db *db, tx_fn fn, void *arg)
-{
-    struct db_conn *conn = NULL;
-    int err = db_acquire(db, &conn);
-
-    if (err) {
-        return err;
-    }
-    if (!(err = db_begin(conn))) {
-        err = fn(conn, arg);
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
-    db_release(conn);
+    struct change_tx t = {.s = current, .client = client};
+    int err = in_tx(db, revoke_others_body, &t);
+    *count = err ? 0 : t.count;
     return err;
 }
 
@@ -596,7 +563,7 @@ resend_body(struct db_conn *conn, void *arg)
     }
     err = tokens_issue(conn, m->user_id, TOKEN_VERIFY, u.email, TOKEN_VERIFY_TTL_S, now, token);
     if (!err) {
-        err = mails_verify(conn, m->cfg, u.email, u.name, token, now);
+        err = mails_enqueue(conn, m->cfg, MAIL_VERIFY, u.email, u.name, token, now);
     }
     if (!err) {
         struct audit_entry e =
@@ -643,7 +610,7 @@ forgot_body(struct db_conn *conn, void *arg)
     }
     err = tokens_issue(conn, u.id, TOKEN_RESET, u.email, TOKEN_RESET_TTL_S, now, token);
     if (!err) {
-        err = mails_reset(conn, m->cfg, u.email, u.name, token, now);
+        err = mails_enqueue(conn, m->cfg, MAIL_RESET, u.email, u.name, token, now);
     }
     if (!err) {
         struct audit_entry e =
@@ -711,7 +678,8 @@ reset_body(struct db_conn *conn, void *arg)
         err = accounts_find_by_id(conn, user_id, &r->out->user);
     }
     if (!err) {
-        err = mails_password_changed(conn, r->cfg, r->out->user.email, r->out->user.name, now);
+        err = mails_enqueue(conn, r->cfg, MAIL_PASSWORD_CHANGED, r->out->user.email,
+                            r->out->user.name, NULL, now);
     }
     if (!err) {
         char detail[64];
@@ -768,7 +736,8 @@ email_change_body(struct db_conn *conn, void *arg)
     if (!err) {
         /* Taken: its owner hears of it; the requester gets the same answer as ever. */
         if (strcmp(other.id, u.id) != 0) {
-            err = mails_account_exists(conn, m->cfg, other.email, other.name, now);
+            err = mails_enqueue(conn, m->cfg, MAIL_ACCOUNT_EXISTS, other.email, other.name, NULL,
+                                now);
         }
         m->sent = err == 0;
         return err;
@@ -778,7 +747,7 @@ email_change_body(struct db_conn *conn, void *arg)
     }
     err = tokens_issue(conn, u.id, TOKEN_VERIFY, m->email, TOKEN_VERIFY_TTL_S, now, token);
     if (!err) {
-        err = mails_verify(conn, m->cfg, m->email, u.name, token, now);
+        err = mails_enqueue(conn, m->cfg, MAIL_VERIFY, m->email, u.name, token, now);
     }
     if (!err) {
         struct audit_entry e =

@@ -29,20 +29,58 @@ add_html_escaped(struct buf *b, const char *s)
 }
 
 /*
- * One mail: a greeting, paragraphs, an optional button link, a closing.
- * The text and HTML bodies say the same thing.
+ * The mails, as data. Columns: the outbox kind, the subject, the
+ * paragraphs, the button's label and the APP_URL path it links to (a token
+ * is appended to paths ending in "token=").
  */
-struct mail {
+static const struct template
+{
     const char *kind;
     const char *subject;
-    const char *const *paragraphs;
-    size_t nparagraphs;
-    const char *link_label;
-    const char *link; /* NULL = no button */
+    const char *paragraphs[2];
+    const char *label;
+    const char *path;
+}
+templates[] = {
+    [MAIL_VERIFY] = {"verify",
+                     "Confirme seu e-mail no Piloto de Vendas",
+                     {"Confirme que este endereço de e-mail é seu para concluir o cadastro no "
+                      "Piloto de Vendas.",
+                      "O link vale por 48 horas e só pode ser usado uma vez. Se você não pediu "
+                      "isto, ignore esta mensagem."},
+                     "Confirmar e-mail",
+                     "/verificar-email?token="},
+    [MAIL_RESET] = {"reset",
+                    "Redefinição de senha do Piloto de Vendas",
+                    {"Recebemos um pedido para redefinir a senha da sua conta no Piloto de Vendas.",
+                     "O link vale por 30 minutos e só pode ser usado uma vez. Ao redefinir a "
+                     "senha, todas as sessões abertas serão encerradas. Se você não pediu isto, "
+                     "ignore esta mensagem: sua senha continua a mesma."},
+                    "Redefinir senha",
+                    "/redefinir-senha?token="},
+    [MAIL_ACCOUNT_EXISTS] = {"account_exists",
+                             "Você já tem uma conta no Piloto de Vendas",
+                             {"Alguém tentou criar uma conta no Piloto de Vendas com este "
+                              "endereço de e-mail, mas você já tem uma conta.",
+                              "Se foi você, basta entrar com sua senha. Se esqueceu a senha, peça "
+                              "uma nova na tela de login. Se não foi você, ignore esta mensagem: "
+                              "nada mudou na sua conta."},
+                             "Entrar",
+                             "/entrar"},
+    [MAIL_PASSWORD_CHANGED] = {"password_changed",
+                               "Sua senha do Piloto de Vendas foi alterada",
+                               {"A senha da sua conta no Piloto de Vendas acabou de ser alterada, "
+                                "e as outras sessões foram encerradas.",
+                                "Se não foi você, redefina a senha agora pela tela de login e "
+                                "fale com o administrador da sua empresa."},
+                               "Redefinir senha",
+                               "/esqueci-senha"},
 };
 
+/* One mail: a greeting, the paragraphs, a button link, a closing; text and HTML alike. */
 static int
-enqueue(struct db_conn *conn, const char *to, const char *name, const struct mail *m, int64_t now)
+enqueue(struct db_conn *conn, const char *to, const char *name, const struct template *m,
+        const char *link, int64_t now)
 {
     struct buf text = BUF_INIT;
     struct buf html = BUF_INIT;
@@ -53,24 +91,22 @@ enqueue(struct db_conn *conn, const char *to, const char *name, const struct mai
                              "Arial,sans-serif;color:#1f2937;line-height:1.5\"><p>Olá, ");
     err |= add_html_escaped(&html, name && name[0] ? name : "tudo bem");
     err |= buf_addstr(&html, "!</p>");
-    for (size_t i = 0; i < m->nparagraphs; i++) {
+    for (size_t i = 0; i < ARRAY_LEN(m->paragraphs); i++) {
         err |= buf_addf(&text, "%s\n\n", m->paragraphs[i]);
         err |= buf_addstr(&html, "<p>");
         err |= add_html_escaped(&html, m->paragraphs[i]);
         err |= buf_addstr(&html, "</p>");
     }
-    if (m->link) {
-        err |= buf_addf(&text, "%s:\n%s\n\n", m->link_label, m->link);
-        err |= buf_addstr(&html, "<p><a href=\"");
-        err |= add_html_escaped(&html, m->link);
-        err |= buf_addstr(&html, "\" style=\"background:#4f46e5;color:#ffffff;padding:10px 18px;"
-                                 "border-radius:6px;text-decoration:none;display:inline-block\">");
-        err |= add_html_escaped(&html, m->link_label);
-        err |= buf_addstr(&html, "</a></p><p style=\"font-size:13px;color:#6b7280\">Se o botão "
-                                 "não funcionar, copie e cole este endereço no navegador:<br>");
-        err |= add_html_escaped(&html, m->link);
-        err |= buf_addstr(&html, "</p>");
-    }
+    err |= buf_addf(&text, "%s:\n%s\n\n", m->label, link);
+    err |= buf_addstr(&html, "<p><a href=\"");
+    err |= add_html_escaped(&html, link);
+    err |= buf_addstr(&html, "\" style=\"background:#4f46e5;color:#ffffff;padding:10px 18px;"
+                             "border-radius:6px;text-decoration:none;display:inline-block\">");
+    err |= add_html_escaped(&html, m->label);
+    err |= buf_addstr(&html, "</a></p><p style=\"font-size:13px;color:#6b7280\">Se o botão "
+                             "não funcionar, copie e cole este endereço no navegador:<br>");
+    err |= add_html_escaped(&html, link);
+    err |= buf_addstr(&html, "</p>");
     err |= buf_addstr(&text, "Equipe Piloto de Vendas\n");
     err |= buf_addstr(&html, "<p>Equipe Piloto de Vendas</p></body></html>");
     if (err) {
@@ -96,100 +132,19 @@ out:
     return err;
 }
 
-static char *
-link_to(const struct config *cfg, const char *path, const char *token)
+int
+mails_enqueue(struct db_conn *conn, const struct config *cfg, enum mail_kind kind, const char *to,
+              const char *name, const char *token, int64_t now)
 {
-    struct buf b = BUF_INIT;
-    if (buf_addf(&b, "%s%s%s", cfg->app_url ? cfg->app_url : "", path, token ? token : "")) {
-        buf_release(&b);
-        return NULL;
+    const struct template *t = &templates[kind];
+    struct buf link = BUF_INIT;
+    int err;
+
+    if (buf_addf(&link, "%s%s%s", cfg->app_url ? cfg->app_url : "", t->path,
+                 token && strstr(t->path, "token=") ? token : "")) {
+        return E_INTERNAL;
     }
-    return buf_detach(&b, NULL);
-}
-
-int
-mails_verify(struct db_conn *conn, const struct config *cfg, const char *to, const char *name,
-             const char *token, int64_t now)
-{
-    static const char *const paras[] = {
-        "Confirme que este endereço de e-mail é seu para concluir o cadastro no Piloto de Vendas.",
-        "O link vale por 48 horas e só pode ser usado uma vez. Se você não pediu isto, ignore "
-        "esta mensagem.",
-    };
-    char *link = link_to(cfg, "/verificar-email?token=", token);
-    struct mail m = {"verify",
-                     "Confirme seu e-mail no Piloto de Vendas",
-                     paras,
-                     ARRAY_LEN(paras),
-                     "Confirmar e-mail",
-                     link};
-    int err = link ? enqueue(conn, to, name, &m, now) : E_INTERNAL;
-    free(link);
-    return err;
-}
-
-int
-mails_reset(struct db_conn *conn, const struct config *cfg, const char *to, const char *name,
-            const char *token, int64_t now)
-{
-    static const char *const paras[] = {
-        "Recebemos um pedido para redefinir a senha da sua conta no Piloto de Vendas.",
-        "O link vale por 30 minutos e só pode ser usado uma vez. Ao redefinir a senha, todas as "
-        "sessões abertas serão encerradas. Se você não pediu isto, ignore esta mensagem: sua "
-        "senha continua a mesma.",
-    };
-    char *link = link_to(cfg, "/redefinir-senha?token=", token);
-    struct mail m = {"reset",
-                     "Redefinição de senha do Piloto de Vendas",
-                     paras,
-                     ARRAY_LEN(paras),
-                     "Redefinir senha",
-                     link};
-    int err = link ? enqueue(conn, to, name, &m, now) : E_INTERNAL;
-    free(link);
-    return err;
-}
-
-int
-mails_account_exists(struct db_conn *conn, const struct config *cfg, const char *to,
-                     const char *name, int64_t now)
-{
-    static const char *const paras[] = {
-        "Alguém tentou criar uma conta no Piloto de Vendas com este endereço de e-mail, mas "
-        "você já tem uma conta.",
-        "Se foi você, basta entrar com sua senha. Se esqueceu a senha, peça uma nova na tela de "
-        "login. Se não foi você, ignore esta mensagem: nada mudou na sua conta.",
-    };
-    char *link = link_to(cfg, "/entrar", NULL);
-    struct mail m = {"account_exists",
-                     "Você já tem uma conta no Piloto de Vendas",
-                     paras,
-                     ARRAY_LEN(paras),
-                     "Entrar",
-                     link};
-    int err = link ? enqueue(conn, to, name, &m, now) : E_INTERNAL;
-    free(link);
-    return err;
-}
-
-int
-mails_password_changed(struct db_conn *conn, const struct config *cfg, const char *to,
-                       const char *name, int64_t now)
-{
-    static const char *const paras[] = {
-        "A senha da sua conta no Piloto de Vendas acabou de ser alterada, e as outras sessões "
-        "foram encerradas.",
-        "Se não foi você, redefina a senha agora pela tela de login e fale com o administrador "
-        "da sua empresa.",
-    };
-    char *link = link_to(cfg, "/esqueci-senha", NULL);
-    struct mail m = {"password_changed",
-                     "Sua senha do Piloto de Vendas foi alterada",
-                     paras,
-                     ARRAY_LEN(paras),
-                     "Redefinir senha",
-                     link};
-    int err = link ? enqueue(conn, to, name, &m, now) : E_INTERNAL;
-    free(link);
+    err = enqueue(conn, to, name, t, link.ptr, now);
+    buf_release(&link);
     return err;
 }

@@ -14,17 +14,15 @@
 #include "core/common.h"
 #include "db/db.h"
 
-/* "Confirme seu e-mail": link APP_URL/verificar-email?token=... */
-NODISCARD int mails_verify(struct db_conn *conn, const struct config *cfg, const char *to,
-                           const char *name, const char *token, int64_t now);
-/* "Redefinição de senha": link APP_URL/redefinir-senha?token=... */
-NODISCARD int mails_reset(struct db_conn *conn, const struct config *cfg, const char *to,
-                          const char *name, const char *token, int64_t now);
-/* "Alguém tentou criar uma conta com seu e-mail": log in or reset. */
-NODISCARD int mails_account_exists(struct db_conn *conn, const struct config *cfg, const char *to,
-                                   const char *name, int64_t now);
-/* "Sua senha foi alterada": a notice, with the reset link to use if it was not them. */
-NODISCARD int mails_password_changed(struct db_conn *conn, const struct config *cfg, const char *to,
-                                     const char *name, int64_t now);
+enum mail_kind {
+    MAIL_VERIFY,           /* "Confirme seu e-mail": APP_URL/verificar-email?token=... */
+    MAIL_RESET,            /* "Redefinição de senha": APP_URL/redefinir-senha?token=... */
+    MAIL_ACCOUNT_EXISTS,   /* someone tried to sign up with the address: log in or reset */
+    MAIL_PASSWORD_CHANGED, /* a notice, with the way back if it was not the owner */
+};
+
+/* Writes one mail of kind to the outbox; token is NULL for the kinds without one. */
+NODISCARD int mails_enqueue(struct db_conn *conn, const struct config *cfg, enum mail_kind kind,
+                            const char *to, const char *name, const char *token, int64_t now);
 
 #endif
