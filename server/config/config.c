@@ -568,14 +568,38 @@ out:
     return rc;
 }
 
+/* Reads the secret file at path into cfg: 0, E_NOT_FOUND when absent, E_INVALID when short. */
+static int
+read_secret(struct config *cfg, const char *path)
+{
+    char text[CONFIG_SECRET_MAX];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0) {
+        return E_NOT_FOUND;
+    }
+    n = read(fd, text, sizeof(text));
+    close(fd);
+    if (n < CONFIG_SECRET_MIN) {
+        crypto_wipe(text, sizeof(text));
+        return E_INVALID;
+    }
+    memcpy(cfg->secret, text, (size_t)n);
+    cfg->secret_len = (size_t)n;
+    crypto_wipe(text, sizeof(text));
+    return 0;
+}
+
 int
 config_ensure_dev_secret(struct config *cfg, const char *dir, char *err, size_t errlen)
 {
     char path[PATH_MAX];
+    char tmp[PATH_MAX];
     char text[CRYPTO_B64URL_SIZE(48)];
-    ssize_t n;
+    size_t len;
     int fd = -1;
-    int rc = 0;
+    int rc;
 
     if (cfg->secret_len) {
         return 0;
@@ -584,35 +608,37 @@ config_ensure_dev_secret(struct config *cfg, const char *dir, char *err, size_t 
         return fail(err, errlen, "missing PILOTO_SECRET");
     }
     (void)snprintf(path, sizeof(path), "%s/.piloto_secret", dir);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        n = read(fd, text, sizeof(text) - 1);
-        if (n < CONFIG_SECRET_MIN) {
-            rc = fail(err, errlen, "invalid PILOTO_SECRET: '%s' is too short; delete it", path);
-            goto out;
-        }
-        memcpy(cfg->secret, text, (size_t)n);
-        cfg->secret_len = (size_t)n;
-        goto out;
+    rc = read_secret(cfg, path);
+    if (rc != E_NOT_FOUND) {
+        return rc ? fail(err, errlen, "invalid PILOTO_SECRET: '%s' is too short; delete it", path)
+                  : 0;
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        rc = fail(err, errlen, "cannot create data directory '%s'", dir);
-        goto out;
+        return fail(err, errlen, "cannot create data directory '%s'", dir);
     }
+    /*
+     * Written aside, then linked into place: the file appears whole or not
+     * at all, and when two instances start together the second link fails
+     * and both use the first one's secret.
+     */
     crypto_random_token(48, text, sizeof(text));
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-        rc = fail(err, errlen, "cannot write dev secret '%s'", path);
-        goto out;
-    }
-    memcpy(cfg->secret, text, strlen(text));
-    cfg->secret_len = strlen(text);
-out:
-    crypto_wipe(text, sizeof(text));
+    len = strlen(text);
+    (void)snprintf(tmp, sizeof(tmp), "%s/.piloto_secret.%ld", dir, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    rc = fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) != 0;
     if (fd >= 0) {
         close(fd);
     }
-    return rc;
+    crypto_wipe(text, sizeof(text));
+    if (rc || (link(tmp, path) != 0 && errno != EEXIST)) {
+        (void)unlink(tmp);
+        return fail(err, errlen, "cannot write dev secret '%s'", path);
+    }
+    (void)unlink(tmp);
+    if (read_secret(cfg, path)) {
+        return fail(err, errlen, "cannot read dev secret '%s'", path);
+    }
+    return 0;
 }
 
 void
