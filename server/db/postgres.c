@@ -1,9 +1,13 @@
 /*
  * The PostgreSQL backend: the only file that includes <libpq-fe.h>.
  *
- * Statements go through PQexecParams with text parameters and text results:
- * one round trip each, no server-side statement state to go stale when a
- * migration changes a table or the server restarts.
+ * Statements are prepared once per connection (PQprepare, then
+ * PQexecPrepared with text parameters and text results), so the server
+ * parses and plans each query text once, not on every request. The cache is
+ * the connection's: a reconnect starts empty. A statement the server no
+ * longer knows or whose plan a migration invalidated (SQLSTATE 26000,
+ * 0A000) is dropped and run once more unprepared; texts past the cache's
+ * size simply run unprepared with PQexecParams.
  *
  * Surviving a database restart: a statement that finds the connection gone
  * returns E_UNAVAILABLE and marks it broken, so db_release closes it; an
@@ -29,9 +33,18 @@
 /* Reads before an idle connection with unexpected input is given up on. */
 #define PG_IDLE_READS 4
 
+#define PG_STMT_CACHE 96
+
+struct pg_stmt {
+    char *sql; /* a copy of the statement's text */
+    char name[16];
+};
+
 struct pg_conn {
     struct db_conn base;
     PGconn *pg;
+    struct pg_stmt stmts[PG_STMT_CACHE];
+    unsigned nstmts;
 };
 
 static struct pg_conn *
@@ -138,6 +151,9 @@ close_conn(struct db_conn *conn)
 
     if (!c) {
         return;
+    }
+    for (unsigned i = 0; i < c->nstmts; i++) {
+        free(c->stmts[i].sql);
     }
     PQfinish(c->pg);
     free(c);
@@ -296,10 +312,64 @@ read_rows(PGresult *res, struct db_result *r)
     return err ? E_DB : 0;
 }
 
+/*
+ * The prepared statement for sql: found, or prepared now when the cache has
+ * room. 0 and *stmt (NULL when the cache is full), or the E_* of a failed
+ * PQprepare (bad SQL, lost connection).
+ */
+static void
+forget_statements(struct pg_conn *c)
+{
+    for (unsigned i = 0; i < c->nstmts; i++) {
+        free(c->stmts[i].sql);
+    }
+    c->nstmts = 0;
+}
+
+static int
+prepared(struct pg_conn *c, const char *sql, size_t n, struct pg_stmt **stmt)
+{
+    struct pg_stmt *st;
+    PGresult *res;
+    int err;
+
+    *stmt = NULL;
+    for (unsigned i = 0; i < c->nstmts; i++) {
+        if (strcmp(c->stmts[i].sql, sql) == 0) {
+            *stmt = &c->stmts[i];
+            return 0;
+        }
+    }
+    if (c->nstmts == PG_STMT_CACHE) {
+        return 0;
+    }
+    st = &c->stmts[c->nstmts];
+    (void)snprintf(st->name, sizeof(st->name), "piloto_%u", c->nstmts);
+    res = PQprepare(c->pg, st->name, sql, (int)n, NULL);
+    err = check_result(c, res, sql);
+    PQclear(res);
+    if (err) {
+        return err;
+    }
+    st->sql = xstrdup(sql);
+    c->nstmts++;
+    *stmt = st;
+    return 0;
+}
+
+/* true when a prepared statement went stale: unknown to the server, or its plan's shape changed. */
+static bool
+is_stale_statement(const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return state && (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0);
+}
+
 static int
 exec_stmt(struct db_conn *conn, const char *sql, const struct db_param *params, size_t n,
           struct db_result **out)
 {
+    struct pg_stmt *st = NULL;
     struct pg_conn *c = to_pg(conn);
     struct buf text = BUF_INIT;
     const char **values = NULL;
@@ -312,7 +382,22 @@ exec_stmt(struct db_conn *conn, const char *sql, const struct db_param *params, 
     if (err) {
         goto out;
     }
-    res = PQexecParams(c->pg, sql, (int)n, NULL, values, NULL, NULL, 0);
+    if ((err = prepared(c, sql, n, &st))) {
+        goto out;
+    }
+    if (st) {
+        res = PQexecPrepared(c->pg, st->name, (int)n, values, NULL, NULL, 0);
+        if (is_stale_statement(res)) {
+            /* Forget every prepared statement: one migration may have staled them all. */
+            PQclear(res);
+            res = PQexec(c->pg, "DEALLOCATE ALL");
+            PQclear(res);
+            forget_statements(c);
+            res = PQexecParams(c->pg, sql, (int)n, NULL, values, NULL, NULL, 0);
+        }
+    } else {
+        res = PQexecParams(c->pg, sql, (int)n, NULL, values, NULL, NULL, 0);
+    }
     err = check_result(c, res, sql);
     if (err) {
         goto out;
