@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -27,6 +28,8 @@ struct http_server {
     struct http_options opt;
     const struct http_dispatch *dispatch;
     atomic_uint inflight;
+    int listen_fd;     /* ours, handed to MHD */
+    int plug_write_fd; /* the pipe end that keeps the plug quiet while draining */
 };
 
 /* What the header scan found (first call). */
@@ -584,8 +587,12 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
 {
     struct http_server *s = xcalloc(1, sizeof(*s));
     struct sockaddr_storage ss;
+    socklen_t sslen;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    int one = 1;
 
+    s->listen_fd = -1;
+    s->plug_write_fd = -1;
     memset(&ss, 0, sizeof(ss));
     if (strchr(opt->host, ':')) {
         struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
@@ -594,7 +601,7 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
         if (inet_pton(AF_INET6, opt->host, &sa6->sin6_addr) != 1) {
             goto fail;
         }
-        flags |= MHD_USE_IPv6;
+        sslen = sizeof(*sa6);
     } else {
         struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
         sa->sin_family = AF_INET;
@@ -602,19 +609,27 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
         if (inet_pton(AF_INET, opt->host, &sa->sin_addr) != 1) {
             goto fail;
         }
+        sslen = sizeof(*sa);
+    }
+    /* Our own listening socket, so that draining can unplug it (http_server_quiesce). */
+    s->listen_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->listen_fd < 0 ||
+        setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(s->listen_fd, (struct sockaddr *)&ss, sslen) != 0 || listen(s->listen_fd, 1024) != 0) {
+        log_errno(LOG_CRITICAL, "cannot listen on %s:%u", opt->host, opt->port);
+        goto fail;
     }
     s->opt = *opt;
     s->dispatch = d;
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opt->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)opt->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)opt->max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)opt->max_connections_per_ip,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)opt->connection_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_LIMIT,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
-        NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1, MHD_OPTION_END);
+        mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)opt->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)opt->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)opt->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)HTTP_CONN_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
     if (!s->daemon) {
         log_msg(LOG_CRITICAL, "cannot listen on %s:%u", opt->host, opt->port);
         goto fail;
@@ -622,17 +637,37 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
     *out = s;
     return 0;
 fail:
+    if (s->listen_fd >= 0) {
+        close(s->listen_fd);
+    }
     free(s);
     return E_INTERNAL;
 }
 
+/*
+ * Stops accepting without MHD_quiesce_daemon, which in epoll thread-pool
+ * mode races the workers removing the listening socket from their epoll
+ * sets and aborts the process (an open libmicrohttpd 0.9.75 defect). Instead
+ * the listening socket's descriptor is replaced, with dup2, by the read end
+ * of a pipe that never becomes readable: the socket itself is released (so
+ * the kernel drops it from every epoll set and new connections are
+ * refused), while MHD keeps a valid descriptor it will only close.
+ */
 void
 http_server_quiesce(struct http_server *s)
 {
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET) {
-        close(fd);
+    int plug[2];
+
+    if (s->plug_write_fd >= 0 || pipe(plug) != 0) {
+        return;
     }
+    if (dup2(plug[0], s->listen_fd) < 0) {
+        log_errno(LOG_WARNING, "cannot stop listening");
+        close(plug[1]);
+    } else {
+        s->plug_write_fd = plug[1];
+    }
+    close(plug[0]);
 }
 
 unsigned
@@ -648,5 +683,8 @@ http_server_free(struct http_server *s)
         return;
     }
     MHD_stop_daemon(s->daemon);
+    if (s->plug_write_fd >= 0) {
+        close(s->plug_write_fd);
+    }
     free(s);
 }
