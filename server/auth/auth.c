@@ -75,6 +75,14 @@ audit_success(struct db_conn *conn, const struct change_tx *t, const char *event
     return audit_write(conn, &e);
 }
 
+/* A flow that failed hands out no session token: wipe what it may have made. */
+static void
+drop_token(struct auth_result *out)
+{
+    crypto_wipe(out->token, sizeof(out->token));
+    out->token[0] = '\0';
+}
+
 static int
 find_user(struct db *db, const char *email, struct user *out)
 {
@@ -183,8 +191,7 @@ out:
     crypto_wipe(hash, sizeof(hash));
     crypto_wipe(token, sizeof(token));
     if (err) {
-        crypto_wipe(out->token, sizeof(out->token));
-        out->token[0] = '\0';
+        drop_token(out);
     }
     return err;
 }
@@ -275,8 +282,7 @@ auth_login(struct db *db, const struct config *cfg, const char *email, struct st
 out:
     db_release(conn);
     if (err) {
-        crypto_wipe(out->token, sizeof(out->token));
-        out->token[0] = '\0';
+        drop_token(out);
     }
     return err;
 }
@@ -406,8 +412,7 @@ out:
     db_release(conn);
     crypto_wipe(hash, sizeof(hash));
     if (err) {
-        crypto_wipe(out->token, sizeof(out->token));
-        out->token[0] = '\0';
+        drop_token(out);
     }
     return err;
 }
@@ -707,8 +712,7 @@ auth_reset_password(struct db *db, const struct config *cfg, struct str token, s
     err = in_tx(db, reset_body, &r);
     crypto_wipe(hash, sizeof(hash));
     if (err) {
-        crypto_wipe(out->token, sizeof(out->token));
-        out->token[0] = '\0';
+        drop_token(out);
     }
     if (err == E_NOT_FOUND) {
         audit_failure(db, NULL, "password_reset", client, "{\"reason\":\"bad_token\"}");
@@ -1095,8 +1099,7 @@ auth_google_login(struct db *db, const struct config *cfg, const struct auth_goo
 out:
     oauth_state_wipe(&s);
     if (err) {
-        crypto_wipe(out->token, sizeof(out->token));
-        out->token[0] = '\0';
+        drop_token(out);
     }
     return err;
 }
