@@ -125,6 +125,7 @@ struct request {
     int early_err;    /* private: error found before the body was read */
     bool close;       /* private: close the connection after answering */
     size_t discarded; /* private: body bytes dropped after an early error */
+    size_t received;  /* private: body bytes read from the client, kept or dropped */
     size_t resp_size;
     struct request_cleanup *cleanups;
     struct kv *cookies; /* parsed on first use; ncookies < 0 until then */

@@ -400,6 +400,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        req->received += n;
         if (req->state == ST_ANSWERED) {
             return MHD_YES;
         }
@@ -501,8 +502,10 @@ access_log(struct request *req, enum MHD_RequestTerminationCode toe)
     err |= buf_addstr(&f, "\",\"requestUrl\":\"");
     err |= buf_add_json_escaped(&f,
                                 str_make(req->path.ptr, req->path.len > 512 ? 512 : req->path.len));
-    err |= buf_addf(&f, "\",\"status\":%u,\"responseSize\":\"%zu\",\"userAgent\":\"", status,
-                    req->resp_size);
+    err |= buf_addf(&f,
+                    "\",\"requestSize\":\"%zu\",\"status\":%u,\"responseSize\":\"%zu\","
+                    "\"userAgent\":\"",
+                    req->received, status, req->resp_size);
     err |= buf_add_json_escaped(&f, ua);
     err |= buf_addf(&f, "\",\"remoteIp\":\"%s\",\"latency\":\"%.6fs\",\"protocol\":\"",
                     req->client_ip_text, (double)lat / 1e6);
