@@ -797,7 +797,7 @@ google_settings(const struct config *cfg, char *redirect, size_t cap, struct goo
 
 int
 auth_google_start(struct db *db, const struct config *cfg, const char *next, bool remember,
-                  struct auth_google_start *out, char *why, size_t whycap)
+                  const char *link_user_id, struct auth_google_start *out, char *why, size_t whycap)
 {
     char redirect[GOOGLE_URL_MAX + 32];
     struct google_provider p;
@@ -813,7 +813,7 @@ auth_google_start(struct db *db, const struct config *cfg, const char *next, boo
     if ((err = google_discover(&p, &ep, why, whycap))) {
         return err;
     }
-    oauth_state_init(&s, next, remember);
+    oauth_state_init(&s, next, remember, link_user_id);
     if (!(err = db_acquire(db, &conn))) {
         err = oauth_state_save(conn, &s, clock_wall_s(), out->cookie);
         db_release(conn);
@@ -855,6 +855,7 @@ struct google_tx {
     const struct auth_client *client;
     struct auth_result *out;
     struct auth_google_outcome *res;
+    const char *link_user_id; /* connecting from the settings: the account; else NULL */
 };
 
 /* A display name for a new account: the provider's, else the address's local part. */
@@ -1004,16 +1005,55 @@ google_login_body(struct db_conn *conn, void *arg)
     return err;
 }
 
-/* Records a failed sign-in (reason: an AUTH_GOOGLE_* code) and returns err. */
+/*
+ * Links the identity to the signed-in account that asked for it from its
+ * settings. The user proved both sides (a recent authentication here to
+ * start, the provider's sign-in to finish), so the provider's address need
+ * not match the account's, nor be verified: it is only shown.
+ */
 static int
-google_fail(struct db *db, const struct auth_client *client, struct auth_google_outcome *res,
-            const char *error, int err)
+google_connect_body(struct db_conn *conn, void *arg)
+{
+    struct google_tx *g = arg;
+    int64_t now = clock_wall_s();
+    struct identity id;
+    int err = identities_find(conn, g->issuer, g->claims->sub, &id);
+
+    if (err == 0) {
+        if (strcmp(id.user_id, g->link_user_id) != 0) {
+            g->res->error = AUTH_GOOGLE_IN_USE;
+            return E_CONFLICT;
+        }
+        g->res->event = "connect"; /* linked already: nothing to do */
+        return g->email ? identities_set_email(conn, id.id, g->email) : 0;
+    }
+    if (err != E_NOT_FOUND) {
+        return err;
+    }
+    g->res->event = "connect";
+    err = identities_create(conn, g->link_user_id, g->issuer, g->claims->sub,
+                            g->email ? g->email : "", now, &id);
+    if (!err) {
+        struct audit_entry e = entry(g->link_user_id, "identity_link", "success", g->client,
+                                     "{\"provider\":\"google\",\"from\":\"settings\"}", now);
+        err = audit_write(conn, &e);
+    }
+    return err;
+}
+
+/* The account a state links to, or NULL for a sign-in. */
+#define LINK_USER(s) ((s)->link_user_id[0] ? (s)->link_user_id : NULL)
+
+/* Records a failed sign-in or link (reason: an AUTH_GOOGLE_* code) and returns err. */
+static int
+google_fail(struct db *db, const char *user_id, const struct auth_client *client,
+            struct auth_google_outcome *res, const char *error, int err)
 {
     char detail[64];
 
     res->error = error;
     (void)snprintf(detail, sizeof(detail), "{\"reason\":\"%s\"}", error);
-    audit_failure(db, NULL, "google_login", client, detail);
+    audit_failure(db, user_id, res->connect ? "identity_link" : "google_login", client, detail);
     return err;
 }
 
@@ -1049,53 +1089,69 @@ auth_google_login(struct db *db, const struct config *cfg, const struct auth_goo
         (void)snprintf(res->why, sizeof(res->why), "%s",
                        err == E_NOT_FOUND ? "no live state for the pre-auth cookie"
                                           : "cannot read the state");
-        err = google_fail(db, client, res,
+        err = google_fail(db, LINK_USER(&s), client, res,
                           err == E_NOT_FOUND ? AUTH_GOOGLE_STATE : AUTH_GOOGLE_FAILED,
                           err == E_NOT_FOUND ? E_UNAUTHENTICATED : err);
         goto out;
     }
+    res->connect = s.link_user_id[0] != '\0';
+    (void)snprintf(res->next, sizeof(res->next), "%s", s.next[0] ? s.next : "/");
     /* RFC 6749 §10.12: the state the provider sent back is the one this browser started with. */
     if (!crypto_equal_str(cb->state, str_from_cstr(s.state))) {
         (void)snprintf(res->why, sizeof(res->why), "state does not match the pre-auth cookie");
-        err = google_fail(db, client, res, AUTH_GOOGLE_STATE, E_UNAUTHENTICATED);
+        err = google_fail(db, LINK_USER(&s), client, res, AUTH_GOOGLE_STATE, E_UNAUTHENTICATED);
+        goto out;
+    }
+    /*
+     * Connecting: the session the linking user started with comes back with
+     * the callback, or the code is not even redeemed.
+     */
+    if (res->connect && (!replaced || strcmp(replaced->user_id, s.link_user_id) != 0)) {
+        (void)snprintf(res->why, sizeof(res->why), "connect callback without %s session",
+                       replaced ? "the same user's" : "a");
+        err = google_fail(db, LINK_USER(&s), client, res, AUTH_GOOGLE_SESSION, E_UNAUTHENTICATED);
         goto out;
     }
     if ((err = google_discover(&p, &ep, res->why, sizeof(res->why)))) {
-        err = google_fail(db, client, res,
+        err = google_fail(db, LINK_USER(&s), client, res,
                           err == E_UNAVAILABLE ? AUTH_GOOGLE_UNAVAILABLE : AUTH_GOOGLE_FAILED, err);
         goto out;
     }
     /* RFC 9207 §2.4: an iss parameter names the provider that answered (mix-up attacks). */
     if (cb->iss.ptr && !google_is_issuer(ep.issuer, cb->iss)) {
         (void)snprintf(res->why, sizeof(res->why), "iss parameter names another issuer");
-        err = google_fail(db, client, res, AUTH_GOOGLE_FAILED, E_UNAUTHENTICATED);
+        err = google_fail(db, LINK_USER(&s), client, res, AUTH_GOOGLE_FAILED, E_UNAUTHENTICATED);
         goto out;
     }
     err = google_exchange(&p, &ep, cb->code, s.verifier, s.nonce, &claims, res->why,
                           sizeof(res->why));
     if (err) {
-        err = google_fail(db, client, res,
+        err = google_fail(db, LINK_USER(&s), client, res,
                           err == E_UNAVAILABLE ? AUTH_GOOGLE_UNAVAILABLE
                           : err == E_FORBIDDEN ? AUTH_GOOGLE_DOMAIN
                                                : AUTH_GOOGLE_FAILED,
                           err);
         goto out;
     }
-    g = (struct google_tx){cfg, &claims, ep.issuer, NULL, s.remember, replaced, client, out, res};
+    g = (struct google_tx){cfg,      &claims, ep.issuer, NULL, s.remember,
+                           replaced, client,  out,       res,  NULL};
     if (claims.email[0] && accounts_normalize_email(str_from_cstr(claims.email), email) == 0) {
         g.email = email;
     }
-    err = in_tx(db, google_login_body, &g);
+    g.link_user_id = LINK_USER(&s);
+    err = in_tx(db, res->connect ? google_connect_body : google_login_body, &g);
     if (err) {
         if (!res->error) {
             (void)snprintf(res->why, sizeof(res->why), "cannot sign in: %s", err_name(err));
+        } else if (strcmp(res->error, AUTH_GOOGLE_IN_USE) == 0) {
+            (void)snprintf(res->why, sizeof(res->why), "the identity belongs to another account");
         } else {
             (void)snprintf(res->why, sizeof(res->why), "the provider has not verified the email");
         }
-        err = google_fail(db, client, res, res->error ? res->error : AUTH_GOOGLE_FAILED, err);
+        err = google_fail(db, LINK_USER(&s), client, res,
+                          res->error ? res->error : AUTH_GOOGLE_FAILED, err);
         goto out;
     }
-    (void)snprintf(res->next, sizeof(res->next), "%s", s.next[0] ? s.next : "/");
 out:
     oauth_state_wipe(&s);
     if (err) {

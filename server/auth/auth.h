@@ -118,6 +118,10 @@ NODISCARD int auth_request_email_change(struct db *db, const struct config *cfg,
 #define AUTH_GOOGLE_FAILED      "google_failed"      /* anything else: bad code, bad ID token */
 #define AUTH_GOOGLE_DOMAIN      "google_domain"      /* not in GOOGLE_HOSTED_DOMAIN */
 #define AUTH_GOOGLE_UNVERIFIED  "google_unverified_email" /* the provider has not verified it */
+/* Connecting Google from the settings (the dashboard shows them there, with erro=). */
+#define AUTH_GOOGLE_IN_USE "google_in_use" /* that Google account signs in to another account */
+#define AUTH_GOOGLE_SESSION                                                                        \
+    "google_session" /* the callback came without the linking user's session */
 
 struct auth_google_start {
     char cookie[OAUTH_SECRET_SIZE]; /* the pre-auth cookie's value */
@@ -135,20 +139,23 @@ struct auth_google_callback {
 struct auth_google_outcome {
     char next[OAUTH_NEXT_MAX + 1]; /* success: the path on APP_URL to go to */
     const char *error;             /* failure: one of AUTH_GOOGLE_* */
-    const char *event;             /* success: "login", "link" or "signup" */
+    const char *event;             /* success: "login", "link", "signup" or "connect" */
+    bool connect;                  /* the flow was started from the settings to link */
     char why[GOOGLE_WHY_MAX];      /* failure detail for the access log (no secrets) */
 };
 
 /*
  * Begins a sign-in: next is a path already checked by google_is_safe_next,
- * remember the session's "remember me". 0 and *out (out->url must be
- * BUF_INIT or released; the caller releases it), or E_NOT_FOUND (Google
- * sign-in is not configured), E_UNAVAILABLE / E_UPSTREAM (discovery failed;
- * why says how), E_DB.
+ * remember the session's "remember me"; link_user_id is NULL, or the
+ * signed-in account that connects Google from its settings (the callback
+ * then links instead of signing in). 0 and *out (out->url must be BUF_INIT
+ * or released; the caller releases it), or E_NOT_FOUND (Google sign-in is
+ * not configured), E_UNAVAILABLE / E_UPSTREAM (discovery failed; why says
+ * how), E_DB.
  */
 NODISCARD int auth_google_start(struct db *db, const struct config *cfg, const char *next,
-                                bool remember, struct auth_google_start *out, char *why,
-                                size_t whycap);
+                                bool remember, const char *link_user_id,
+                                struct auth_google_start *out, char *why, size_t whycap);
 /*
  * Finishes a sign-in: takes the state of cb->cookie (single use), checks
  * state and iss, redeems the code, verifies the ID token, then finds the
@@ -159,6 +166,12 @@ NODISCARD int auth_google_start(struct db *db, const struct config *cfg, const c
  * creates one, verified. A new session starts (replaced is revoked) with a
  * fresh authentication time. 0 with out and res->next, res->event; or an
  * E_* with res->error (never 500-worthy for the caller: it redirects).
+ *
+ * A flow started with a link_user_id (res->connect) links instead: replaced
+ * must be a session of that same user (else AUTH_GOOGLE_SESSION); the
+ * identity is added to the account unless it already signs in to another
+ * (AUTH_GOOGLE_IN_USE; linking it again to its own account is a no-op).
+ * The session stays as it is and out holds no token.
  */
 NODISCARD int auth_google_login(struct db *db, const struct config *cfg,
                                 const struct auth_google_callback *cb,

@@ -10,7 +10,7 @@ key_hash(struct str cookie, char out[2 * CRYPTO_SHA256_LEN + 1])
 }
 
 void
-oauth_state_init(struct oauth_state *s, const char *next, bool remember)
+oauth_state_init(struct oauth_state *s, const char *next, bool remember, const char *link_user_id)
 {
     memset(s, 0, sizeof(*s));
     crypto_random_token(32, s->state, sizeof(s->state));
@@ -18,6 +18,9 @@ oauth_state_init(struct oauth_state *s, const char *next, bool remember)
     crypto_random_token(32, s->verifier, sizeof(s->verifier));
     (void)snprintf(s->next, sizeof(s->next), "%s", strlen(next) <= OAUTH_NEXT_MAX ? next : "/");
     s->remember = remember;
+    if (link_user_id && strlen(link_user_id) < sizeof(s->link_user_id)) {
+        memcpy(s->link_user_id, link_user_id, strlen(link_user_id) + 1);
+    }
 }
 
 int
@@ -35,14 +38,20 @@ oauth_state_save(struct db_conn *conn, const struct oauth_state *s, int64_t now,
     crypto_random_token(32, cookie, OAUTH_SECRET_SIZE);
     key_hash(str_from_cstr(cookie), hash);
     {
-        struct db_param p[] = {DB_CSTR(hash),     DB_CSTR(s->state),
-                               DB_CSTR(s->nonce), DB_CSTR(s->verifier),
-                               DB_CSTR(s->next),  DB_INT(s->remember),
-                               DB_INT(now),       DB_INT(now + OAUTH_STATE_TTL_S)};
+        struct db_param p[] = {DB_CSTR(hash),
+                               DB_CSTR(s->state),
+                               DB_CSTR(s->nonce),
+                               DB_CSTR(s->verifier),
+                               DB_CSTR(s->next),
+                               DB_INT(s->remember),
+                               DB_INT(now),
+                               DB_INT(now + OAUTH_STATE_TTL_S),
+                               s->link_user_id[0] ? DB_CSTR(s->link_user_id) : DB_NULL};
         err = db_exec(conn,
                       "INSERT INTO oauth_states (id_hash, state, nonce, verifier, next, remember, "
-                      "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                      p, 8, NULL);
+                      "created_at, expires_at, link_user_id) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                      p, 9, NULL);
     }
     if (err) {
         crypto_wipe(cookie, OAUTH_SECRET_SIZE);
@@ -68,7 +77,7 @@ oauth_state_take(struct db_conn *conn, struct str cookie, int64_t now, struct oa
         struct db_param p[] = {DB_CSTR(hash)};
         err = db_exec(conn,
                       "DELETE FROM oauth_states WHERE id_hash = $1 "
-                      "RETURNING state, nonce, verifier, next, remember, expires_at",
+                      "RETURNING state, nonce, verifier, next, remember, expires_at, link_user_id",
                       p, 1, &r);
     }
     if (!err && (db_result_rows(r) == 0 || db_int(r, 0, 5) <= now)) {
@@ -80,6 +89,9 @@ oauth_state_take(struct db_conn *conn, struct str cookie, int64_t now, struct oa
         db_text_copy(r, 0, 2, out->verifier, sizeof(out->verifier));
         db_text_copy(r, 0, 3, out->next, sizeof(out->next));
         out->remember = db_int(r, 0, 4) != 0;
+        if (!db_is_null(r, 0, 6)) {
+            db_text_copy(r, 0, 6, out->link_user_id, sizeof(out->link_user_id));
+        }
     }
     db_result_free(r);
     return err;

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth/accounts.h"
 #include "core/common.h"
 #include "core/str.h"
 #include "db/db.h"
@@ -36,14 +37,18 @@ struct oauth_state {
     char verifier[OAUTH_SECRET_SIZE];
     char next[OAUTH_NEXT_MAX + 1];
     bool remember;
+    /* A flow started from the account settings: the account to link to; "" to sign in. */
+    char link_user_id[ACCOUNT_ID_SIZE];
 };
 
 /*
  * Fills s with fresh random state, nonce and verifier (256 bits each from
  * the OS CSPRNG), next (a path already validated, at most OAUTH_NEXT_MAX
- * bytes; longer is cut to "/") and remember.
+ * bytes; longer is cut to "/"), remember and link_user_id (NULL to sign
+ * in; else the signed-in account that asks to link an identity).
  */
-void oauth_state_init(struct oauth_state *s, const char *next, bool remember);
+void oauth_state_init(struct oauth_state *s, const char *next, bool remember,
+                      const char *link_user_id);
 /*
  * Stores s under a new random key, written to cookie (OAUTH_SECRET_SIZE
  * bytes), the pre-auth cookie's value; expired states are purged on the way.

@@ -22,4 +22,11 @@ const char *account_time(struct request *req, int64_t unix_s);
 /* Maps a flow's error onto the request (field errors, Retry-After) and returns it. */
 int account_fail(struct request *req, int err, const struct auth_result *r);
 
+/*
+ * POST /api/v1/me/identities/google (routes/auth_google.c): starts
+ * connecting Google to the signed-in account; answers {"redirectUrl"} for
+ * the dashboard to navigate to, with the pre-auth cookie set.
+ */
+int account_google_connect(struct request *req);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * /api/v1: the dashboard's data API. Session cookie, CSRF on non-GET, CORS
  * for the app origins only. For now: the account (profile, password,
- * sessions, linked sign-in methods).
+ * sessions, linked sign-in methods; connecting Google lives with the rest
+ * of the Google flow in routes/auth_google.c).
  */
 #include "routes/routes.h"
 
@@ -345,6 +346,8 @@ static const struct route routes[] = {
     {HTTP_GET, "/api/v1/me/sessions", sessions_list, 0, ROUTE_AUTH},
     {HTTP_DELETE, "/api/v1/me/sessions", sessions_delete_others, 0, ROUTE_AUTH},
     {HTTP_DELETE, "/api/v1/me/sessions/:id", session_delete, 0, ROUTE_AUTH},
+    {HTTP_POST, "/api/v1/me/identities/google", account_google_connect, 0,
+     ROUTE_AUTH | ROUTE_RECENT_AUTH | ROUTE_STRICT_RATE},
     {HTTP_DELETE, "/api/v1/me/identities/:id", identity_delete, 0,
      ROUTE_AUTH | ROUTE_RECENT_AUTH},
 };

@@ -19,6 +19,11 @@
  * Both handlers do their work on the worker pool: the start fetches the
  * discovery document when it is not cached, the callback redeems the code
  * and may fetch the JWK Set.
+ *
+ * Connecting Google from the account settings starts elsewhere, with
+ * POST /api/v1/me/identities/google (account_google_connect, below: a
+ * session, CSRF and a recent authentication); its callback is the same one
+ * and lands on CONNECT_PAGE?google=conectado, or CONNECT_PAGE?erro=<code>.
  */
 #include "routes/routes.h"
 
@@ -31,6 +36,8 @@
 
 /* The pre-auth cookie (gets the __Host-/__Secure- prefix like the others). */
 #define COOKIE_OAUTH "piloto_oauth"
+/* The dashboard page that connects sign-in methods (web/src/lib/paths.ts). */
+#define CONNECT_PAGE "/conta/seguranca"
 
 /* The handlers' state, in the request arena. */
 struct google_job {
@@ -42,6 +49,7 @@ struct google_job {
     struct auth_result result;
     struct auth_google_outcome outcome;
     char why[GOOGLE_WHY_MAX];
+    const char *link_user_id; /* connecting from the settings: the session's user */
     int err;
 };
 
@@ -92,8 +100,8 @@ static void
 start_work(struct request *req)
 {
     struct google_job *job = req->ctx;
-    job->err = auth_google_start(req->app->db, req->app->cfg, job->next, job->remember, &job->start,
-                                 job->why, sizeof(job->why));
+    job->err = auth_google_start(req->app->db, req->app->cfg, job->next, job->remember,
+                                 job->link_user_id, &job->start, job->why, sizeof(job->why));
 }
 
 static int
@@ -160,11 +168,20 @@ callback_then(struct request *req)
         return redirect_error(req, AUTH_GOOGLE_FAILED);
     }
     if (job->err) {
+        const char *error = job->outcome.error ? job->outcome.error : AUTH_GOOGLE_FAILED;
         request_note(req, "google callback: %s: %s", job->outcome.error ? job->outcome.error : "?",
                      job->outcome.why);
-        return redirect_error(req, job->outcome.error ? job->outcome.error : AUTH_GOOGLE_FAILED);
+        if (job->outcome.connect) {
+            redirect(req, arena_printf(req->arena, "%s%s?erro=%s", app, CONNECT_PAGE, error));
+            return 0;
+        }
+        return redirect_error(req, error);
     }
     request_note(req, "google %s", job->outcome.event ? job->outcome.event : "login");
+    if (job->outcome.connect) {
+        redirect(req, arena_printf(req->arena, "%s%s?google=conectado", app, CONNECT_PAGE));
+        return 0;
+    }
     (void)account_start_session(req, &job->result);
     redirect(req, arena_printf(req->arena, "%s%s", app, job->outcome.next));
     return 0;
@@ -221,6 +238,43 @@ callback(struct request *req)
         return redirect_error(req, AUTH_GOOGLE_FAILED);
     }
     return request_defer(req, callback_work, callback_then);
+}
+
+static int
+connect_then(struct request *req)
+{
+    struct google_job *job = req->ctx;
+
+    if (req->defer_err) {
+        return req->defer_err;
+    }
+    if (job->err) {
+        request_note(req, "google connect: %s%s%s", err_name(job->err), job->why[0] ? ": " : "",
+                     job->why);
+        if (job->err == E_NOT_FOUND) {
+            response_problem(req, E_NOT_FOUND, "Google sign-in is not configured");
+            return 0;
+        }
+        return job->err == E_UNAVAILABLE ? E_UNAVAILABLE : E_UPSTREAM;
+    }
+    cookies_set(req, COOKIE_OAUTH, job->start.cookie, OAUTH_STATE_TTL_S);
+    routes_reply_json_take(req, 200, json_pack("{s:s}", "redirectUrl", job->start.url.ptr));
+    return 0;
+}
+
+int
+account_google_connect(struct request *req)
+{
+    struct google_job *job;
+
+    if (!req->app->cfg->google_client_id) {
+        response_problem(req, E_NOT_FOUND, "Google sign-in is not configured");
+        return 0;
+    }
+    job = new_job(req);
+    (void)snprintf(job->next, sizeof(job->next), "%s", CONNECT_PAGE);
+    job->link_user_id = arena_strdup(req->arena, req->session->user_id);
+    return request_defer(req, start_work, connect_then);
 }
 
 /* clang-format off */

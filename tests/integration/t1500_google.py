@@ -528,3 +528,138 @@ def test_unlink_needs_recent_auth_and_never_removes_the_last_way_in(fake):
     # Unlinked: the same Google account links again (verified email), not a new user.
     b, r = fake_login(srv, prov, sub="both", email=email)
     assert b.me().json()["user"]["id"] == user["id"]
+
+
+# ------------------------------------------------------- connecting from the settings
+
+CONNECT_PAGE = APP_URL + "/conta/seguranca"
+
+
+def connect_start(b):
+    """POST /api/v1/me/identities/google: the provider URL the dashboard navigates to."""
+    r = b.request("POST", "/api/v1/me/identities/google", csrf=True)
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert "piloto_oauth" in r.set_cookies
+    return r.json()["redirectUrl"]
+
+
+def fake_connect(srv, prov, b, code=None, **token):
+    """Connect with the fake provider issuing token: piloto's final answer."""
+    q = query_of(connect_start(b))
+    code = code or unique("code")
+    prov.issue(code, q["nonce"], **token)
+    return b.callback("code=%s&state=%s" % (code, q["state"]))
+
+
+def test_connect_google_from_the_settings_with_the_real_provider(real):
+    srv, prov, db = real()
+    # A password account; the Google account has another address, not even verified:
+    # the user proves both sides, so neither address has to match.
+    b = Browser(srv)
+    user = b.signup("settings@example.com")
+    prov.add_account("conn-1", "someone.else@example.net", email_verified=False)
+    session_before = b.cookies["piloto_session"]
+
+    auth_url = connect_start(b)
+    assert auth_url.startswith(prov.issuer + "/")
+    q = query_of(auth_url)
+    assert q["code_challenge_method"] == "S256" and q["state"] and q["nonce"]
+    r = b.callback(prov.sign_in(auth_url, "conn-1"))
+    assert location(r) == CONNECT_PAGE + "?google=conectado"
+    # The session stays: connecting is not a sign-in.
+    assert "piloto_session" not in r.set_cookies
+    assert b.cookies["piloto_session"] == session_before
+    me = b.get("/api/v1/me").json()
+    assert me["user"]["id"] == user["id"]
+    assert me["user"]["hasPassword"] is True and me["user"]["emailVerified"] is False
+    assert [(i["provider"], i["email"]) for i in me["identities"]] == \
+        [("google", "someone.else@example.net")]
+    assert count(db, "SELECT COUNT(*) FROM audit_log WHERE event = 'identity_link' "
+                     "AND outcome = 'success' AND user_id = '%s'" % user["id"]) == 1
+
+    # From now on that Google account signs in to this account.
+    g, r = google_login(srv, prov, "conn-1")
+    assert location(r) == APP_URL + "/"
+    assert g.me().json()["user"]["id"] == user["id"]
+    assert count(db, "SELECT COUNT(*) FROM users") == 1
+
+
+def test_connect_needs_a_recent_authenticated_session_and_csrf(fake):
+    srv, prov, db = fake()
+    path = "/api/v1/me/identities/google"
+    assert Browser(srv).request("POST", path, csrf=True).status_code == 401
+    b = Browser(srv)
+    user = b.signup("recent@example.com")
+    r = b.request("POST", path)
+    assert r.status_code == 403 and r.json()["code"] == "csrf_failed", r.text
+    r = b.request("POST", path, csrf=True, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403, r.text
+    db.query("UPDATE user_sessions SET auth_at = 1700000000 WHERE user_id = '%s'" % user["id"])
+    r = b.request("POST", path, csrf=True)
+    assert r.status_code == 403 and r.json()["code"] == "recent_auth_required", r.text
+    assert "piloto_oauth" not in r.set_cookies
+    assert count(db, "SELECT COUNT(*) FROM oauth_states") == 0
+
+
+def test_connect_refuses_an_identity_of_another_account_and_a_changed_session(fake):
+    srv, prov, db = fake()
+    # Google account "taken" already signs in to its own Piloto account.
+    _, r = fake_login(srv, prov, sub="taken", email="taken@example.com")
+    assert location(r) == APP_URL + "/"
+    b = Browser(srv)
+    user = b.signup("mine@example.com")
+
+    r = fake_connect(srv, prov, b, sub="taken", email="taken@example.com")
+    assert location(r) == CONNECT_PAGE + "?erro=google_in_use"
+    assert b.get("/api/v1/me").json()["identities"] == []
+    assert b.me().status_code == 200  # still signed in, as before
+    assert count(db, "SELECT COUNT(*) FROM audit_log WHERE event = 'identity_link' "
+                     "AND outcome = 'failure' AND user_id = '%s'" % user["id"]) == 1
+
+    # The callback must come back with the session of the user who started:
+    # not with none, not with another account's.
+    other = Browser(srv)
+    other.signup("other@example.com")
+    for jar in ({}, other.cookies):
+        q = query_of(connect_start(b))
+        code = unique("code")
+        prov.issue(code, q["nonce"], sub="fresh", email="fresh@example.com")
+        cookies = dict(jar, piloto_oauth=b.cookies["piloto_oauth"])
+        r = b.request("GET", "/auth/google/callback?code=%s&state=%s" % (code, q["state"]),
+                      cookies=cookies)
+        assert location(r) == CONNECT_PAGE + "?erro=google_session"
+        assert code not in [f["code"] for f in prov.token_requests]  # never redeemed
+    assert count(db, "SELECT COUNT(*) FROM user_identities WHERE subject = 'fresh'") == 0
+
+    # The right session: linked; again with the same Google account: nothing changes.
+    for _ in range(2):
+        r = fake_connect(srv, prov, b, sub="fresh", email="fresh@example.com")
+        assert location(r) == CONNECT_PAGE + "?google=conectado"
+    assert [i["email"] for i in b.get("/api/v1/me").json()["identities"]] == ["fresh@example.com"]
+    assert count(db, "SELECT COUNT(*) FROM audit_log WHERE event = 'identity_link' "
+                     "AND outcome = 'success' AND user_id = '%s'" % user["id"]) == 1
+    # A connect state is good once, like a sign-in's.
+    q = query_of(connect_start(b))
+    prov.issue("once", q["nonce"], sub="fresh", email="fresh@example.com")
+    saved = b.cookies["piloto_oauth"]
+    assert location(b.callback("code=once&state=" + q["state"])).startswith(CONNECT_PAGE)
+    r = b.request("GET", "/auth/google/callback?code=once&state=" + q["state"],
+                  cookies=dict(b.cookies, piloto_oauth=saved))
+    assert error_of(r) == "google_state"
+
+
+def test_connect_errors_are_problems_when_google_is_off_or_down(piloto, new_db):
+    srv = piloto.start({"APP_URL": APP_URL})
+    b = Browser(srv)
+    b.signup("off@example.com")
+    r = b.request("POST", "/api/v1/me/identities/google", csrf=True)
+    assert r.status_code == 404 and r.json()["code"] == "not_found", r.text
+    assert r.headers["Content-Type"].startswith("application/problem+json")
+    dead = "http://127.0.0.1:%d" % free_port()
+    srv2 = piloto.start(google_env(dead, free_port()), db=new_db())
+    b = Browser(srv2)
+    b.signup("down@example.com")
+    r = b.request("POST", "/api/v1/me/identities/google", csrf=True)
+    assert r.status_code == 503 and r.json()["code"] == "service_unavailable", r.text
+    assert "piloto_oauth" not in r.set_cookies

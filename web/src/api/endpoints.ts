@@ -2,6 +2,7 @@
 import { api, ApiError, apiExchange } from './client';
 import type {
   AccountResponse,
+  RedirectResponse,
   RevokedResponse,
   SessionResponse,
   SessionsResponse,
@@ -59,6 +60,8 @@ export const accountApi = {
   /** 202: a link goes to the new address; it replaces the old one once followed. */
   changeEmail: (input: { email: string; password: string }) =>
     api.post<void>('/api/v1/me/email', input),
+  /** 200 {redirectUrl}: the provider page that finishes connecting Google (pre-auth cookie set). */
+  connectGoogle: () => api.post<RedirectResponse>('/api/v1/me/identities/google'),
   unlinkIdentity: (id: string) =>
     api.delete<void>(`/api/v1/me/identities/${encodeURIComponent(id)}`),
   sessions: () => api.get<SessionsResponse>('/api/v1/me/sessions').then((b) => b.sessions),

@@ -182,6 +182,17 @@ export function useChangeEmail() {
   return useMutation({ mutationFn: accountApi.changeEmail });
 }
 
+/**
+ * POST /api/v1/me/identities/google, then a full-page navigation to the
+ * provider: the callback brings the browser back to the security page.
+ */
+export function useConnectGoogle() {
+  return useMutation({
+    mutationFn: accountApi.connectGoogle,
+    onSuccess: (res) => window.location.assign(res.redirectUrl),
+  });
+}
+
 export function useUnlinkIdentity() {
   const qc = useQueryClient();
   return useMutation({

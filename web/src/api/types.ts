@@ -48,6 +48,11 @@ export interface SessionsResponse {
   sessions: Session[];
 }
 
+/** POST /api/v1/me/identities/google: where to send the window. */
+export interface RedirectResponse {
+  redirectUrl: string;
+}
+
 export interface RevokedResponse {
   revoked: number;
 }

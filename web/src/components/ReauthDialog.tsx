@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
+import { useLocation } from 'react-router';
 import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
-import { useReauth } from '@/api/queries';
+import { useCurrentUser, useReauth } from '@/api/queries';
+import { GoogleButton } from '@/components/GoogleButton';
 import { Alert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
 import { Dialog } from '@/components/ui/Dialog';
@@ -11,7 +13,9 @@ import { validateRequired } from '@/lib/validate';
 
 /**
  * Asks for the password again (POST /auth/reauth) when the server answers
- * 403 recent_auth_required, then lets the caller retry.
+ * 403 recent_auth_required, then lets the caller retry. An account with no
+ * password (Google only) confirms by signing in with Google again, which
+ * brings the browser back to this page.
  */
 export function ReauthDialog({
   open,
@@ -25,6 +29,8 @@ export function ReauthDialog({
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const reauth = useReauth();
+  const user = useCurrentUser();
+  const location = useLocation();
   const { formRef, focusError } = useErrorFocus();
 
   const close = () => {
@@ -56,6 +62,24 @@ export function ReauthDialog({
   };
 
   const formError = formErrorMessage(reauth.error, ['password']);
+
+  if (!user.hasPassword) {
+    return (
+      <Dialog
+        open={open}
+        onClose={close}
+        title={t.account.reauth.googleTitle}
+        description={t.account.reauth.googleText}
+      >
+        <div className="mt-4 space-y-3">
+          <GoogleButton next={location.pathname} />
+          <Button variant="outline" className="w-full" onClick={close}>
+            {t.common.cancel}
+          </Button>
+        </div>
+      </Dialog>
+    );
+  }
 
   return (
     <Dialog open={open} onClose={close} title={t.account.reauth.title} description={t.account.reauth.text}>

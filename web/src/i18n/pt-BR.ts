@@ -284,7 +284,9 @@ export const ptBR = {
       sent: (email: string) =>
         `Enviamos um link para ${email}. Seu e-mail muda quando você confirmar (o link vale por 48 horas).`,
       same: 'Este já é o seu e-mail.',
-      noPassword: 'Para trocar o e-mail é preciso ter uma senha na conta. Definir uma senha chegará em breve.',
+      noPassword:
+        'Para trocar o e-mail é preciso ter uma senha na conta. Crie uma em “Senha e acesso”.',
+      noPasswordLink: 'Criar uma senha',
     },
     password: {
       title: 'Alterar senha',
@@ -295,7 +297,13 @@ export const ptBR = {
       submit: 'Alterar senha',
       submitting: 'Alterando…',
       saved: 'Senha alterada. As outras sessões foram encerradas.',
-      noPassword: 'Sua conta não tem senha: você entra com um provedor externo. Definir uma senha chegará em breve.',
+      noPassword: (email: string) =>
+        `Sua conta não tem senha: você entra com o Google. Para criar uma, enviaremos um link para ${email}.`,
+      createTitle: 'Criar uma senha',
+      createSubmit: 'Enviar link para criar senha',
+      createSubmitting: 'Enviando…',
+      createSent: (email: string) =>
+        `Enviamos um link para ${email}. Abra-o em até 30 minutos para criar sua senha.`,
       sameAsCurrent: 'A nova senha precisa ser diferente da atual.',
     },
     methods: {
@@ -315,6 +323,23 @@ export const ptBR = {
       unlinkText: (email: string) =>
         `Você não poderá mais entrar com a conta Google ${email}. Poderá conectá-la de novo depois.`,
       unlinked: 'Conta Google desvinculada.',
+      connect: 'Conectar',
+      connecting: 'Abrindo o Google…',
+      connectLabel: 'Conectar uma conta Google',
+      connectDone: 'Conta Google conectada. Você já pode entrar com ela.',
+      connectUnavailable: 'O login com Google não está disponível no momento.',
+      /** The `?erro=` codes of the callback of a connect started here. */
+      connectErrors: {
+        google_in_use:
+          'Essa conta Google já é usada para entrar em outra conta do Piloto. Desvincule-a lá primeiro.',
+        google_session: 'Sua sessão mudou durante a conexão. Entre de novo e tente outra vez.',
+        google_denied: 'A conexão com o Google foi cancelada.',
+        google_state: 'A conexão com o Google expirou ou foi interrompida. Tente novamente.',
+        google_unavailable: 'O Google não respondeu. Tente novamente em instantes.',
+        google_domain: 'Esta conta Google não pertence a um domínio permitido.',
+        google_disabled: 'O login com Google não está disponível no momento.',
+      } as Record<string, string>,
+      connectFailed: 'Não foi possível conectar a conta Google. Tente novamente.',
       onlyMethod:
         'Essa é a única forma de entrar na sua conta. Defina uma senha antes de desvincular.',
       loadError: 'Não foi possível carregar os métodos de acesso.',
@@ -354,6 +379,9 @@ export const ptBR = {
     reauth: {
       title: 'Confirme sua senha',
       text: 'Por segurança, confirme sua senha para continuar.',
+      googleTitle: 'Confirme que é você',
+      googleText:
+        'Por segurança, entre de novo com o Google para continuar. Você voltará para esta página.',
       password: 'Senha',
       submit: 'Confirmar',
       submitting: 'Confirmando…',

@@ -285,6 +285,86 @@ describe('sign-in methods', () => {
   });
 });
 
+describe('connecting Google', () => {
+  it('re-authenticates when asked, then leaves for the provider', async () => {
+    const assign = vi.fn();
+    vi.spyOn(window.location, 'assign').mockImplementation(assign);
+    const url = 'https://accounts.google.com/o/oauth2/v2/auth?state=s';
+    const { calls } = mockFetch({
+      ...signedIn,
+      'POST /api/v1/me/identities/google': [
+        problem(403, 'recent_auth_required'),
+        json(200, { redirectUrl: url }),
+      ],
+      'POST /auth/reauth': new Response(null, { status: 204 }),
+    });
+    renderApp('/conta/seguranca');
+    const ue = userEvent.setup();
+
+    await ue.click(await screen.findByRole('button', { name: t.account.methods.connectLabel }));
+    const reauth = await screen.findByRole('dialog', { name: t.account.reauth.title });
+    await ue.type(within(reauth).getByLabelText(t.account.reauth.password), 'minha senha atual');
+    await ue.click(within(reauth).getByRole('button', { name: t.account.reauth.submit }));
+
+    await waitFor(() => expect(assign).toHaveBeenCalledWith(url));
+    const posts = calls.filter((c) => c.url === '/api/v1/me/identities/google');
+    expect(posts).toHaveLength(2);
+    expect(posts[1].headers['X-CSRF-Token']).toBe('csrf-test');
+  });
+
+  it('says what the callback said, once, and cleans the URL', async () => {
+    mockFetch(signedIn);
+    const { router } = renderApp('/conta/seguranca?erro=google_in_use');
+    expect(await screen.findByText(t.account.methods.connectErrors.google_in_use)).toBeTruthy();
+    await waitFor(() => expect(router.state.location.search).toBe(''));
+  });
+
+  it('confirms a connected account', async () => {
+    mockFetch(signedIn);
+    renderApp('/conta/seguranca?google=conectado');
+    expect(await screen.findByText(t.account.methods.connectDone)).toBeTruthy();
+  });
+
+  it('asks a Google-only account to confirm with Google, not a password', async () => {
+    const googleOnly = { ...user, hasPassword: false };
+    mockFetch({
+      ...signedIn,
+      'GET /auth/me': json(200, { user: googleOnly }),
+      'GET /api/v1/me': json(200, { user: googleOnly, identities: [] }),
+      'POST /api/v1/me/identities/google': problem(403, 'recent_auth_required'),
+    });
+    renderApp('/conta/seguranca');
+    const ue = userEvent.setup();
+    await ue.click(await screen.findByRole('button', { name: t.account.methods.connectLabel }));
+    const dialog = await screen.findByRole('dialog', { name: t.account.reauth.googleTitle });
+    expect(within(dialog).queryByLabelText(t.account.reauth.password)).toBeNull();
+    const link = within(dialog).getByRole('link', { name: t.auth.login.google });
+    expect(link.getAttribute('href')).toBe('/auth/google/start?next=%2Fconta%2Fseguranca');
+  });
+});
+
+describe('creating a first password', () => {
+  it('sends the reset link to a Google-only account', async () => {
+    const googleOnly = { ...user, hasPassword: false };
+    const { calls } = mockFetch({
+      ...signedIn,
+      'GET /auth/me': json(200, { user: googleOnly }),
+      'GET /api/v1/me': json(200, { user: googleOnly, identities: [] }),
+      'POST /auth/password/forgot': new Response(null, { status: 202 }),
+    });
+    renderApp('/conta/seguranca');
+    const ue = userEvent.setup();
+    expect(screen.queryByLabelText(t.account.password.current)).toBeNull();
+    await ue.click(
+      await screen.findByRole('button', { name: t.account.password.createSubmit }),
+    );
+    expect(await screen.findByText(t.account.password.createSent(user.email))).toBeTruthy();
+    expect(calls.find((c) => c.url === '/auth/password/forgot')!.body).toEqual({
+      email: user.email,
+    });
+  });
+});
+
 describe('change password form', () => {
   it('validates the confirmation and maps a wrong current password', async () => {
     const { calls } = mockFetch({

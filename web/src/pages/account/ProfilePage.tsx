@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import { CheckCircle2, CircleAlert } from 'lucide-react';
 import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
 import { useChangeEmail, useCurrentUser, useUpdateProfile } from '@/api/queries';
@@ -10,6 +11,7 @@ import { PasswordField, TextField } from '@/components/ui/Field';
 import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
 import { formatDate } from '@/lib/format';
+import { paths } from '@/lib/paths';
 import { usePageTitle } from '@/lib/usePage';
 import { useErrorFocus } from '@/lib/useErrorFocus';
 import {
@@ -127,7 +129,12 @@ export function ChangeEmailForm() {
   if (!user.hasPassword) {
     return (
       <SectionCard title={t.account.email.title} headingId="email-heading">
-        <Alert tone="info">{t.account.email.noPassword}</Alert>
+        <Alert tone="info">
+          {t.account.email.noPassword}{' '}
+          <Link to={paths.accountSecurity} className="font-medium underline">
+            {t.account.email.noPasswordLink}
+          </Link>
+        </Alert>
       </SectionCard>
     );
   }

@@ -1,11 +1,14 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router';
 import { KeyRound } from 'lucide-react';
 import { ApiError } from '@/api/client';
 import { errorMessage, fieldErrorsOf, formErrorMessage } from '@/api/errors';
 import {
   useAccount,
   useChangePassword,
+  useConnectGoogle,
   useCurrentUser,
+  useForgotPassword,
   useUnlinkIdentity,
 } from '@/api/queries';
 import type { Identity } from '@/api/types';
@@ -220,10 +223,78 @@ function GoogleIdentityRow({ identity }: { identity: Identity }) {
   );
 }
 
+/** "Conectar": asks the API for the provider URL and leaves for it (after a reauth if needed). */
+function ConnectGoogleButton() {
+  const connect = useConnectGoogle();
+  const toast = useToast();
+  const [reauthOpen, setReauthOpen] = useState(false);
+
+  const run = () =>
+    connect.mutate(undefined, {
+      onError: (err) => {
+        if (err instanceof ApiError && err.code === 'recent_auth_required') {
+          setReauthOpen(true);
+        } else if (err instanceof ApiError && err.status === 404) {
+          toast.error(t.account.methods.connectUnavailable);
+        } else {
+          toast.error(errorMessage(err));
+        }
+      },
+    });
+
+  // Success navigates away: keep the button busy until the page goes.
+  const busy = connect.isPending || connect.isSuccess;
+  return (
+    <>
+      <Button
+        variant="outline"
+        size="sm"
+        loading={busy}
+        aria-label={t.account.methods.connectLabel}
+        onClick={run}
+      >
+        {busy ? t.account.methods.connecting : t.account.methods.connect}
+      </Button>
+      <ReauthDialog
+        open={reauthOpen}
+        onClose={() => setReauthOpen(false)}
+        onConfirmed={() => {
+          setReauthOpen(false);
+          run();
+        }}
+      />
+    </>
+  );
+}
+
+/**
+ * The outcome of a connect, as the callback's redirect left it in the URL
+ * (?google=conectado or ?erro=<code>): said once, then dropped from the URL.
+ */
+function useConnectOutcome() {
+  const [params, setParams] = useSearchParams();
+  const toast = useToast();
+  const done = params.get('google') === 'conectado';
+  const code = params.get('erro');
+  const said = useRef(false);
+
+  useEffect(() => {
+    if ((!done && !code) || said.current) return;
+    said.current = true;
+    if (done) {
+      toast.success(t.account.methods.connectDone);
+    } else if (code) {
+      toast.error(t.account.methods.connectErrors[code] ?? t.account.methods.connectFailed);
+    }
+    setParams({}, { replace: true });
+  }, [done, code, setParams, toast]);
+}
+
 export function SignInMethods() {
   const user = useCurrentUser();
   const account = useAccount();
   const google = (account.data?.identities ?? []).filter((i) => i.provider === 'google');
+  useConnectOutcome();
 
   return (
     <SectionCard
@@ -268,14 +339,54 @@ export function SignInMethods() {
               <p className="text-sm font-medium text-slate-900">{t.account.methods.google}</p>
               <p className="text-xs text-slate-500">{t.account.methods.googleDetail}</p>
             </div>
+            <Badge>{t.account.methods.notConnected}</Badge>
             {account.isPending ? (
               <Spinner className="text-slate-400" label={t.app.loading} />
             ) : (
-              <Badge tone="brand">{t.common.comingSoon}</Badge>
+              <ConnectGoogleButton />
             )}
           </li>
         ) : null}
       </ul>
+    </SectionCard>
+  );
+}
+
+/**
+ * A Google-only account has no password to change: it creates one through
+ * the reset link (POST /auth/password/forgot), which proves it owns the
+ * address, as a forgotten password would.
+ */
+function CreatePasswordCard() {
+  const user = useCurrentUser();
+  const forgot = useForgotPassword();
+  const [sent, setSent] = useState(false);
+
+  return (
+    <SectionCard
+      title={t.account.password.createTitle}
+      headingId="password-heading"
+      footer={
+        sent ? null : (
+          <Button
+            loading={forgot.isPending}
+            onClick={() => forgot.mutate(user.email, { onSuccess: () => setSent(true) })}
+          >
+            {forgot.isPending
+              ? t.account.password.createSubmitting
+              : t.account.password.createSubmit}
+          </Button>
+        )
+      }
+    >
+      <div className="max-w-xl space-y-4">
+        {sent ? (
+          <Alert tone="success">{t.account.password.createSent(user.email)}</Alert>
+        ) : (
+          <p className="text-sm text-slate-600">{t.account.password.noPassword(user.email)}</p>
+        )}
+        {forgot.isError ? <Alert tone="error">{errorMessage(forgot.error)}</Alert> : null}
+      </div>
     </SectionCard>
   );
 }
@@ -285,13 +396,7 @@ export function SecurityPage() {
   const user = useCurrentUser();
   return (
     <>
-      {user.hasPassword ? (
-        <ChangePasswordForm />
-      ) : (
-        <SectionCard title={t.account.password.title} headingId="password-heading">
-          <Alert tone="info">{t.account.password.noPassword}</Alert>
-        </SectionCard>
-      )}
+      {user.hasPassword ? <ChangePasswordForm /> : <CreatePasswordCard />}
       <SignInMethods />
     </>
   );
