@@ -457,6 +457,39 @@ export function runTopology(name) {
         await page.getByText(new RegExp(`${gEmail.replace(/\./g, '\\.')} · conectada em`)).waitFor();
         await shot(page, 'google-account-methods');
       });
+
+      step('connect Google from the settings of a password account, then sign in with it', async () => {
+        const sub = `c-${stamp}`;
+        const gEmail = `carla.pessoal.${stamp}@gmail.com`;
+        const email = `carla.${stamp}@empresa.com.br`;
+        writeFileSync(env.oidcAccounts, JSON.stringify({ [sub]: { email: gEmail, email_verified: true, name: 'Carla G' } }));
+        // Another person, another browser (none of the provider session above).
+        await ctx.close();
+        ctx = await newContext();
+        const page = await appPage(ctx, 'google-connect');
+        await signUp(page, { name: 'Carla Dias', email, password: 'carla tem uma senha longa' });
+        await page.getByRole('heading', { name: 'Olá, Carla!' }).waitFor();
+        await page.goto(`${env.app}/conta/seguranca`);
+        const before = (await pilotoCookies(ctx)).session.value;
+        await page.getByRole('button', { name: 'Conectar uma conta Google' }).click();
+        await page.waitForURL((u) => u.href.startsWith(`${env.oidc.issuer}/interaction/`));
+        await page.locator('input[name=login]').fill(sub);
+        await page.locator('input[name=password]').fill('qualquer coisa');
+        await page.getByRole('button', { name: 'Sign-in' }).click();
+        await page.waitForURL((u) => u.href.startsWith(`${env.app}/conta/seguranca`));
+        await page.getByText('Conta Google conectada. Você já pode entrar com ela.').waitFor();
+        await page.getByText(new RegExp(`${gEmail.replace(/\./g, '\\.')} · conectada em`)).waitFor();
+        await shot(page, 'google-connected');
+        assert.equal((await pilotoCookies(ctx)).session.value, before, 'connecting keeps the session');
+        // Signed out, "Entrar com Google" now opens Carla's account (the provider
+        // still has its own session for this browser: no login form this time).
+        await page.getByRole('button', { name: /Menu da conta/ }).click();
+        await page.getByRole('menuitem', { name: 'Sair' }).click();
+        await page.waitForURL(`${env.app}/entrar`);
+        await page.getByRole('link', { name: 'Entrar com Google' }).click();
+        await page.waitForURL(`${env.app}/`);
+        await page.getByRole('heading', { name: 'Olá, Carla!' }).waitFor();
+      });
     });
 
     /* -------------------------------------------------------------- */

@@ -309,13 +309,13 @@ describe('connecting Google', () => {
     await waitFor(() => expect(assign).toHaveBeenCalledWith(url));
     const posts = calls.filter((c) => c.url === '/api/v1/me/identities/google');
     expect(posts).toHaveLength(2);
-    expect(posts[1].headers['X-CSRF-Token']).toBe('csrf-test');
+    expect(posts[1]!.headers['X-CSRF-Token']).toBe('csrf-test');
   });
 
   it('says what the callback said, once, and cleans the URL', async () => {
     mockFetch(signedIn);
     const { router } = renderApp('/conta/seguranca?erro=google_in_use');
-    expect(await screen.findByText(t.account.methods.connectErrors.google_in_use)).toBeTruthy();
+    expect(await screen.findByText(t.account.methods.connectErrors.google_in_use!)).toBeTruthy();
     await waitFor(() => expect(router.state.location.search).toBe(''));
   });
 
