@@ -407,7 +407,7 @@ static const struct setting settings[] = {
     {"MAX_CONNECTIONS_PER_IP", U(max_connections_per_ip), 1, 100000, "256", "256", 0,
      "concurrent HTTP connections per client address"},
     {"CONNECTION_TIMEOUT", U(connection_timeout_s), 1, 3600, "15", "15", 0,
-     "seconds a connection may sit idle or half-sent"},
+     "seconds a connection may sit idle, or take to send a request's headers (and its body, plus 1 s per 500 bytes)"},
     {"SHUTDOWN_TIMEOUT", U(shutdown_timeout_s), 1, 600, "10", "10", 0,
      "seconds SIGTERM waits for in-flight requests"},
     {"JOB_TIMEOUT_MS", U(job_timeout_ms), 100, 600000, "10000", "10000", 0,

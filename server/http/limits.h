@@ -30,6 +30,15 @@
 #define HTTP_JSON_MAX_STRING (64 * 1024)
 /* Body bytes read and dropped after a chunked body went over its limit, before cutting. */
 #define HTTP_MAX_DISCARD (1024 * 1024)
+/*
+ * Request deadlines (slow-loris): the request line and headers must arrive
+ * within CONNECTION_TIMEOUT of the connection opening or of the previous
+ * response; the body within CONNECTION_TIMEOUT of the headers, extended as
+ * bytes come at HTTP_MIN_BODY_RATE or faster (Apache mod_reqtimeout's
+ * MinRate). Checked every HTTP_DEADLINE_SWEEP_MS.
+ */
+#define HTTP_MIN_BODY_RATE     500 /* bytes per second */
+#define HTTP_DEADLINE_SWEEP_MS 250
 /* Path parameters per route. */
 #define HTTP_MAX_PARAMS 4
 /* Headers a response may carry beyond the fixed ones. */

@@ -26,6 +26,7 @@ struct group_metrics {
 
 static struct group_metrics groups[MAX_GROUPS];
 static atomic_int inflight;
+static atomic_uint_fast64_t deadline_cuts;
 
 static struct group_metrics *
 group_slot(const char *name)
@@ -81,6 +82,12 @@ http_metrics_inflight_add(int delta)
     atomic_fetch_add(&inflight, delta);
 }
 
+void
+http_metrics_deadline_cut(void)
+{
+    atomic_fetch_add(&deadline_cuts, 1);
+}
+
 int
 http_metrics_render(struct buf *out)
 {
@@ -134,5 +141,11 @@ http_metrics_render(struct buf *out)
                     "# HELP http_requests_in_flight Requests being handled.\n"
                     "# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight %d\n",
                     atomic_load(&inflight));
+    err |= buf_addf(out,
+                    "# HELP http_request_deadline_cuts_total Connections cut because a request's "
+                    "headers or body came too slowly.\n"
+                    "# TYPE http_request_deadline_cuts_total counter\n"
+                    "http_request_deadline_cuts_total %llu\n",
+                    (unsigned long long)atomic_load(&deadline_cuts));
     return err ? E_INTERNAL : 0;
 }

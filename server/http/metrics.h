@@ -14,6 +14,8 @@
 /* Records one finished request of group (NULL = "none") with status after latency_us. */
 void http_metrics_observe(const char *group, unsigned status, int64_t latency_us);
 void http_metrics_inflight_add(int delta);
+/* Counts a connection cut because its request missed its deadline (server.c). */
+void http_metrics_deadline_cut(void);
 /* Appends the http_* families in Prometheus text format. */
 NODISCARD int http_metrics_render(struct buf *out);
 

@@ -23,6 +23,8 @@
 #include "http/limits.h"
 #include "http/parse.h"
 
+struct deadline_watch;
+
 struct MHD_Connection;
 struct http_server;
 struct app;
@@ -121,11 +123,12 @@ struct request {
     request_work_fn work;
     request_fn then;
     int defer_err;
-    int state;        /* private to the http layer */
-    int early_err;    /* private: error found before the body was read */
-    bool close;       /* private: close the connection after answering */
-    size_t discarded; /* private: body bytes dropped after an early error */
-    size_t received;  /* private: body bytes read from the client, kept or dropped */
+    int state;                    /* private to the http layer */
+    int early_err;                /* private: error found before the body was read */
+    bool close;                   /* private: close the connection after answering */
+    size_t discarded;             /* private: body bytes dropped after an early error */
+    size_t received;              /* private: body bytes read from the client, kept or dropped */
+    struct deadline_watch *watch; /* private: the connection's request deadline */
     size_t resp_size;
     struct request_cleanup *cleanups;
     struct kv *cookies; /* parsed on first use; ncookies < 0 until then */

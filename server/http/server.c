@@ -14,6 +14,8 @@
 #include "core/log.h"
 #include "core/strnum.h"
 #include "crypto/crypto.h"
+#include "http/deadline.h"
+#include "http/limits.h"
 #include "http/metrics.h"
 
 enum req_state {
@@ -28,8 +30,9 @@ struct http_server {
     struct http_options opt;
     const struct http_dispatch *dispatch;
     atomic_uint inflight;
-    int listen_fd;     /* ours, handed to MHD */
-    int plug_write_fd; /* the pipe end that keeps the plug quiet while draining */
+    struct deadlines *deadlines; /* request deadlines of every connection */
+    int listen_fd;               /* ours, handed to MHD */
+    int plug_write_fd;           /* the pipe end that keeps the plug quiet while draining */
 };
 
 /* What the header scan found (first call). */
@@ -355,6 +358,41 @@ answer(struct http_server *s, struct request *req, int rc, bool close_conn)
     return queue_response(req, close_conn);
 }
 
+/* When the request now starting on a connection must have arrived in full (headers, or body). */
+static int64_t
+request_due(const struct http_server *s)
+{
+    return clock_mono_us() + (int64_t)s->opt.connection_timeout_s * 1000000;
+}
+
+static struct deadline_watch *
+conn_watch(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/*
+ * Every connection is watched from accept to close (http/deadline.h): its
+ * first request's headers are due CONNECTION_TIMEOUT after the accept.
+ */
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *s = cls;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? deadlines_add(s->deadlines, ci->connect_fd, request_due(s)) : NULL;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        deadlines_remove(s->deadlines, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -370,6 +408,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 
         req = request_new(s, conn, url, method, version);
         *con_cls = req;
+        req->watch = conn_watch(conn);
         rc = check_request(req, &has_body, &clen, &close_now);
         if (!rc) {
             rc = s->dispatch->begin(req);
@@ -383,6 +422,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
             close_now = true;
         }
         req->body.max = req->body_limit;
+        if (req->watch) {
+            /* The headers are in; a body is due in turn, nothing else is. */
+            deadline_set(req->watch, has_body && !rc ? request_due(s) : 0);
+        }
         if (rc) {
             req->early_err = rc;
             /*
@@ -401,6 +444,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         req->received += n;
+        if (req->watch) {
+            deadline_extend(req->watch, (int64_t)n * 1000000 / HTTP_MIN_BODY_RATE);
+        }
         if (req->state == ST_ANSWERED) {
             return MHD_YES;
         }
@@ -422,6 +468,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         return MHD_YES;
     }
 
+    if (req->watch && req->state == ST_NEW) {
+        deadline_set(req->watch, 0); /* the body is in: the handler has the request */
+    }
     switch (req->state) {
     case ST_ANSWERED:
         return MHD_YES;
@@ -551,6 +600,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     }
     access_log(req, toe);
+    if (req->watch) {
+        /* Keep-alive: the next request's headers are due from now. */
+        deadline_set(req->watch, request_due(s));
+    }
     http_metrics_observe(req->group_name, req->resp.status, clock_mono_us() - req->start_us);
     request_free(req);
     *con_cls = NULL;
@@ -624,6 +677,9 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
     }
     s->opt = *opt;
     s->dispatch = d;
+    if (deadlines_start(HTTP_DEADLINE_SWEEP_MS, &s->deadlines)) {
+        goto fail;
+    }
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opt->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd,
@@ -632,7 +688,8 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
         (unsigned int)opt->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)opt->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)HTTP_CONN_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
+        NULL, MHD_OPTION_END);
     if (!s->daemon) {
         log_msg(LOG_CRITICAL, "cannot listen on %s:%u", opt->host, opt->port);
         goto fail;
@@ -640,6 +697,7 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
     *out = s;
     return 0;
 fail:
+    deadlines_stop(s->deadlines);
     if (s->listen_fd >= 0) {
         close(s->listen_fd);
     }
@@ -685,7 +743,8 @@ http_server_free(struct http_server *s)
     if (!s) {
         return;
     }
-    MHD_stop_daemon(s->daemon);
+    MHD_stop_daemon(s->daemon); /* closes every connection: each watch goes */
+    deadlines_stop(s->deadlines);
     if (s->plug_write_fd >= 0) {
         close(s->plug_write_fd);
     }

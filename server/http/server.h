@@ -44,7 +44,8 @@ struct http_options {
     size_t ntrusted_proxies;
     struct app *app;
     struct workpool *pool;
-    const char *cloud_project; /* access logs link traces as projects/<it>/traces/<id>; may be NULL */
+    const char
+        *cloud_project; /* access logs link traces as projects/<it>/traces/<id>; may be NULL */
 };
 
 /* Binds and starts serving. 0 or E_INTERNAL (logged: e.g. the port is taken). */

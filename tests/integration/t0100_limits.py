@@ -5,6 +5,7 @@ send them. Each case checks the status, that errors are problem+json where
 our layer answers, that the connection is closed when the framing is
 suspect, and that the server keeps serving others afterwards."""
 
+import re
 import socket
 import threading
 import time
@@ -455,23 +456,75 @@ def test_slow_loris_half_sent_requests_time_out_and_others_are_served(piloto):
     still_serves(srv)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "no request deadline: MHD 0.9.75's CONNECTION_TIMEOUT is an idle timeout, so a "
-    "client that drips one header byte at a time holds its connection forever"))
+def drip(c, data, every, give_up):
+    """Sends data one byte per `every` seconds until the server cuts the
+    connection: the seconds that took, or None if still open after give_up."""
+    t0 = time.monotonic()
+    try:
+        for byte in data:
+            c.send(bytes([byte]))
+            time.sleep(every)
+            if time.monotonic() - t0 > give_up:
+                break
+    except (BrokenPipeError, ConnectionResetError):
+        return time.monotonic() - t0
+    if c.closed_within(0.5):
+        return time.monotonic() - t0
+    return None
+
+
+def deadline_cuts(srv):
+    text = requests.get(srv.url("/metrics"), timeout=5).text
+    return int(re.search(r"^http_request_deadline_cuts_total (\d+)$", text, re.M).group(1))
+
+
 def test_dripped_headers_hit_a_request_deadline(piloto):
+    """MHD's CONNECTION_TIMEOUT is an idle timeout; our own deadline
+    (http/deadline.c) wants the headers within CONNECTION_TIMEOUT."""
     srv = piloto.start({"CONNECTION_TIMEOUT": 2})
     line = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Drip: " + b"a" * 200
     with Conn(srv.port, timeout=5) as c:
-        t0 = time.monotonic()
-        try:
-            for b in line:
-                c.send(bytes([b]))
-                time.sleep(0.5)
-                if time.monotonic() - t0 > 8:
-                    break
-        except (BrokenPipeError, ConnectionResetError):
-            return
-        assert c.closed_within(0.5), "still dripping after %.0fs" % (time.monotonic() - t0)
+        took = drip(c, line, 0.5, 8)
+    assert took is not None, "still dripping after 8 s"
+    assert took < 5, took
+    still_serves(srv)
+    assert deadline_cuts(srv) == 1
+
+
+def test_dripped_body_hits_a_request_deadline(piloto):
+    """A body must keep coming at 500 B/s or more once the headers are in."""
+    srv = piloto.start({"CONNECTION_TIMEOUT": 2})
+    head = ("POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n"
+            % (srv.port, srv.origin)).encode()
+    with Conn(srv.port, timeout=5) as c:
+        c.send(head)
+        took = drip(c, b"x" * 4000, 0.3, 10)
+    assert took is not None, "still dripping the body after 10 s"
+    assert took < 6, took
+    still_serves(srv)
+
+
+def test_a_slow_but_steady_body_and_idle_keep_alive_are_served(piloto):
+    """The deadlines cut drips, not honest clients: a body at ~1.3 KB/s that
+    takes longer than CONNECTION_TIMEOUT in all, then a keep-alive pause
+    shorter than it, then a second request on the same connection."""
+    srv = piloto.start({"CONNECTION_TIMEOUT": 2})
+    body = b'{"email":"slow@example.com","password":"' + b"p" * 3900 + b'"}'
+    head = ("POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            % (srv.port, srv.origin, len(body))).encode()
+    with Conn(srv.port, timeout=10) as c:
+        c.send(head)
+        for i in range(0, len(body), 1000):
+            time.sleep(0.75)
+            c.send(body[i:i + 1000])
+        r = c.read_response()
+        assert r.status in (400, 401, 403, 422), r.status  # answered, whatever the verdict
+        time.sleep(1.2)
+        c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert c.read_response().status == 200
+    assert deadline_cuts(srv) == 0
 
 
 def test_rate_limit_gives_429_with_retry_after(piloto):
