@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useLocation } from 'react-router';
 import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
 import { useCurrentUser, useReauth } from '@/api/queries';
@@ -105,4 +105,24 @@ export function ReauthDialog({
       </form>
     </Dialog>
   );
+}
+
+/**
+ * For an action the server may refuse with recent_auth_required: `ask()`
+ * opens the dialog, and once the user confirms, `retry` runs again. Render
+ * `dialog` next to the action.
+ */
+export function useReauthRetry(retry: () => void): { ask: () => void; dialog: ReactNode } {
+  const [open, setOpen] = useState(false);
+  const dialog = (
+    <ReauthDialog
+      open={open}
+      onClose={() => setOpen(false)}
+      onConfirmed={() => {
+        setOpen(false);
+        retry();
+      }}
+    />
+  );
+  return { ask: () => setOpen(true), dialog };
 }

@@ -12,7 +12,7 @@ import {
   useUnlinkIdentity,
 } from '@/api/queries';
 import type { Identity } from '@/api/types';
-import { ReauthDialog } from '@/components/ReauthDialog';
+import { useReauthRetry } from '@/components/ReauthDialog';
 import { Alert } from '@/components/ui/Alert';
 import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
@@ -152,7 +152,7 @@ function GoogleIdentityRow({ identity }: { identity: Identity }) {
   const unlink = useUnlinkIdentity();
   const toast = useToast();
   const [confirmOpen, setConfirmOpen] = useState(false);
-  const [reauthOpen, setReauthOpen] = useState(false);
+  const reauth = useReauthRetry(() => run());
   const cancelRef = useRef<HTMLButtonElement>(null);
 
   const run = () =>
@@ -164,7 +164,7 @@ function GoogleIdentityRow({ identity }: { identity: Identity }) {
       onError: (err) => {
         setConfirmOpen(false);
         if (err instanceof ApiError && err.code === 'recent_auth_required') {
-          setReauthOpen(true);
+          reauth.ask();
         } else if (err instanceof ApiError && err.code === 'conflict') {
           toast.error(t.account.methods.onlyMethod);
         } else {
@@ -211,14 +211,7 @@ function GoogleIdentityRow({ identity }: { identity: Identity }) {
           </>
         }
       />
-      <ReauthDialog
-        open={reauthOpen}
-        onClose={() => setReauthOpen(false)}
-        onConfirmed={() => {
-          setReauthOpen(false);
-          run();
-        }}
-      />
+      {reauth.dialog}
     </li>
   );
 }
@@ -227,13 +220,13 @@ function GoogleIdentityRow({ identity }: { identity: Identity }) {
 function ConnectGoogleButton() {
   const connect = useConnectGoogle();
   const toast = useToast();
-  const [reauthOpen, setReauthOpen] = useState(false);
+  const reauth = useReauthRetry(() => run());
 
   const run = () =>
     connect.mutate(undefined, {
       onError: (err) => {
         if (err instanceof ApiError && err.code === 'recent_auth_required') {
-          setReauthOpen(true);
+          reauth.ask();
         } else if (err instanceof ApiError && err.status === 404) {
           toast.error(t.account.methods.connectUnavailable);
         } else {
@@ -255,14 +248,7 @@ function ConnectGoogleButton() {
       >
         {busy ? t.account.methods.connecting : t.account.methods.connect}
       </Button>
-      <ReauthDialog
-        open={reauthOpen}
-        onClose={() => setReauthOpen(false)}
-        onConfirmed={() => {
-          setReauthOpen(false);
-          run();
-        }}
-      />
+      {reauth.dialog}
     </>
   );
 }
