@@ -41,7 +41,7 @@ deadlines_sweep(struct deadlines *d, int64_t now_us)
         /* Only once: the engine closes the connection on its next look at it. */
         if (atomic_compare_exchange_strong(&w->due_us, &due, 0)) {
             (void)shutdown(w->fd, SHUT_RDWR);
-            http_metrics_deadline_cut();
+            http_metrics_cut(HTTP_CUT_DEADLINE);
             cut++;
         }
     }

@@ -21,6 +21,12 @@
 /* Query string: bytes and parameters. */
 #define HTTP_MAX_QUERY        4096
 #define HTTP_MAX_QUERY_PARAMS 32
+/*
+ * A query with this many '&' is cut before MHD parses it: MHD 0.9.75 puts
+ * every parameter in the connection's memory pool and stalls, unanswered,
+ * once thousands of them exhaust it (server.c, on_uri).
+ */
+#define HTTP_QUERY_CUT_SEPARATORS (4 * HTTP_MAX_QUERY_PARAMS)
 /* Cookies: pairs parsed from the Cookie header. */
 #define HTTP_MAX_COOKIES 50
 /* Body of a route that declares none. */

@@ -26,7 +26,8 @@ struct group_metrics {
 
 static struct group_metrics groups[MAX_GROUPS];
 static atomic_int inflight;
-static atomic_uint_fast64_t deadline_cuts;
+static atomic_uint_fast64_t cuts[HTTP_CUT_COUNT];
+static const char *const cut_names[HTTP_CUT_COUNT] = {"deadline", "query"};
 
 static struct group_metrics *
 group_slot(const char *name)
@@ -83,9 +84,9 @@ http_metrics_inflight_add(int delta)
 }
 
 void
-http_metrics_deadline_cut(void)
+http_metrics_cut(enum http_cut why)
 {
-    atomic_fetch_add(&deadline_cuts, 1);
+    atomic_fetch_add(&cuts[why], 1);
 }
 
 int
@@ -141,11 +142,12 @@ http_metrics_render(struct buf *out)
                     "# HELP http_requests_in_flight Requests being handled.\n"
                     "# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight %d\n",
                     atomic_load(&inflight));
-    err |= buf_addf(out,
-                    "# HELP http_request_deadline_cuts_total Connections cut because a request's "
-                    "headers or body came too slowly.\n"
-                    "# TYPE http_request_deadline_cuts_total counter\n"
-                    "http_request_deadline_cuts_total %llu\n",
-                    (unsigned long long)atomic_load(&deadline_cuts));
+    err |= buf_addstr(out, "# HELP http_connections_cut_total Connections cut without an answer: "
+                           "a request too slow (deadline) or a query far too long (query).\n"
+                           "# TYPE http_connections_cut_total counter\n");
+    for (size_t i = 0; i < HTTP_CUT_COUNT; i++) {
+        err |= buf_addf(out, "http_connections_cut_total{reason=\"%s\"} %llu\n", cut_names[i],
+                        (unsigned long long)atomic_load(&cuts[i]));
+    }
     return err ? E_INTERNAL : 0;
 }

@@ -374,6 +374,35 @@ conn_watch(struct MHD_Connection *conn)
 }
 
 /*
+ * The raw request target, before MHD parses its query (MHD_OPTION_URI_LOG_CALLBACK).
+ * MHD 0.9.75 stores every query parameter in the connection's memory pool
+ * and, once thousands of them exhaust it, stalls with no answer until the
+ * timeouts. A query with far more separators than any route takes is cut
+ * here at once: there is no way to answer yet, and nobody honest sends it.
+ * Always NULL: our request object is made on the first handler call.
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    const char *q = strchr(uri, '?');
+    size_t seps = 0;
+    (void)cls;
+
+    for (; q && *q && seps < HTTP_QUERY_CUT_SEPARATORS; q++) {
+        seps += *q == '&';
+    }
+    if (seps >= HTTP_QUERY_CUT_SEPARATORS) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci) {
+            (void)shutdown(ci->connect_fd, SHUT_RDWR);
+            http_metrics_cut(HTTP_CUT_QUERY);
+        }
+    }
+    return NULL;
+}
+
+/*
  * Every connection is watched from accept to close (http/deadline.h): its
  * first request's headers are due CONNECTION_TIMEOUT after the accept.
  */
@@ -688,8 +717,8 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
         (unsigned int)opt->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)opt->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)HTTP_CONN_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_UNESCAPE_CALLBACK, no_unescape,
-        NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL, MHD_OPTION_END);
     if (!s->daemon) {
         log_msg(LOG_CRITICAL, "cannot listen on %s:%u", opt->host, opt->port);
         goto fail;
