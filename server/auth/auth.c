@@ -107,35 +107,65 @@ auth_get_user(struct db *db, const char *user_id, struct user *out)
     return err;
 }
 
+/* A sign-up's inputs and outputs, for its transaction bodies. */
+struct signup_tx {
+    const struct config *cfg;
+    const char *email;
+    struct str name;
+    const char *hash; /* the password's PHC string */
+    const struct auth_client *client;
+    int64_t now;
+    struct auth_result *out;
+};
+
+static int
+signup_body(struct db_conn *conn, void *arg)
+{
+    struct signup_tx *t = arg;
+    struct auth_result *out = t->out;
+    char token[TOKEN_SIZE] = "";
+    int err = accounts_create(conn, t->email, t->name, t->hash, t->now, &out->user);
+
+    if (!err) {
+        err = session_create(conn, t->cfg, out->user.id, false, t->now, t->client->ip,
+                             t->client->user_agent, t->now, out->token, &out->session);
+    }
+    if (!err) {
+        err = tokens_issue(conn, out->user.id, TOKEN_VERIFY, t->email, TOKEN_VERIFY_TTL_S, t->now,
+                           token);
+    }
+    if (!err) {
+        err = mails_enqueue(conn, t->cfg, MAIL_VERIFY, t->email, out->user.name, token, t->now);
+    }
+    if (!err) {
+        struct audit_entry e = entry(out->user.id, "signup", "success", t->client, NULL, t->now);
+        err = audit_write(conn, &e);
+    }
+    crypto_wipe(token, sizeof(token));
+    return err;
+}
+
 /*
  * Sign-up with an address that has an account: the owner gets a mail
  * ("someone tried to create an account with your address"), and the audit
  * log a failure; the caller answers like a success.
  */
 static int
-signup_taken(struct db_conn *conn, const struct config *cfg, const char *email,
-             const struct auth_client *client, int64_t now)
+signup_taken_body(struct db_conn *conn, void *arg)
 {
+    struct signup_tx *t = arg;
     struct user owner;
-    int err = db_begin(conn);
+    int err = accounts_find_by_email(conn, t->email, &owner);
 
-    if (err) {
-        return err;
-    }
-    err = accounts_find_by_email(conn, email, &owner);
     if (!err) {
-        err = mails_enqueue(conn, cfg, MAIL_ACCOUNT_EXISTS, email, owner.name, NULL, now);
+        err = mails_enqueue(conn, t->cfg, MAIL_ACCOUNT_EXISTS, t->email, owner.name, NULL, t->now);
     }
     if (!err) {
         struct audit_entry e =
-            entry(owner.id, "signup", "failure", client, "{\"reason\":\"email_taken\"}", now);
+            entry(owner.id, "signup", "failure", t->client, "{\"reason\":\"email_taken\"}", t->now);
         err = audit_write(conn, &e);
     }
-    if (!err) {
-        err = db_commit(conn);
-    } else {
-        db_rollback(conn);
-    }
+    crypto_wipe(owner.password_hash, sizeof(owner.password_hash));
     return err;
 }
 
@@ -144,9 +174,7 @@ auth_signup(struct db *db, const struct config *cfg, const char *email, struct s
             struct str password, const struct auth_client *client, struct auth_result *out)
 {
     char hash[CRYPTO_PASSWORD_HASH_MAX];
-    char token[TOKEN_SIZE] = "";
-    struct db_conn *conn = NULL;
-    int64_t now = clock_wall_s();
+    struct signup_tx t = {cfg, email, name, hash, client, clock_wall_s(), out};
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -154,44 +182,56 @@ auth_signup(struct db *db, const struct config *cfg, const char *email, struct s
     if ((err = crypto_password_hash(password, hash))) {
         return err;
     }
-    if ((err = db_acquire(db, &conn))) {
-        goto out;
-    }
-    if ((err = db_begin(conn))) {
-        goto out;
-    }
-    err = accounts_create(conn, email, name, hash, now, &out->user);
-    if (!err) {
-        err = session_create(conn, cfg, out->user.id, false, now, client->ip, client->user_agent,
-                             now, out->token, &out->session);
-    }
-    if (!err) {
-        err = tokens_issue(conn, out->user.id, TOKEN_VERIFY, email, TOKEN_VERIFY_TTL_S, now, token);
-    }
-    if (!err) {
-        err = mails_enqueue(conn, cfg, MAIL_VERIFY, email, out->user.name, token, now);
-    }
-    if (!err) {
-        struct audit_entry e = entry(out->user.id, "signup", "success", client, NULL, now);
-        err = audit_write(conn, &e);
-    }
-    if (!err) {
-        err = db_commit(conn);
-    } else {
-        db_rollback(conn);
-    }
+    err = in_tx(db, signup_body, &t);
     if (err == E_CONFLICT) {
-        err = signup_taken(conn, cfg, email, client, now);
+        memset(out, 0, sizeof(*out));
+        err = in_tx(db, signup_taken_body, &t);
         if (!err) {
             err = E_CONFLICT;
         }
     }
-out:
-    db_release(conn);
     crypto_wipe(hash, sizeof(hash));
-    crypto_wipe(token, sizeof(token));
     if (err) {
         drop_token(out);
+    }
+    return err;
+}
+
+/* A login past its password check: its transaction body's inputs and outputs. */
+struct login_tx {
+    const struct config *cfg;
+    bool remember;
+    const struct session *replaced;
+    const struct auth_client *client;
+    int64_t now;
+    struct auth_result *out;
+    char rehash[CRYPTO_PASSWORD_HASH_MAX]; /* "" or the password hashed anew */
+};
+
+static int
+login_body(struct db_conn *conn, void *arg)
+{
+    struct login_tx *t = arg;
+    struct auth_result *out = t->out;
+    int err = 0;
+
+    if (t->rehash[0] && !(err = accounts_set_password(conn, out->user.id, t->rehash, t->now))) {
+        log_msg(LOG_INFO, "rehashed a password with today's parameters");
+    }
+    /* No fixation: whatever session the browser had is replaced. */
+    if (!err && t->replaced) {
+        int rerr = session_revoke(conn, t->replaced->user_id, t->replaced->id, t->now);
+        err = rerr == E_NOT_FOUND ? 0 : rerr;
+    }
+    if (!err) {
+        err = session_create(conn, t->cfg, out->user.id, t->remember, t->now, t->client->ip,
+                             t->client->user_agent, t->now, out->token, &out->session);
+    }
+    if (!err) {
+        struct audit_entry e =
+            entry(out->user.id, "login", "success", t->client,
+                  t->remember ? "{\"remember\":true}" : "{\"remember\":false}", t->now);
+        err = audit_write(conn, &e);
     }
     return err;
 }
@@ -201,8 +241,8 @@ auth_login(struct db *db, const struct config *cfg, const char *email, struct st
            bool remember, const struct session *replaced, const struct auth_client *client,
            struct auth_result *out)
 {
-    struct db_conn *conn = NULL;
     int64_t now = clock_wall_s();
+    struct login_tx t = {cfg, remember, replaced, client, now, out, ""};
     bool found;
     int err;
 
@@ -245,42 +285,13 @@ auth_login(struct db *db, const struct config *cfg, const char *email, struct st
     if ((err = throttle_clear(db, email))) {
         return err;
     }
-    if ((err = db_acquire(db, &conn))) {
-        return err;
+    /* Parameters changed since this hash was made: a new one, stored with the session. */
+    if (crypto_password_needs_rehash(out->user.password_hash) &&
+        crypto_password_hash(password, t.rehash)) {
+        t.rehash[0] = '\0'; /* next time, then */
     }
-    if (crypto_password_needs_rehash(out->user.password_hash)) {
-        char hash[CRYPTO_PASSWORD_HASH_MAX];
-        if (!crypto_password_hash(password, hash) &&
-            !accounts_set_password(conn, out->user.id, hash, now)) {
-            log_msg(LOG_INFO, "rehashed a password with today's parameters");
-        }
-        crypto_wipe(hash, sizeof(hash));
-    }
-    if ((err = db_begin(conn))) {
-        goto out;
-    }
-    /* No fixation: whatever session the browser had is replaced. */
-    if (replaced) {
-        int rerr = session_revoke(conn, replaced->user_id, replaced->id, now);
-        err = rerr == E_NOT_FOUND ? 0 : rerr;
-    }
-    if (!err) {
-        err = session_create(conn, cfg, out->user.id, remember, now, client->ip, client->user_agent,
-                             now, out->token, &out->session);
-    }
-    if (!err) {
-        struct audit_entry e =
-            entry(out->user.id, "login", "success", client,
-                  remember ? "{\"remember\":true}" : "{\"remember\":false}", now);
-        err = audit_write(conn, &e);
-    }
-    if (!err) {
-        err = db_commit(conn);
-    } else {
-        db_rollback(conn);
-    }
-out:
-    db_release(conn);
+    err = in_tx(db, login_body, &t);
+    crypto_wipe(t.rehash, sizeof(t.rehash));
     if (err) {
         drop_token(out);
     }
@@ -358,15 +369,54 @@ auth_reauth(struct db *db, const struct session *s, struct str password,
     return in_tx(db, reauth_body, &t);
 }
 
+/* A password change past its check of the current one. */
+struct password_tx {
+    const struct config *cfg;
+    const struct session *s;
+    const char *hash; /* the new password's PHC string */
+    const struct auth_client *client;
+    int64_t now;
+    struct auth_result *out;
+};
+
+static int
+password_change_body(struct db_conn *conn, void *arg)
+{
+    struct password_tx *t = arg;
+    struct auth_result *out = t->out;
+    uint64_t revoked = 0;
+    int err = accounts_set_password(conn, t->s->user_id, t->hash, t->now);
+
+    /* Every session goes, this one included: a new one replaces it. */
+    if (!err) {
+        err = session_revoke_others(conn, t->s->user_id, NULL, t->now, &revoked);
+    }
+    if (!err) {
+        err = session_create(conn, t->cfg, t->s->user_id, t->s->remember, t->now, t->client->ip,
+                             t->client->user_agent, t->now, out->token, &out->session);
+    }
+    if (!err) {
+        err = mails_enqueue(conn, t->cfg, MAIL_PASSWORD_CHANGED, out->user.email, out->user.name,
+                            NULL, t->now);
+    }
+    if (!err) {
+        char detail[64];
+        struct audit_entry e;
+        (void)snprintf(detail, sizeof(detail), "{\"revokedSessions\":%llu}",
+                       (unsigned long long)revoked);
+        e = entry(t->s->user_id, "password_change", "success", t->client, detail, t->now);
+        err = audit_write(conn, &e);
+    }
+    return err;
+}
+
 int
 auth_change_password(struct db *db, const struct config *cfg, const struct session *s,
                      struct str current, struct str next, const struct auth_client *client,
                      struct auth_result *out)
 {
     char hash[CRYPTO_PASSWORD_HASH_MAX];
-    struct db_conn *conn = NULL;
-    int64_t now = clock_wall_s();
-    uint64_t revoked = 0;
+    struct password_tx t = {cfg, s, hash, client, clock_wall_s(), out};
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -376,40 +426,7 @@ auth_change_password(struct db *db, const struct config *cfg, const struct sessi
     if ((err = crypto_password_hash(next, hash))) {
         return err;
     }
-    if ((err = db_acquire(db, &conn))) {
-        goto out;
-    }
-    if ((err = db_begin(conn))) {
-        goto out;
-    }
-    err = accounts_set_password(conn, s->user_id, hash, now);
-    /* Every session goes, this one included: a new one replaces it. */
-    if (!err) {
-        err = session_revoke_others(conn, s->user_id, NULL, now, &revoked);
-    }
-    if (!err) {
-        err = session_create(conn, cfg, s->user_id, s->remember, now, client->ip,
-                             client->user_agent, now, out->token, &out->session);
-    }
-    if (!err) {
-        err = mails_enqueue(conn, cfg, MAIL_PASSWORD_CHANGED, out->user.email, out->user.name, NULL,
-                            now);
-    }
-    if (!err) {
-        char detail[64];
-        struct audit_entry e;
-        (void)snprintf(detail, sizeof(detail), "{\"revokedSessions\":%llu}",
-                       (unsigned long long)revoked);
-        e = entry(s->user_id, "password_change", "success", client, detail, now);
-        err = audit_write(conn, &e);
-    }
-    if (!err) {
-        err = db_commit(conn);
-    } else {
-        db_rollback(conn);
-    }
-out:
-    db_release(conn);
+    err = in_tx(db, password_change_body, &t);
     crypto_wipe(hash, sizeof(hash));
     if (err) {
         drop_token(out);
