@@ -215,8 +215,17 @@ login_body(struct db_conn *conn, void *arg)
     struct auth_result *out = t->out;
     int err = 0;
 
-    if (t->rehash[0] && !(err = accounts_set_password(conn, out->user.id, t->rehash, t->now))) {
-        log_msg(LOG_INFO, "rehashed a password with today's parameters");
+    /* Only over the hash it replaces: a change or reset since the check wins. */
+    if (t->rehash[0]) {
+        struct db_param p[] = {DB_CSTR(t->rehash), DB_INT(t->now), DB_CSTR(out->user.id),
+                               DB_CSTR(out->user.password_hash)};
+        err = db_exec(conn,
+                      "UPDATE users SET password_hash = $1, updated_at = $2 "
+                      "WHERE id = $3 AND password_hash = $4",
+                      p, 4, NULL);
+        if (!err) {
+            log_msg(LOG_INFO, "rehashed a password with today's parameters");
+        }
     }
     /* No fixation: whatever session the browser had is replaced. */
     if (!err && t->replaced) {
@@ -844,6 +853,23 @@ auth_google_start(struct db *db, const struct config *cfg, const char *next, boo
         out->cookie[0] = '\0';
     }
     return err;
+}
+
+bool
+auth_google_abandon(struct db *db, struct str cookie)
+{
+    struct db_conn *conn = NULL;
+    struct oauth_state s;
+    bool connect = false;
+
+    if (cookie.len && !db_acquire(db, &conn)) {
+        if (!oauth_state_take(conn, cookie, clock_wall_s(), &s)) {
+            connect = s.link_user_id[0] != '\0';
+        }
+        oauth_state_wipe(&s);
+        db_release(conn);
+    }
+    return connect;
 }
 
 int

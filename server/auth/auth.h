@@ -177,6 +177,12 @@ NODISCARD int auth_google_login(struct db *db, const struct config *cfg,
                                 const struct auth_google_callback *cb,
                                 const struct session *replaced, const struct auth_client *client,
                                 struct auth_result *out, struct auth_google_outcome *res);
+/*
+ * A flow the provider ended with an error: takes (burns) the state of the
+ * pre-auth cookie, if any, and says whether it was connecting Google from
+ * the settings (so the user lands back there). No outbound HTTP.
+ */
+bool auth_google_abandon(struct db *db, struct str cookie);
 /* The sign-in methods linked to user_id, oldest first, from arena. */
 NODISCARD int auth_list_identities(struct db *db, const char *user_id, struct arena *a,
                                    struct identity **out, size_t *n);

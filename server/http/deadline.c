@@ -159,10 +159,11 @@ deadline_set(struct deadline_watch *w, int64_t deadline_us)
 }
 
 void
-deadline_extend(struct deadline_watch *w, int64_t us)
+deadline_extend(struct deadline_watch *w, int64_t us, int64_t cap_us)
 {
     int64_t due = atomic_load(&w->due_us);
 
-    while (due != 0 && !atomic_compare_exchange_weak(&w->due_us, &due, due + us)) {
+    while (due != 0 && due < cap_us &&
+           !atomic_compare_exchange_weak(&w->due_us, &due, due + us < cap_us ? due + us : cap_us)) {
     }
 }

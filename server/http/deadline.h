@@ -32,8 +32,8 @@ struct deadline_watch *deadlines_add(struct deadlines *d, int fd, int64_t deadli
 void deadlines_remove(struct deadlines *d, struct deadline_watch *w);
 /* Moves w's deadline (0 = none). Safe from any thread. */
 void deadline_set(struct deadline_watch *w, int64_t deadline_us);
-/* Pushes a pending deadline later by us (no-op when there is none). */
-void deadline_extend(struct deadline_watch *w, int64_t us);
+/* Pushes a pending deadline later by us, never past cap_us (no-op when there is none). */
+void deadline_extend(struct deadline_watch *w, int64_t us, int64_t cap_us);
 /* Runs one sweep at now_us: shuts down every overdue socket (counted in the metrics); returns how
  * many. */
 unsigned deadlines_sweep(struct deadlines *d, int64_t now_us);

@@ -45,6 +45,14 @@
  */
 #define HTTP_MIN_BODY_RATE     500 /* bytes per second */
 #define HTTP_DEADLINE_SWEEP_MS 250
+/* However fast it started, a body is due this long after the headers at the latest. */
+#define HTTP_MAX_BODY_SECONDS 120
+/*
+ * Added to the headers' deadline so that MHD's own idle timeout (the same
+ * CONNECTION_TIMEOUT) closes a merely idle connection first: only a request
+ * that kept trickling in is cut (and counted) by the deadline.
+ */
+#define HTTP_DEADLINE_SLACK_MS 1000
 /* Path parameters per route. */
 #define HTTP_MAX_PARAMS 4
 /* Headers a response may carry beyond the fixed ones. */

@@ -362,7 +362,8 @@ answer(struct http_server *s, struct request *req, int rc, bool close_conn)
 static int64_t
 request_due(const struct http_server *s)
 {
-    return clock_mono_us() + (int64_t)s->opt.connection_timeout_s * 1000000;
+    return clock_mono_us() + (int64_t)s->opt.connection_timeout_s * 1000000 +
+           (int64_t)HTTP_DEADLINE_SLACK_MS * 1000;
 }
 
 static struct deadline_watch *
@@ -474,7 +475,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         *upload_data_size = 0;
         req->received += n;
         if (req->watch) {
-            deadline_extend(req->watch, (int64_t)n * 1000000 / HTTP_MIN_BODY_RATE);
+            deadline_extend(req->watch, (int64_t)n * 1000000 / HTTP_MIN_BODY_RATE,
+                            req->start_us + (int64_t)HTTP_MAX_BODY_SECONDS * 1000000);
         }
         if (req->state == ST_ANSWERED) {
             return MHD_YES;

@@ -89,6 +89,15 @@ redirect_error(struct request *req, const char *error)
     return 0;
 }
 
+/* The same, for a flow that was connecting Google from the settings: back there. */
+static int
+redirect_connect_error(struct request *req, const char *error)
+{
+    const char *app = req->app->cfg->app_url ? req->app->cfg->app_url : "";
+    redirect(req, arena_printf(req->arena, "%s%s?erro=%s", app, CONNECT_PAGE, error));
+    return 0;
+}
+
 static bool
 query_true(struct request *req, const char *name)
 {
@@ -171,11 +180,8 @@ callback_then(struct request *req)
         const char *error = job->outcome.error ? job->outcome.error : AUTH_GOOGLE_FAILED;
         request_note(req, "google callback: %s: %s", job->outcome.error ? job->outcome.error : "?",
                      job->outcome.why);
-        if (job->outcome.connect) {
-            redirect(req, arena_printf(req->arena, "%s%s?erro=%s", app, CONNECT_PAGE, error));
-            return 0;
-        }
-        return redirect_error(req, error);
+        return job->outcome.connect ? redirect_connect_error(req, error)
+                                    : redirect_error(req, error);
     }
     request_note(req, "google %s", job->outcome.event ? job->outcome.event : "login");
     if (job->outcome.connect) {
@@ -215,10 +221,13 @@ callback(struct request *req)
     if (error.ptr) {
         /* RFC 6749 §4.1.2.1: the user refused, or the provider could not go on. */
         const char *bad = provider_error(error);
+        const char *code =
+            str_eq_cstr(error, "access_denied") ? AUTH_GOOGLE_DENIED : AUTH_GOOGLE_FAILED;
         request_note(req, "provider answered error=%.*s", bad ? 1 : (int)error.len,
                      bad ? bad : error.ptr);
-        return redirect_error(req, str_eq_cstr(error, "access_denied") ? AUTH_GOOGLE_DENIED
-                                                                       : AUTH_GOOGLE_FAILED);
+        /* The state is spent either way; it also says where the user started. */
+        return auth_google_abandon(req->app->db, cookie) ? redirect_connect_error(req, code)
+                                                         : redirect_error(req, code);
     }
     if (!req->app->cfg->google_client_id) {
         return redirect_error(req, AUTH_GOOGLE_DISABLED);
@@ -255,7 +264,7 @@ connect_then(struct request *req)
             response_problem(req, E_NOT_FOUND, "Google sign-in is not configured");
             return 0;
         }
-        return job->err == E_UNAVAILABLE ? E_UNAVAILABLE : E_UPSTREAM;
+        return job->err; /* E_UNAVAILABLE / E_UPSTREAM from discovery, or the database's */
     }
     cookies_set(req, COOKIE_OAUTH, job->start.cookie, OAUTH_STATE_TTL_S);
     routes_reply_json_take(req, 200, json_pack("{s:s}", "redirectUrl", job->start.url.ptr));

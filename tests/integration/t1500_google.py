@@ -639,6 +639,19 @@ def test_connect_refuses_an_identity_of_another_account_and_a_changed_session(fa
     assert [i["email"] for i in b.get("/api/v1/me").json()["identities"]] == ["fresh@example.com"]
     assert count(db, "SELECT COUNT(*) FROM audit_log WHERE event = 'identity_link' "
                      "AND outcome = 'success' AND user_id = '%s'" % user["id"]) == 1
+    # The user cancels at the provider: back on the settings page, and the state is spent.
+    q = query_of(connect_start(b))
+    saved = b.cookies["piloto_oauth"]
+    r = b.callback("error=access_denied&state=" + q["state"])
+    assert location(r) == CONNECT_PAGE + "?erro=google_denied"
+    prov.issue("late", q["nonce"], sub="fresh", email="fresh@example.com")
+    r = b.request("GET", "/auth/google/callback?code=late&state=" + q["state"],
+                  cookies=dict(b.cookies, piloto_oauth=saved))
+    assert error_of(r) == "google_state"
+    # A sign-in the user cancels still lands on the sign-in page.
+    s = Browser(srv)
+    q = query_of(location(s.start()))
+    assert error_of(s.callback("error=access_denied&state=" + q["state"])) == "google_denied"
     # A connect state is good once, like a sign-in's.
     q = query_of(connect_start(b))
     prov.issue("once", q["nonce"], sub="fresh", email="fresh@example.com")

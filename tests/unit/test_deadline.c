@@ -61,9 +61,9 @@ test_sweep_cuts_only_the_overdue(void **state)
     /* Once: the cut watch has no deadline left. */
     assert_int_equal(deadlines_sweep(d, now), 0);
 
-    /* Extending moves a pending deadline, not an absent one. */
-    deadline_extend(we, 2 * SEC);
-    deadline_extend(wn, 2 * SEC);
+    /* Extending moves a pending deadline (up to its cap), not an absent one. */
+    deadline_extend(we, 5 * SEC, now + 3 * SEC);
+    deadline_extend(wn, 2 * SEC, now + 3 * SEC);
     assert_int_equal(deadlines_sweep(d, now + 2 * SEC), 0);
     assert_int_equal(deadlines_sweep(d, now + 3 * SEC), 1);
     assert_true(cut(early[1]));

@@ -202,6 +202,12 @@ describe('sign-up outcomes', () => {
 });
 
 describe('Google sign-in', () => {
+  it('shows a generic message for an unknown ?erro=, even a hostile one', async () => {
+    mockFetch(signedOut);
+    renderApp('/entrar?erro=constructor');
+    expect((await screen.findByRole('alert')).textContent).toContain(t.errors.googleFailed);
+  });
+
   it('shows the callback error of ?erro=', async () => {
     mockFetch(signedOut);
     renderApp('/entrar?erro=google_denied');
@@ -317,6 +323,12 @@ describe('connecting Google', () => {
     const { router } = renderApp('/conta/seguranca?erro=google_in_use');
     expect(await screen.findByText(t.account.methods.connectErrors.google_in_use!)).toBeTruthy();
     await waitFor(() => expect(router.state.location.search).toBe(''));
+  });
+
+  it('takes an unknown or hostile ?erro= for a generic failure', async () => {
+    mockFetch(signedIn);
+    renderApp('/conta/seguranca?erro=__proto__');
+    expect(await screen.findByText(t.account.methods.connectFailed)).toBeTruthy();
   });
 
   it('confirms a connected account', async () => {

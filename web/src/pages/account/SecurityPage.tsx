@@ -235,7 +235,16 @@ function ConnectGoogleButton() {
       },
     });
 
-  // Success navigates away: keep the button busy until the page goes.
+  // Success navigates away: keep the button busy until the page goes, and
+  // free it if the browser brings this page back from its cache (Back).
+  const { reset } = connect;
+  useEffect(() => {
+    const onShow = (e: PageTransitionEvent) => {
+      if (e.persisted) reset();
+    };
+    window.addEventListener('pageshow', onShow);
+    return () => window.removeEventListener('pageshow', onShow);
+  }, [reset]);
   const busy = connect.isPending || connect.isSuccess;
   return (
     <>
@@ -270,7 +279,8 @@ function useConnectOutcome() {
     if (done) {
       toast.success(t.account.methods.connectDone);
     } else if (code) {
-      toast.error(t.account.methods.connectErrors[code] ?? t.account.methods.connectFailed);
+      const errors = t.account.methods.connectErrors;
+      toast.error(Object.hasOwn(errors, code) ? errors[code]! : t.account.methods.connectFailed);
     }
     setParams({}, { replace: true });
   }, [done, code, setParams, toast]);

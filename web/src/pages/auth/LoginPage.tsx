@@ -32,7 +32,11 @@ export function LoginPage() {
   const notice = (location.state ?? {}) as AuthNotice;
   // The Google callback lands here with ?erro=<code> when the sign-in failed.
   const oauthCode = params.get('erro') ?? params.get('error');
-  const oauthError = oauthCode ? (t.errors.google[oauthCode] ?? t.errors.googleFailed) : null;
+  const oauthError = oauthCode
+    ? Object.hasOwn(t.errors.google, oauthCode)
+      ? t.errors.google[oauthCode]!
+      : t.errors.googleFailed
+    : null;
 
   const [email, setEmail] = useState(notice.signupEmail ?? '');
   const [password, setPassword] = useState('');
