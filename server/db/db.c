@@ -87,7 +87,6 @@ db_open(const char *url, unsigned pool_size, int acquire_timeout_ms, struct db *
     const struct db_ops *ops = NULL;
     struct db *db = NULL;
     char *target = NULL;
-    pthread_condattr_t attr;
     int err = 0;
 
     *out = NULL;
@@ -117,11 +116,7 @@ db_open(const char *url, unsigned pool_size, int acquire_timeout_ms, struct db *
     db->acquire_timeout_ms = acquire_timeout_ms;
     db->idle = xcalloc(pool_size, sizeof(struct db_conn *));
     pthread_mutex_init(&db->lock, NULL);
-    /* Timed waits use the monotonic clock, so wall-clock jumps cannot stretch them. */
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&db->freed, &attr);
-    pthread_condattr_destroy(&attr);
+    clock_cond_init(&db->freed);
     *out = db;
 out:
     free(target);
@@ -158,15 +153,11 @@ static int
 wait_for_slot(struct db *db)
 {
     struct timespec deadline;
-    int64_t ns;
 
     if (db->in_use < db->size) {
         return 0;
     }
-    (void)clock_gettime(CLOCK_MONOTONIC, &deadline);
-    ns = (int64_t)deadline.tv_nsec + (int64_t)(db->acquire_timeout_ms % 1000) * 1000000;
-    deadline.tv_sec += (time_t)(db->acquire_timeout_ms / 1000 + ns / 1000000000);
-    deadline.tv_nsec = (long)(ns % 1000000000);
+    deadline = clock_mono_after(db->acquire_timeout_ms);
     db->waiting++;
     while (db->in_use == db->size) {
         if (pthread_cond_timedwait(&db->freed, &db->lock, &deadline) == ETIMEDOUT) {

@@ -144,6 +144,16 @@ out:
     return err;
 }
 
+/* Drops the cache (the server's side is gone with the connection, or DEALLOCATEd). */
+static void
+forget_statements(struct pg_conn *c)
+{
+    for (unsigned i = 0; i < c->nstmts; i++) {
+        free(c->stmts[i].sql);
+    }
+    c->nstmts = 0;
+}
+
 static void
 close_conn(struct db_conn *conn)
 {
@@ -152,9 +162,7 @@ close_conn(struct db_conn *conn)
     if (!c) {
         return;
     }
-    for (unsigned i = 0; i < c->nstmts; i++) {
-        free(c->stmts[i].sql);
-    }
+    forget_statements(c);
     PQfinish(c->pg);
     free(c);
 }
@@ -317,15 +325,6 @@ read_rows(PGresult *res, struct db_result *r)
  * room. 0 and *stmt (NULL when the cache is full), or the E_* of a failed
  * PQprepare (bad SQL, lost connection).
  */
-static void
-forget_statements(struct pg_conn *c)
-{
-    for (unsigned i = 0; i < c->nstmts; i++) {
-        free(c->stmts[i].sql);
-    }
-    c->nstmts = 0;
-}
-
 static int
 prepared(struct pg_conn *c, const char *sql, size_t n, struct pg_stmt **stmt)
 {

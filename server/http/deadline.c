@@ -56,11 +56,7 @@ sweeper(void *arg)
 
     pthread_mutex_lock(&d->lock);
     while (!d->stop) {
-        struct timespec until;
-        (void)clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += (long)(d->sweep_ms % 1000) * 1000000L;
-        until.tv_sec += (time_t)(d->sweep_ms / 1000) + until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
+        struct timespec until = clock_mono_after(d->sweep_ms);
         (void)pthread_cond_timedwait(&d->wake, &d->lock, &until);
         if (d->stop) {
             break;
@@ -77,14 +73,10 @@ int
 deadlines_start(unsigned sweep_ms, struct deadlines **out)
 {
     struct deadlines *d = xcalloc(1, sizeof(*d));
-    pthread_condattr_t ca;
 
     d->sweep_ms = sweep_ms ? sweep_ms : 1;
     pthread_mutex_init(&d->lock, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&d->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    clock_cond_init(&d->wake);
     if (pthread_create(&d->thread, NULL, sweeper, d) != 0) {
         log_msg(LOG_CRITICAL, "cannot start the request deadline sweeper");
         pthread_cond_destroy(&d->wake);

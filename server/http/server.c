@@ -1,7 +1,6 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -366,6 +365,15 @@ request_due(const struct http_server *s)
            (int64_t)HTTP_DEADLINE_SLACK_MS * 1000;
 }
 
+/* The connection's socket, or -1. */
+static int
+conn_fd(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci ? ci->connect_fd : -1;
+}
+
 static struct deadline_watch *
 conn_watch(struct MHD_Connection *conn)
 {
@@ -393,10 +401,9 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         seps += *q == '&';
     }
     if (seps >= HTTP_QUERY_CUT_SEPARATORS) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (ci) {
-            (void)shutdown(ci->connect_fd, SHUT_RDWR);
+        int fd = conn_fd(conn);
+        if (fd >= 0) {
+            (void)shutdown(fd, SHUT_RDWR);
             http_metrics_cut(HTTP_CUT_QUERY);
         }
     }
@@ -414,9 +421,8 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     struct http_server *s = cls;
 
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = ci ? deadlines_add(s->deadlines, ci->connect_fd, request_due(s)) : NULL;
+        int fd = conn_fd(conn);
+        *socket_context = fd >= 0 ? deadlines_add(s->deadlines, fd, request_due(s)) : NULL;
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
         deadlines_remove(s->deadlines, *socket_context);
         *socket_context = NULL;

@@ -80,21 +80,16 @@ redirect(struct request *req, const char *location)
     response_set_header(req, "Location", location);
 }
 
-/* To the dashboard's sign-in page with an error code it shows a message for. */
+/*
+ * Where a failed flow lands, with an error code the dashboard shows a message
+ * for: the sign-in page, or the settings page for a flow that was connecting.
+ */
 static int
-redirect_error(struct request *req, const char *error)
+redirect_error(struct request *req, const char *error, bool connect)
 {
     const char *app = req->app->cfg->app_url ? req->app->cfg->app_url : "";
-    redirect(req, arena_printf(req->arena, "%s/entrar?erro=%s", app, error));
-    return 0;
-}
-
-/* The same, for a flow that was connecting Google from the settings: back there. */
-static int
-redirect_connect_error(struct request *req, const char *error)
-{
-    const char *app = req->app->cfg->app_url ? req->app->cfg->app_url : "";
-    redirect(req, arena_printf(req->arena, "%s%s?erro=%s", app, CONNECT_PAGE, error));
+    redirect(req, arena_printf(req->arena, "%s%s?erro=%s", app, connect ? CONNECT_PAGE : "/entrar",
+                               error));
     return 0;
 }
 
@@ -119,14 +114,16 @@ start_then(struct request *req)
     struct google_job *job = req->ctx;
 
     if (req->defer_err) {
-        return redirect_error(req, AUTH_GOOGLE_FAILED);
+        return redirect_error(req, AUTH_GOOGLE_FAILED, false);
     }
     if (job->err) {
         request_note(req, "google start: %s%s%s", err_name(job->err), job->why[0] ? ": " : "",
                      job->why);
-        return redirect_error(req, job->err == E_NOT_FOUND     ? AUTH_GOOGLE_DISABLED
-                                   : job->err == E_UNAVAILABLE ? AUTH_GOOGLE_UNAVAILABLE
-                                                               : AUTH_GOOGLE_FAILED);
+        return redirect_error(req,
+                              job->err == E_NOT_FOUND     ? AUTH_GOOGLE_DISABLED
+                              : job->err == E_UNAVAILABLE ? AUTH_GOOGLE_UNAVAILABLE
+                                                          : AUTH_GOOGLE_FAILED,
+                              false);
     }
     cookies_set(req, COOKIE_OAUTH, job->start.cookie, OAUTH_STATE_TTL_S);
     redirect(req, job->start.url.ptr);
@@ -142,7 +139,7 @@ start(struct request *req)
 
     if (!req->app->cfg->google_client_id) {
         request_note(req, "google sign-in is not configured");
-        return redirect_error(req, AUTH_GOOGLE_DISABLED);
+        return redirect_error(req, AUTH_GOOGLE_DISABLED, false);
     }
     job = new_job(req);
     /* Only a path on APP_URL: anything else would make us an open redirector. */
@@ -174,14 +171,13 @@ callback_then(struct request *req)
     const char *app = req->app->cfg->app_url ? req->app->cfg->app_url : "";
 
     if (req->defer_err) {
-        return redirect_error(req, AUTH_GOOGLE_FAILED);
+        return redirect_error(req, AUTH_GOOGLE_FAILED, false);
     }
     if (job->err) {
         const char *error = job->outcome.error ? job->outcome.error : AUTH_GOOGLE_FAILED;
         request_note(req, "google callback: %s: %s", job->outcome.error ? job->outcome.error : "?",
                      job->outcome.why);
-        return job->outcome.connect ? redirect_connect_error(req, error)
-                                    : redirect_error(req, error);
+        return redirect_error(req, error, job->outcome.connect);
     }
     request_note(req, "google %s", job->outcome.event ? job->outcome.event : "login");
     if (job->outcome.connect) {
@@ -226,11 +222,10 @@ callback(struct request *req)
         request_note(req, "provider answered error=%.*s", bad ? 1 : (int)error.len,
                      bad ? bad : error.ptr);
         /* The state is spent either way; it also says where the user started. */
-        return auth_google_abandon(req->app->db, cookie) ? redirect_connect_error(req, code)
-                                                         : redirect_error(req, code);
+        return redirect_error(req, code, auth_google_abandon(req->app->db, cookie));
     }
     if (!req->app->cfg->google_client_id) {
-        return redirect_error(req, AUTH_GOOGLE_DISABLED);
+        return redirect_error(req, AUTH_GOOGLE_DISABLED, false);
     }
     job = new_job(req);
     job->cb.cookie = cookie;
@@ -240,15 +235,27 @@ callback(struct request *req)
     if (cookie.len == 0 || job->cb.state.len == 0) {
         /* Login CSRF: a callback this browser did not start. */
         request_note(req, "google callback without %s", cookie.len ? "state" : "pre-auth cookie");
-        return redirect_error(req, AUTH_GOOGLE_STATE);
+        return redirect_error(req, AUTH_GOOGLE_STATE, false);
     }
     if (job->cb.code.len == 0) {
         request_note(req, "google callback without code");
-        return redirect_error(req, AUTH_GOOGLE_FAILED);
+        return redirect_error(req, AUTH_GOOGLE_FAILED, false);
     }
     return request_defer(req, callback_work, callback_then);
 }
 
+/* 404 problem: GOOGLE_CLIENT_ID (or the issuer or PUBLIC_URL) is not set. */
+static int
+not_configured(struct request *req)
+{
+    response_problem(req, E_NOT_FOUND, "Google sign-in is not configured");
+    return 0;
+}
+
+/*
+ * The state is saved: set the pre-auth cookie and answer the provider URL.
+ * Other errors (discovery's, the database's) go out as they are.
+ */
 static int
 connect_then(struct request *req)
 {
@@ -260,11 +267,7 @@ connect_then(struct request *req)
     if (job->err) {
         request_note(req, "google connect: %s%s%s", err_name(job->err), job->why[0] ? ": " : "",
                      job->why);
-        if (job->err == E_NOT_FOUND) {
-            response_problem(req, E_NOT_FOUND, "Google sign-in is not configured");
-            return 0;
-        }
-        return job->err; /* E_UNAVAILABLE / E_UPSTREAM from discovery, or the database's */
+        return job->err == E_NOT_FOUND ? not_configured(req) : job->err;
     }
     cookies_set(req, COOKIE_OAUTH, job->start.cookie, OAUTH_STATE_TTL_S);
     routes_reply_json_take(req, 200, json_pack("{s:s}", "redirectUrl", job->start.url.ptr));
@@ -277,8 +280,7 @@ account_google_connect(struct request *req)
     struct google_job *job;
 
     if (!req->app->cfg->google_client_id) {
-        response_problem(req, E_NOT_FOUND, "Google sign-in is not configured");
-        return 0;
+        return not_configured(req);
     }
     job = new_job(req);
     (void)snprintf(job->next, sizeof(job->next), "%s", CONNECT_PAGE);
