@@ -29,30 +29,6 @@ audit_failure(struct db *db, const char *user_id, const char *event,
     }
 }
 
-/* Runs a transaction body on a fresh connection: acquire, begin, fn, commit or roll back. */
-typedef int (*tx_fn)(struct db_conn *conn, void *arg);
-
-static int
-in_tx(struct db *db, tx_fn fn, void *arg)
-{
-    struct db_conn *conn = NULL;
-    int err = db_acquire(db, &conn);
-
-    if (err) {
-        return err;
-    }
-    if (!(err = db_begin(conn))) {
-        err = fn(conn, arg);
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
-    db_release(conn);
-    return err;
-}
-
 /*
  * What the single-change flows below share: the session they act for, the
  * client (for the audit row), and their small inputs and outputs.
@@ -182,10 +158,10 @@ auth_signup(struct db *db, const struct config *cfg, const char *email, struct s
     if ((err = crypto_password_hash(password, hash))) {
         return err;
     }
-    err = in_tx(db, signup_body, &t);
+    err = db_tx(db, signup_body, &t);
     if (err == E_CONFLICT) {
         memset(out, 0, sizeof(*out));
-        err = in_tx(db, signup_taken_body, &t);
+        err = db_tx(db, signup_taken_body, &t);
         if (!err) {
             err = E_CONFLICT;
         }
@@ -299,7 +275,7 @@ auth_login(struct db *db, const struct config *cfg, const char *email, struct st
         crypto_password_hash(password, t.rehash)) {
         t.rehash[0] = '\0'; /* next time, then */
     }
-    err = in_tx(db, login_body, &t);
+    err = db_tx(db, login_body, &t);
     crypto_wipe(t.rehash, sizeof(t.rehash));
     if (err) {
         drop_token(out);
@@ -320,7 +296,7 @@ int
 auth_logout(struct db *db, const struct session *s, const struct auth_client *client)
 {
     struct change_tx t = {.s = s, .client = client};
-    return s ? in_tx(db, logout_body, &t) : 0;
+    return s ? db_tx(db, logout_body, &t) : 0;
 }
 
 /* Loads the session's user and checks password; E_VALIDATION on field when wrong. */
@@ -375,7 +351,7 @@ auth_reauth(struct db *db, const struct session *s, struct str password,
     if ((err = check_password(db, s, password, "password", "reauth", client, out))) {
         return err;
     }
-    return in_tx(db, reauth_body, &t);
+    return db_tx(db, reauth_body, &t);
 }
 
 /* A password change past its check of the current one. */
@@ -435,7 +411,7 @@ auth_change_password(struct db *db, const struct config *cfg, const struct sessi
     if ((err = crypto_password_hash(next, hash))) {
         return err;
     }
-    err = in_tx(db, password_change_body, &t);
+    err = db_tx(db, password_change_body, &t);
     crypto_wipe(hash, sizeof(hash));
     if (err) {
         drop_token(out);
@@ -459,7 +435,7 @@ auth_update_name(struct db *db, const struct session *s, struct str name,
                  const struct auth_client *client, struct user *out)
 {
     struct change_tx t = {.s = s, .client = client, .name = name, .out = out};
-    return in_tx(db, update_name_body, &t);
+    return db_tx(db, update_name_body, &t);
 }
 
 static int
@@ -478,7 +454,7 @@ auth_revoke_session(struct db *db, const struct session *current, const char *id
                     const struct auth_client *client)
 {
     struct change_tx t = {.s = current, .client = client, .id = id};
-    return in_tx(db, revoke_body, &t);
+    return db_tx(db, revoke_body, &t);
 }
 
 static int
@@ -500,7 +476,7 @@ auth_revoke_other_sessions(struct db *db, const struct session *current,
                            const struct auth_client *client, uint64_t *count)
 {
     struct change_tx t = {.s = current, .client = client};
-    int err = in_tx(db, revoke_others_body, &t);
+    int err = db_tx(db, revoke_others_body, &t);
     *count = err ? 0 : t.count;
     return err;
 }
@@ -552,7 +528,7 @@ auth_verify_email(struct db *db, struct str token, const struct auth_client *cli
     int err;
 
     memset(out, 0, sizeof(*out));
-    err = in_tx(db, verify_body, &v);
+    err = db_tx(db, verify_body, &v);
     if (err == E_NOT_FOUND) {
         audit_failure(db, NULL, "email_verified", client, "{\"reason\":\"bad_token\"}");
         out->field = "token";
@@ -611,7 +587,7 @@ auth_resend_verification(struct db *db, const struct config *cfg, const struct s
                          const struct auth_client *client, struct auth_result *out, bool *sent)
 {
     struct mail_tx m = {cfg, s->user_id, NULL, client, NULL, 0, false};
-    int err = in_tx(db, resend_body, &m);
+    int err = db_tx(db, resend_body, &m);
 
     memset(out, 0, sizeof(*out));
     out->retry_after = m.retry_after;
@@ -664,7 +640,7 @@ auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
     if (!email) {
         return 0;
     }
-    err = in_tx(db, forgot_body, &m);
+    err = db_tx(db, forgot_body, &m);
     *sent = m.sent;
     return err;
 }
@@ -735,7 +711,7 @@ auth_reset_password(struct db *db, const struct config *cfg, struct str token, s
     if ((err = crypto_password_hash(password, hash))) {
         return err;
     }
-    err = in_tx(db, reset_body, &r);
+    err = db_tx(db, reset_body, &r);
     crypto_wipe(hash, sizeof(hash));
     if (err) {
         drop_token(out);
@@ -801,7 +777,7 @@ auth_request_email_change(struct db *db, const struct config *cfg, const struct 
     if ((err = check_password(db, s, password, "password", "email_change", client, out))) {
         return err;
     }
-    return in_tx(db, email_change_body, &m);
+    return db_tx(db, email_change_body, &m);
 }
 
 /* ------------------------------------------------------------------------
@@ -1182,7 +1158,7 @@ auth_google_login(struct db *db, const struct config *cfg, const struct auth_goo
         g.email = email;
     }
     g.link_user_id = LINK_USER(&s);
-    err = in_tx(db, res->connect ? google_connect_body : google_login_body, &g);
+    err = db_tx(db, res->connect ? google_connect_body : google_login_body, &g);
     if (err) {
         if (!res->error) {
             (void)snprintf(res->why, sizeof(res->why), "cannot sign in: %s", err_name(err));
@@ -1254,7 +1230,7 @@ auth_unlink_identity(struct db *db, const struct session *s, const char *id,
                      const struct auth_client *client)
 {
     struct unlink_tx x = {s, id, client};
-    int err = in_tx(db, unlink_body, &x);
+    int err = db_tx(db, unlink_body, &x);
 
     if (err == E_CONFLICT) {
         audit_failure(db, s->user_id, "identity_unlink", client, "{\"reason\":\"last_way_in\"}");

@@ -390,6 +390,27 @@ db_rollback(struct db_conn *conn)
 }
 
 int
+db_tx(struct db *db, db_tx_fn fn, void *arg)
+{
+    struct db_conn *conn = NULL;
+    int err = db_acquire(db, &conn);
+
+    if (err) {
+        return err;
+    }
+    if (!(err = db_begin(conn))) {
+        err = fn(conn, arg);
+        if (!err) {
+            err = db_commit(conn);
+        } else {
+            db_rollback(conn);
+        }
+    }
+    db_release(conn);
+    return err;
+}
+
+int
 db_run(struct db *db, const char *sql, const struct db_param *params, size_t n,
        struct db_result **out)
 {

@@ -112,6 +112,15 @@ NODISCARD int db_commit(struct db_conn *conn);
 /* Rolls back; harmless outside a transaction. */
 void db_rollback(struct db_conn *conn);
 
+/*
+ * The one transaction runner every flow uses: acquire a connection, begin,
+ * run fn, commit when it returns 0 or roll back when it returns an error,
+ * release. Returns fn's error, or db_commit's (a failed commit is rolled
+ * back). fn must not begin, commit or roll back itself, nor keep conn.
+ */
+typedef int (*db_tx_fn)(struct db_conn *conn, void *arg);
+NODISCARD int db_tx(struct db *db, db_tx_fn fn, void *arg);
+
 /* Acquire + exec + release, for single statements. */
 NODISCARD int db_run(struct db *db, const char *sql, const struct db_param *params, size_t n,
                      struct db_result **out);
