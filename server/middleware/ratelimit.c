@@ -1,8 +1,9 @@
 /*
  * Per-IP rate limits (SPEC §6): every request takes a token from the
  * client's general bucket; login, sign-up and reset routes also from a much
- * smaller one; routes that hash a password also from one bucket shared by
- * all clients. IPv6 clients are counted per /64. 429 with Retry-After when
+ * smaller one; routes that hash a password are also refused while the
+ * worker queue is half full, for all clients. IPv6 clients are counted per
+ * /64. 429 with Retry-After when
  * empty.
  */
 #include "middleware/middleware.h"
@@ -11,13 +12,11 @@
 #include "core/err.h"
 #include "core/ratelimit.h"
 
-/* Password hashes a worker thread is counted on for, a minute (Argon2id at ~0.1 s). */
-#define RATE_HASHING_PER_WORKER 600
+#include "core/workpool.h"
 
 enum rate_class {
     RATE_GENERAL = 1,
     RATE_STRICT = 2,
-    RATE_HASHING = 3, /* one bucket for the whole process, not per client */
 };
 
 /*
@@ -37,26 +36,36 @@ client_key(const struct ipaddr *ip, uint8_t key[16])
 }
 
 static bool
-take(struct request *req, enum rate_class cls, unsigned per_min, unsigned burst)
+take(struct request *req, enum rate_class cls, unsigned per_min)
 {
     uint8_t key[17];
     int retry = 0;
 
-    if (cls == RATE_HASHING) {
-        memset(key, 0, 16);
-    } else {
-        client_key(&req->client_ip, key);
-    }
+    client_key(&req->client_ip, key);
     key[16] = (uint8_t)cls;
-    if (ratelimiter_take(req->app->rl, key, sizeof(key), per_min, burst, &retry)) {
+    if (ratelimiter_take(req->app->rl, key, sizeof(key), per_min, per_min, &retry)) {
         return true;
     }
     req->retry_after = retry;
-    request_note(req, "rate limited (%s)",
-                 cls == RATE_STRICT    ? "strict"
-                 : cls == RATE_HASHING ? "hashing, all clients"
-                                       : "general");
+    request_note(req, "rate limited (%s)", cls == RATE_STRICT ? "strict" : "general");
     return false;
+}
+
+/*
+ * Argon2id work for all clients together: once half the worker queue is
+ * waiting, a route that hashes answers 429 at once, so a flood from many
+ * addresses meets 429s here before the queue is full (whose answer is a
+ * 503) and the other half stays for the rest of the service. The queue
+ * itself is the bucket: it drains exactly as fast as this machine hashes,
+ * which no configured rate would know.
+ */
+static bool
+hashing_backed_up(struct request *req)
+{
+    struct workpool_stats ws;
+
+    workpool_get_stats(req->app->pool, &ws);
+    return ws.queued >= (ws.queue_cap > 1 ? ws.queue_cap / 2 : 1);
 }
 
 static int
@@ -65,28 +74,20 @@ before(struct request *req)
     const struct config *cfg = req->app->cfg;
     unsigned flags = req->route ? req->route->flags : 0;
 
-    if (!req->app->rl) {
-        return 0;
-    }
-    if (!take(req, RATE_GENERAL, cfg->rate_general_per_min, cfg->rate_general_per_min)) {
-        return E_RATE_LIMITED;
-    }
     if (req->method == HTTP_OPTIONS) {
-        return 0;
+        flags = 0; /* a preflight does none of the work */
     }
-    if ((flags & ROUTE_STRICT_RATE) &&
-        !take(req, RATE_STRICT, cfg->rate_auth_per_min, cfg->rate_auth_per_min)) {
-        return E_RATE_LIMITED;
+    if (req->app->rl) {
+        if (!take(req, RATE_GENERAL, cfg->rate_general_per_min)) {
+            return E_RATE_LIMITED;
+        }
+        if ((flags & ROUTE_STRICT_RATE) && !take(req, RATE_STRICT, cfg->rate_auth_per_min)) {
+            return E_RATE_LIMITED;
+        }
     }
-    /*
-     * Argon2id work for everyone together: a flood from many addresses meets
-     * 429s here before it fills the worker queue (whose answer is a 503).
-     * Half the queue at once, refilled at RATE_HASHING_PER_WORKER a minute
-     * per worker thread.
-     */
-    if ((flags & ROUTE_HASHES) &&
-        !take(req, RATE_HASHING, cfg->worker_threads * RATE_HASHING_PER_WORKER,
-              cfg->worker_queue > 1 ? cfg->worker_queue / 2 : 1)) {
+    if ((flags & ROUTE_HASHES) && req->app->pool && hashing_backed_up(req)) {
+        req->retry_after = 1;
+        request_note(req, "rate limited (password hashing backed up, all clients)");
         return E_RATE_LIMITED;
     }
     return 0;

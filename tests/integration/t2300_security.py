@@ -259,8 +259,8 @@ def test_ipv6_clients_share_a_bucket_per_64(spawn):  # noqa: F811
 
 
 def test_hashing_flood_from_many_addresses_meets_429_not_503(spawn):  # noqa: F811
-    """Item 6: one bucket for all Argon2id routes, in front of the worker queue."""
-    s = spawn(env=proxied(WORKER_THREADS="1", WORKER_QUEUE="4", RATE_LIMIT_AUTH="100000"))
+    """Item 6: one gate for all Argon2id routes, in front of the worker queue."""
+    s = spawn(env=proxied(WORKER_THREADS="1", WORKER_QUEUE="8", RATE_LIMIT_AUTH="100000"))
     clients = [s.client(xff="198.51.100.%d" % (i + 1)) for i in range(40)]
     for c in clients:
         c.fetch_csrf()
