@@ -425,6 +425,16 @@ static const struct setting settings[] = {
     {"GOOGLE_CLOUD_PROJECT", STRING(cloud_project, 64),
      CHECK(is_cloud_project, "must be a project id like my-project-123"), DFLT(NULL, NULL),
      .help = "project id, so request logs link to Cloud Trace"},
+    {"LLM_API_URL", URL(llm_api_url), DFLT(NULL, NULL),
+     .help = "OpenAI-compatible API base (POST $LLM_API_URL/chat/completions); empty: agents answer extractively from the best chunk"},
+    {"LLM_API_KEY", SECRET(llm_api_key, 1024), DFLT(NULL, NULL),
+     .help = "bearer token for LLM_API_URL"},
+    {"LLM_MODEL", STRING(llm_model, 128), DFLT("gpt-4o-mini", "gpt-4o-mini"),
+     .help = "model of agents that name none"},
+    {"LLM_REPLY_TIMEOUT", NUMBER(llm_reply_timeout_s, 5, 600), DFLT("60", "60"),
+     .help = "seconds one agent reply may spend on the model, retries included"},
+    {"LLM_WORKSPACE_CONCURRENCY", NUMBER(llm_workspace_concurrency, 1, 1000), DFLT("4", "4"),
+     .help = "agent replies of one workspace calling the model at once"},
     {"HTTP_THREADS", NUMBER(http_threads, 1, 256), DFLT("4", "8"),
      .help = "HTTP I/O threads (epoll pool)"},
     {"WORKER_THREADS", NUMBER(worker_threads, 1, 256), DFLT("2", "2"),
@@ -563,6 +573,9 @@ check_production(struct config *cfg, char *err, size_t errlen)
         if (!cfg->app_origins[i].https && !origin_is_loopback(&cfg->app_origins[i])) {
             return fail(err, errlen, "invalid APP_ORIGINS: production origins must be https");
         }
+    }
+    if (cfg->llm_api_url && strncmp(cfg->llm_api_url, "https://", 8) != 0) {
+        return fail(err, errlen, "invalid LLM_API_URL: must be https when PILOTO_ENV=production");
     }
     return 0;
 }

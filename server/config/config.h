@@ -52,6 +52,13 @@ struct config {
     char *metrics_token; /* NULL = /metrics is open */
     char *cloud_project; /* GOOGLE_CLOUD_PROJECT, for trace links in logs; may be NULL */
 
+    /* The agents' language model (SPEC §11): an OpenAI-compatible chat-completions API. */
+    char *llm_api_url;                  /* base, no trailing slash; NULL = extractive answers */
+    char *llm_api_key;                  /* bearer token; NULL = none sent */
+    char *llm_model;                    /* default model of new agents */
+    unsigned llm_reply_timeout_s;       /* time budget of one reply, retries included */
+    unsigned llm_workspace_concurrency; /* replies of one workspace in flight at once */
+
     /* Engine and pools. */
     unsigned http_threads;
     unsigned worker_threads;

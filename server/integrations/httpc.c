@@ -1,6 +1,8 @@
 #include "integrations/httpc.h"
 
 #include <curl/curl.h>
+#include <string.h>
+#include <time.h>
 
 #include "core/err.h"
 #include "core/origin.h"
@@ -50,6 +52,106 @@ struct sink {
     bool over;
 };
 
+/* Non-negative decimal "123" or "1.5" scaled by scale (1000: seconds to ms), or -1. */
+static int64_t
+parse_decimal(struct str v, int64_t scale)
+{
+    int64_t whole = 0, frac = 0, div = 1;
+    size_t i = 0;
+
+    if (v.len == 0 || v.len > 18) {
+        return -1;
+    }
+    for (; i < v.len && v.ptr[i] >= '0' && v.ptr[i] <= '9'; i++) {
+        whole = whole * 10 + (v.ptr[i] - '0');
+    }
+    if (i == 0) {
+        return -1;
+    }
+    if (i < v.len && v.ptr[i] == '.') {
+        for (i++; i < v.len && v.ptr[i] >= '0' && v.ptr[i] <= '9'; i++) {
+            if (div < 1000000) {
+                frac = frac * 10 + (v.ptr[i] - '0');
+                div *= 10;
+            }
+        }
+    }
+    if (i != v.len || whole > INT64_MAX / 1000 / scale) {
+        return -1;
+    }
+    return whole * scale + frac * scale / div;
+}
+
+int64_t
+httpc_retry_after_ms(struct str retry_after_ms, struct str retry_after, int64_t now_s)
+{
+    char date[64];
+    time_t t;
+    int64_t v;
+
+    retry_after_ms = str_trim(retry_after_ms);
+    retry_after = str_trim(retry_after);
+    if (retry_after_ms.len && (v = parse_decimal(retry_after_ms, 1)) >= 0) {
+        return v;
+    }
+    if (retry_after.len == 0) {
+        return -1;
+    }
+    if ((v = parse_decimal(retry_after, 1000)) >= 0) {
+        return v;
+    }
+    if (retry_after.len >= sizeof(date)) {
+        return -1;
+    }
+    str_copy_to(retry_after, date, sizeof(date));
+    t = curl_getdate(date, NULL);
+    if (t == (time_t)-1) {
+        return -1;
+    }
+    return (int64_t)t <= now_s ? 0 : ((int64_t)t - now_s) * 1000;
+}
+
+/* What the header callback keeps of an answer's headers. */
+struct header_sink {
+    char retry_after_ms[32];
+    char retry_after[64];
+    char should_retry[8];
+};
+
+static void
+keep_header(struct str line, const char *name, char *dst, size_t cap)
+{
+    size_t n = strlen(name);
+    struct str v;
+
+    if (line.len <= n || line.ptr[n] != ':' ||
+        !str_eq_nocase(str_make(line.ptr, n), str_from_cstr(name))) {
+        return;
+    }
+    v = str_trim(str_make(line.ptr + n + 1, line.len - n - 1));
+    if (v.len < cap) {
+        str_copy_to(v, dst, cap);
+    }
+}
+
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct header_sink *h = userdata;
+    size_t n = size * nmemb;
+    struct str line = str_make(ptr, n);
+
+    /* A new status line (after a 100 Continue) starts a new set of headers. */
+    if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
+        memset(h, 0, sizeof(*h));
+        return n;
+    }
+    keep_header(line, "retry-after-ms", h->retry_after_ms, sizeof(h->retry_after_ms));
+    keep_header(line, "retry-after", h->retry_after, sizeof(h->retry_after));
+    keep_header(line, "x-should-retry", h->should_retry, sizeof(h->should_retry));
+    return n;
+}
+
 static size_t
 on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
@@ -86,6 +188,7 @@ httpc_do(const struct httpc_request *rq, struct httpc_response *out)
     CURL *c = NULL;
     struct curl_slist *hdrs = NULL;
     struct sink sink;
+    struct header_sink hs;
     CURLcode rc;
     char *ct = NULL;
     int err = 0;
@@ -94,6 +197,9 @@ httpc_do(const struct httpc_request *rq, struct httpc_response *out)
     buf_init(&out->body, 0);
     out->body.max = rq->max_response ? rq->max_response : HTTPC_MAX_RESPONSE;
     sink = (struct sink){&out->body, false};
+    out->retry_after_ms = -1;
+    out->should_retry = -1;
+    memset(&hs, 0, sizeof(hs));
     if (!httpc_url_allowed(rq->url)) {
         return E_INVALID;
     }
@@ -121,6 +227,8 @@ httpc_do(const struct httpc_request *rq, struct httpc_response *out)
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)out->body.max);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &hs);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "piloto/1");
     if (hdrs) {
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -141,6 +249,13 @@ httpc_do(const struct httpc_request *rq, struct httpc_response *out)
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
         (void)snprintf(out->content_type, sizeof(out->content_type), "%s", ct);
+    }
+    out->retry_after_ms = httpc_retry_after_ms(str_from_cstr(hs.retry_after_ms),
+                                               str_from_cstr(hs.retry_after), (int64_t)time(NULL));
+    if (strcmp(hs.should_retry, "true") == 0) {
+        out->should_retry = 1;
+    } else if (strcmp(hs.should_retry, "false") == 0) {
+        out->should_retry = 0;
     }
 out:
     curl_slist_free_all(hdrs);

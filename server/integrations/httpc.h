@@ -11,9 +11,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/common.h"
+#include "core/str.h"
 
 #define HTTPC_MAX_RESPONSE       (1024 * 1024)
 #define HTTPC_CONNECT_TIMEOUT_MS 3000
@@ -34,6 +36,15 @@ struct httpc_response {
     long status;
     struct buf body;
     char content_type[128];
+    /*
+     * How long the server asked us to wait before trying again, from
+     * `retry-after-ms` (milliseconds, as OpenAI sends) or else `Retry-After`
+     * (seconds or an HTTP-date, RFC 9110 §10.2.3); -1 when neither is there
+     * or readable. Never negative otherwise.
+     */
+    int64_t retry_after_ms;
+    /* `x-should-retry`: 1 (true), 0 (false), -1 absent or anything else. */
+    int should_retry;
 };
 
 /* Once at start-up, before threads. 0 or E_INTERNAL. */
@@ -50,6 +61,14 @@ bool httpc_url_allowed(const char *url);
  */
 NODISCARD int httpc_do(const struct httpc_request *rq, struct httpc_response *out);
 void httpc_response_release(struct httpc_response *r);
+
+/*
+ * The wait an answer asks for (the retry_after_ms rule above), from the
+ * values of its `retry-after-ms` and `Retry-After` headers (empty views when
+ * absent); now_s is the wall clock for an HTTP-date. Pure apart from the
+ * date parser; exposed for tests.
+ */
+int64_t httpc_retry_after_ms(struct str retry_after_ms, struct str retry_after, int64_t now_s);
 
 /*
  * Sends one message over SMTP: smtp_url is smtp://[user:pass@]host[:port]

@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include "core/buf.h"
+#include "core/common.h"
 #include "core/str.h"
 
 /*
@@ -16,5 +18,16 @@
  * for invalid UTF-8 too (check that first).
  */
 bool unicode_has_layout_controls(struct str s);
+
+/*
+ * Appends the words of s folded for matching them as people type them:
+ * compatibility decomposition, case folded, accents (combining marks)
+ * dropped, so "ATENDENTE", "Atendênte" and "atendente" fold alike. Words are
+ * runs of letters and digits (general categories L and N); what lies
+ * between them (spaces, punctuation, emoji) becomes one space, with none at
+ * either end: "Olá, HUMANO!!" gives "ola humano". 0, E_INVALID (s is not
+ * valid UTF-8) or E_TOO_LARGE (over 16 MiB, or out's cap).
+ */
+NODISCARD int unicode_fold_words(struct str s, struct buf *out);
 
 #endif
