@@ -18,7 +18,7 @@ rule '#include <sodium.h>' '^server/crypto/' 'sodium.h outside server/crypto'
 rule '\bjson_t\b' '^server/(json|routes)/' 'json_t outside server/json and server/routes'
 rule '\bgetenv\(' '^server/config/config.c$' 'getenv outside server/config/config.c'
 rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|middleware/)' 'a lower layer includes an upper one'
-rule '#include "(auth|session)/' '^server/(main.c|routes/|middleware/|auth/|session/)' 'a wrapper or core includes a domain module'
+rule '#include "(auth|session|workspaces)/' '^server/(main.c|routes/|middleware/|auth/|session/|workspaces/)' 'a wrapper or core includes a domain module'
 rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|jobs/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
 rule '#include <openssl/' '^server/integrations/jwt.c$' 'openssl outside server/integrations/jwt.c'
 rule '#include "app.h"' '^server/(main.c|routes/|middleware/)' 'app.h below the routes and middleware'
@@ -50,8 +50,10 @@ only integrations core crypto json
 if command -v clang-tidy >/dev/null 2>&1; then
     files=$(find server -name '*.c' | sort)
     inc="-Iserver -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson libsodium sqlite3 libpq libcurl)"
-    if ! clang-tidy --quiet $files -- -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $inc \
-        2>/dev/null | grep -E 'warning:|error:'; then :; else fail=1; fi
+    # Read whole first: under pipefail, clang-tidy's own failure exit would hide its findings.
+    tidy=$(clang-tidy --quiet $files -- -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+        $inc 2>/dev/null || true)
+    if grep -E 'warning:|error:' <<<"$tidy"; then fail=1; fi
 fi
 if command -v cppcheck >/dev/null 2>&1; then
     cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \

@@ -168,3 +168,13 @@ accounts_set_password(struct db_conn *conn, const char *id, const char *hash, in
     return update_one(conn, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", p,
                       3);
 }
+
+int
+accounts_mark_verified(struct db_conn *conn, const char *id, const char *email, int64_t now)
+{
+    struct db_param p[] = {DB_INT(now), DB_CSTR(id), DB_CSTR(email)};
+    return db_exec(conn,
+                   "UPDATE users SET email_verified_at = $1, updated_at = $1 WHERE id = $2 "
+                   "AND email = $3 AND email_verified_at IS NULL",
+                   p, 3, NULL);
+}

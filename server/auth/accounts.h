@@ -48,5 +48,11 @@ NODISCARD int accounts_update_name(struct db_conn *conn, const char *id, struct 
                                    int64_t now);
 NODISCARD int accounts_set_password(struct db_conn *conn, const char *id, const char *hash,
                                     int64_t now);
+/*
+ * Marks the account's address verified when it is still email (the proof
+ * was sent there) and was not verified yet; otherwise changes nothing.
+ */
+NODISCARD int accounts_mark_verified(struct db_conn *conn, const char *id, const char *email,
+                                     int64_t now);
 
 #endif

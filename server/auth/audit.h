@@ -23,6 +23,9 @@ struct audit_entry {
 
 /* Appends one row. 0 or an E_* from the database. */
 NODISCARD int audit_write(struct db_conn *conn, const struct audit_entry *e);
+/* Appends one row that belongs to workspace_id (the workspace audit log). */
+NODISCARD int audit_write_workspace(struct db_conn *conn, const struct audit_entry *e,
+                                    const char *workspace_id);
 /* Same, on a pooled connection of its own (for failures outside a transaction). */
 NODISCARD int audit_write_db(struct db *db, const struct audit_entry *e);
 

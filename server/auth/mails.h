@@ -19,9 +19,18 @@ enum mail_kind {
     MAIL_RESET,            /* "Redefinição de senha": APP_URL/redefinir-senha?token=... */
     MAIL_ACCOUNT_EXISTS,   /* someone tried to sign up with the address: log in or reset */
     MAIL_PASSWORD_CHANGED, /* a notice, with the way back if it was not the owner */
+    /*
+     * "Convite para ... no Piloto de Vendas": APP_URL/convites/aceitar?token=...;
+     * name is the workspace's name (the invitee may have no account yet).
+     */
+    MAIL_INVITATION,
 };
 
-/* Writes one mail of kind to the outbox; token is NULL for the kinds without one. */
+/*
+ * Writes one mail of kind to the outbox; token is NULL for the kinds without
+ * one. name: the addressee's name for the greeting, or for MAIL_INVITATION
+ * the workspace's name (the greeting is then a plain "Olá!").
+ */
 NODISCARD int mails_enqueue(struct db_conn *conn, const struct config *cfg, enum mail_kind kind,
                             const char *to, const char *name, const char *token, int64_t now);
 
