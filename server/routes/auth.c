@@ -111,7 +111,7 @@ signup_then(struct request *req, struct route_job *job)
         const char *csrf = account_start_session(req, &job->result);
         routes_reply_json_take(
             req, 201,
-            json_pack("{s:o, s:s, s:o, s:s*}", "user", account_user_json(&job->result.user),
+            json_pack("{s:o, s:s, s:o, s:s?}", "user", account_user_json(&job->result.user),
                       "csrfToken", csrf, "workspace",
                       inv->err ? json_null() : account_workspace_json(&inv->joined),
                       "invitationError", inv->err ? err_slug(inv->err) : NULL));

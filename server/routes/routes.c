@@ -70,8 +70,9 @@ routes_print(FILE *f)
             const struct route *rt = &g->routes[r];
             for (size_t k = 0; k < ARRAY_LEN(methods); k++) {
                 if (rt->methods & methods[k].m) {
-                    fprintf(f, "%s %s %s %s\n", methods[k].name, rt->pattern,
-                            roles[router_min_role(rt->flags)], g->name);
+                    fprintf(f, "%s %s %s %s %s\n", methods[k].name, rt->pattern,
+                            roles[router_min_role(rt->flags)], g->name,
+                            (rt->flags & ROUTE_JSON) ? "json" : "-");
                 }
             }
         }

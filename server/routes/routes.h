@@ -32,9 +32,10 @@ extern const struct route_group routes_none;
  */
 void routes_init(const struct config *cfg);
 /*
- * Prints every route, one "METHOD PATTERN ROLE GROUP" line each (ROLE: the
- * minimum workspace role, or "-"), for `piloto routes` and the tests
- * generated from the tables.
+ * Prints every route, one "METHOD PATTERN ROLE GROUP BODY" line each (ROLE:
+ * the minimum workspace role, or "-"; BODY: "json" for a route that takes a
+ * JSON body, else "-"), for `piloto routes` and the tests generated from the
+ * tables.
  */
 void routes_print(FILE *f);
 

@@ -32,7 +32,7 @@ member_json(struct request *req, const struct ws_member *m)
 static json_t *
 invitation_json(struct request *req, const struct invitation *inv)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s*}", "id", inv->id, "email", inv->email,
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", inv->id, "email", inv->email,
                      "role", workspaces_role_name(inv->role), "createdAt",
                      account_time(req, inv->created_at), "sentAt", account_time(req, inv->sent_at),
                      "expiresAt", account_time(req, inv->expires_at), "invitedBy",
@@ -411,7 +411,7 @@ actor_json(const struct ws_audit_event *e)
     if (!e->user_id[0]) {
         return json_null();
     }
-    return json_pack("{s:s, s:s*, s:s*}", "id", e->user_id, "email", e->email[0] ? e->email : NULL,
+    return json_pack("{s:s, s:s?, s:s?}", "id", e->user_id, "email", e->email[0] ? e->email : NULL,
                      "name", e->name[0] ? e->name : NULL);
 }
 
@@ -466,7 +466,7 @@ audit_list(struct request *req)
     }
     routes_reply_json_take(
         req, 200,
-        json_pack("{s:o, s:s*}", "events", arr, "nextCursor",
+        json_pack("{s:o, s:s?}", "events", arr, "nextCursor",
                   next ? arena_printf(req->arena, "%lld", (long long)next) : NULL));
     return 0;
 }

@@ -46,7 +46,8 @@ workspaces_check_name(struct str name, struct str *trimmed)
     struct str n = str_trim(name);
     size_t chars;
 
-    if (!str_is_utf8(n) || !str_is_visible(n)) {
+    /* A name is one line of text: no tabs either (str_is_visible lets them through). */
+    if (!str_is_utf8(n) || !str_is_visible(n) || str_find(n, '\t') >= 0) {
         return E_VALIDATION;
     }
     chars = str_utf8_len(n);
