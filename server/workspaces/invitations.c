@@ -386,7 +386,7 @@ accept_tx(struct db_conn *conn, void *arg)
     }
     /* The token was mailed to this address: following it proves the address. */
     if (!err) {
-        err = accounts_mark_verified(conn, c->user_id, inv.email, now);
+        err = accounts_verify_if_current(conn, c->user_id, inv.email, now);
     }
     if (!err) {
         err = audit(conn, &t, c->user_id, "invitation.accepted", &inv, c->client, now);
