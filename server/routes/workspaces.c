@@ -39,6 +39,46 @@ invitation_json(struct request *req, const struct invitation *inv)
                      inv->invited_by[0] ? inv->invited_by : NULL);
 }
 
+/* Renders one element of a list (items of the struct the list holds). */
+typedef json_t *(*item_json_fn)(struct request *req, const void *item);
+
+static json_t *
+workspace_item(struct request *req, const void *item)
+{
+    (void)req;
+    return account_workspace_json(item);
+}
+
+static json_t *
+member_item(struct request *req, const void *item)
+{
+    return member_json(req, item);
+}
+
+static json_t *
+invitation_item(struct request *req, const void *item)
+{
+    return invitation_json(req, item);
+}
+
+/* 200 {key: [item, ...]} for n items of size bytes each, or err as it is. */
+static int
+reply_list(struct request *req, int err, const char *key, const void *items, size_t size, size_t n,
+           item_json_fn fn)
+{
+    json_t *arr;
+
+    if (err) {
+        return err;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(arr, fn(req, (const char *)items + i * size));
+    }
+    routes_reply_json_take(req, 200, json_pack("{s:o}", key, arr));
+    return 0;
+}
+
 /* The name field, checked: 0 or E_VALIDATION with the field error. */
 static int
 check_name(struct request *req, struct str in)
@@ -69,7 +109,7 @@ workspace_create(struct request *req)
 {
     struct json_value v[ARRAY_LEN(name_fields)];
     struct auth_client client = account_client(req);
-    struct workspace w;
+    struct workspace w = {0};
     int err = routes_decode(req, name_fields, ARRAY_LEN(name_fields), v);
 
     if (err || (err = check_name(req, v[0].s))) {
@@ -88,25 +128,16 @@ workspace_list(struct request *req)
 {
     struct workspace *list = NULL;
     size_t n = 0;
-    json_t *arr;
     int err = workspaces_list(req->app->db, req->session->user_id, req->arena, &list, &n);
 
-    if (err) {
-        return err;
-    }
-    arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(arr, account_workspace_json(&list[i]));
-    }
-    routes_reply_json_take(req, 200, json_pack("{s:o}", "workspaces", arr));
-    return 0;
+    return reply_list(req, err, "workspaces", list, sizeof(*list), n, workspace_item);
 }
 
 /* GET /api/v1/workspaces/{wid} -> {"workspace"} */
 static int
 workspace_get(struct request *req)
 {
-    struct workspace w;
+    struct workspace w = {0};
     int err = workspaces_get(req->app->db, req->tenant, &w);
 
     if (err) {
@@ -122,7 +153,7 @@ workspace_rename(struct request *req)
 {
     struct json_value v[ARRAY_LEN(name_fields)];
     struct auth_client client = account_client(req);
-    struct workspace w;
+    struct workspace w = {0};
     int err = routes_decode(req, name_fields, ARRAY_LEN(name_fields), v);
 
     if (err || (err = check_name(req, v[0].s))) {
@@ -141,18 +172,9 @@ member_list(struct request *req)
 {
     struct ws_member *list = NULL;
     size_t n = 0;
-    json_t *arr;
     int err = workspaces_members(req->app->db, req->tenant, req->arena, &list, &n);
 
-    if (err) {
-        return err;
-    }
-    arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(arr, member_json(req, &list[i]));
-    }
-    routes_reply_json_take(req, 200, json_pack("{s:o}", "members", arr));
-    return 0;
+    return reply_list(req, err, "members", list, sizeof(*list), n, member_item);
 }
 
 /* Maps the domain's refusals to answers that say why. */
@@ -183,7 +205,7 @@ member_patch(struct request *req)
     struct auth_client client = account_client(req);
     const char *user_id = param_id(req, "userId");
     enum ws_role role;
-    struct ws_member m;
+    struct ws_member m = {0};
     int err = routes_decode(req, role_fields, ARRAY_LEN(role_fields), v);
 
     if (err) {
@@ -246,7 +268,7 @@ workspace_transfer(struct request *req)
 {
     struct json_value v[ARRAY_LEN(transfer_fields)];
     struct auth_client client = account_client(req);
-    struct workspace w;
+    struct workspace w = {0};
     char *user_id;
     int err = routes_decode(req, transfer_fields, ARRAY_LEN(transfer_fields), v);
 
@@ -276,18 +298,9 @@ invitation_list(struct request *req)
 {
     struct invitation *list = NULL;
     size_t n = 0;
-    json_t *arr;
     int err = invitations_list(req->app->db, req->tenant, req->arena, &list, &n);
 
-    if (err) {
-        return err;
-    }
-    arr = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(arr, invitation_json(req, &list[i]));
-    }
-    routes_reply_json_take(req, 200, json_pack("{s:o}", "invitations", arr));
-    return 0;
+    return reply_list(req, err, "invitations", list, sizeof(*list), n, invitation_item);
 }
 
 static const struct json_field invite_fields[] = {
@@ -302,7 +315,7 @@ invitation_create(struct request *req)
     struct json_value v[ARRAY_LEN(invite_fields)];
     struct auth_client client = account_client(req);
     char email[ACCOUNT_EMAIL_MAX + 1];
-    struct invitation inv;
+    struct invitation inv = {0};
     enum ws_role role = WS_NONE;
     int err = routes_decode(req, invite_fields, ARRAY_LEN(invite_fields), v);
 
@@ -360,7 +373,7 @@ invitation_resend(struct request *req)
 {
     struct auth_client client = account_client(req);
     const char *id = param_id(req, "id");
-    struct invitation inv;
+    struct invitation inv = {0};
     int err;
 
     if (!id) {
@@ -384,7 +397,7 @@ invitation_accept(struct request *req)
 {
     struct json_value v[ARRAY_LEN(accept_fields)];
     struct auth_client client = account_client(req);
-    struct workspace w;
+    struct workspace w = {0};
     int err = routes_decode(req, accept_fields, ARRAY_LEN(accept_fields), v);
 
     if (err) {
