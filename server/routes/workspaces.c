@@ -417,6 +417,29 @@ invitation_accept(struct request *req)
     return 0;
 }
 
+/*
+ * POST /api/v1/invitations/preview {"token"} -> {"invitation": {...}}: what
+ * the acceptance page shows, signed in or not (the token is the capability).
+ */
+static int
+invitation_preview(struct request *req)
+{
+    struct json_value v[ARRAY_LEN(accept_fields)];
+    struct invitation_preview p = {0};
+    int err = routes_decode(req, accept_fields, ARRAY_LEN(accept_fields), v);
+
+    if (err || (err = invitations_preview(req->app->db, v[0].s, &p))) {
+        return err;
+    }
+    routes_reply_json_take(req, 200,
+                           json_pack("{s:{s:s, s:s, s:{s:s}, s:s, s:s}}", "invitation", "email",
+                                     p.inv.email, "role", workspaces_role_name(p.inv.role),
+                                     "workspace", "name", p.workspace_name, "expiresAt",
+                                     account_time(req, p.inv.expires_at), "status",
+                                     invitations_status_name(p.status)));
+    return 0;
+}
+
 /* The actor of an audit row: {"id","email","name"}, or null when none is known. */
 static json_t *
 actor_json(const struct ws_audit_event *e)
@@ -494,6 +517,8 @@ static const struct route routes[] = {
     {HTTP_GET, "/api/v1/workspaces", workspace_list, 0, ROUTE_AUTH},
     {HTTP_POST, "/api/v1/invitations/accept", invitation_accept, 4096,
      ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/api/v1/invitations/preview", invitation_preview, 4096,
+     ROUTE_JSON | ROUTE_STRICT_RATE},
     {HTTP_GET, "/api/v1/workspaces/{wid}", workspace_get, 0, ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_PATCH, "/api/v1/workspaces/{wid}", workspace_rename, 4096, ROUTE_JSON | ROUTE_AUTH | ROUTE_ADMIN},
     {HTTP_POST, "/api/v1/workspaces/{wid}/leave", workspace_leave, 0, ROUTE_AUTH | ROUTE_MEMBER},

@@ -296,6 +296,51 @@ accepted_by(struct db_conn *conn, const struct invitation *inv, const char *user
     return err;
 }
 
+const char *
+invitations_status_name(enum invitation_status s)
+{
+    static const char *const names[] = {"pending", "expired", "accepted", "revoked"};
+    return (unsigned)s < ARRAY_LEN(names) ? names[s] : "";
+}
+
+int
+invitations_preview(struct db *db, struct str token, struct invitation_preview *out)
+{
+    struct db_result *r = NULL;
+    char hash[CRYPTO_SHA256_HEX_SIZE];
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    if (token.len != TOKEN_LEN) {
+        return E_INVITATION_INVALID;
+    }
+    crypto_sha256_hex(token.ptr, token.len, hash);
+    {
+        struct db_param p[] = {DB_CSTR(hash)};
+        err = db_run(db,
+                     "SELECT i.id, i.email, i.role, COALESCE(i.invited_by, ''), i.created_at, "
+                     "i.sent_at, i.expires_at, w.name, "
+                     "CASE WHEN i.accepted_at IS NULL THEN 0 ELSE 1 END, "
+                     "CASE WHEN i.revoked_at IS NULL THEN 0 ELSE 1 END "
+                     "FROM workspace_invitations i JOIN workspaces w ON w.id = i.workspace_id "
+                     "WHERE i.token_hash = $1",
+                     p, 1, &r);
+    }
+    if (!err && db_result_rows(r) != 1) {
+        err = E_INVITATION_INVALID;
+    }
+    if (!err) {
+        read_invitation(r, 0, &out->inv);
+        db_text_copy(r, 0, 7, out->workspace_name, sizeof(out->workspace_name));
+        out->status = db_int(r, 0, 9)                         ? INVITATION_REVOKED
+                      : db_int(r, 0, 8)                       ? INVITATION_ACCEPTED
+                      : out->inv.expires_at <= clock_wall_s() ? INVITATION_EXPIRED
+                                                              : INVITATION_PENDING;
+    }
+    db_result_free(r);
+    return err;
+}
+
 struct accept_tx {
     const char *user_id;
     struct str token;

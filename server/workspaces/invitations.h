@@ -56,6 +56,28 @@ NODISCARD int invitations_revoke(struct db *db, const struct tenant *t, const ch
 NODISCARD int invitations_resend(struct db *db, const struct config *cfg, const struct tenant *t,
                                  const char *id, const struct auth_client *client,
                                  struct invitation *out);
+/* What an invitation link shows before anyone accepts it. */
+enum invitation_status {
+    INVITATION_PENDING,
+    INVITATION_EXPIRED,
+    INVITATION_ACCEPTED,
+    INVITATION_REVOKED,
+};
+
+struct invitation_preview {
+    struct invitation inv;
+    char workspace_name[WS_NAME_BYTES + 1];
+    enum invitation_status status;
+};
+
+/* "pending", "expired", "accepted", "revoked". */
+const char *invitations_status_name(enum invitation_status s);
+/*
+ * The invitation a token names, for the acceptance page (no session needed:
+ * whoever holds the token was mailed it). E_INVITATION_INVALID for a token
+ * that names none (a resent invitation's older token included).
+ */
+NODISCARD int invitations_preview(struct db *db, struct str token, struct invitation_preview *out);
 /* user_id accepts the invitation token names: 0 and the workspace as they now see it. */
 NODISCARD int invitations_accept(struct db *db, const char *user_id, struct str token,
                                  const struct auth_client *client, struct workspace *out);

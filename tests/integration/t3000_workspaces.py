@@ -259,6 +259,16 @@ def test_invitation_mail_link_and_acceptance(env):
     listed = owner.get("/api/v1/workspaces/%s/invitations" % wid).json()["invitations"]
     assert [i["id"] for i in listed] == [inv["id"]]
 
+    # The acceptance page's preview needs no session.
+    anon = env.client()
+    anon.fetch_csrf()
+    r = anon.post("/api/v1/invitations/preview", {"token": token})
+    assert r.status_code == 200, r.text
+    assert r.json()["invitation"] == {"email": guest.email, "role": "admin",
+                                      "workspace": {"name": w["name"]},
+                                      "expiresAt": inv["expiresAt"], "status": "pending"}
+    problem(anon.post("/api/v1/invitations/preview", {"token": "y" * 43}), 404,
+            "invitation_invalid")
     # Another account cannot take it.
     stranger = new_user(env)
     problem(stranger.post("/api/v1/invitations/accept", {"token": token}), 403,
@@ -271,6 +281,8 @@ def test_invitation_mail_link_and_acceptance(env):
     # Single use: again by the same account answers the same; by anyone else, used.
     assert guest.post("/api/v1/invitations/accept", {"token": token}).status_code == 200
     problem(stranger.post("/api/v1/invitations/accept", {"token": token}), 410, "invitation_used")
+    assert anon.post("/api/v1/invitations/preview",
+                     {"token": token}).json()["invitation"]["status"] == "accepted"
     assert owner.get("/api/v1/workspaces/%s/invitations" % wid).json() == {"invitations": []}
     # Inviting a member says so.
     body = problem(invite(owner, wid, guest.email, status=409), 409, "already_member")
@@ -310,6 +322,8 @@ def test_invitation_errors(env):
     env.db.query("UPDATE workspace_invitations SET expires_at = 1000 WHERE id = %s"
                  % q(first["id"]))
     problem(guest.post("/api/v1/invitations/accept", {"token": new}), 410, "invitation_expired")
+    assert guest.post("/api/v1/invitations/preview",
+                      {"token": new}).json()["invitation"]["status"] == "expired"
     # An expired invitation makes way for a new one.
     second = invite(owner, wid, email)
     # Revoked: the link is dead, and revoking again is a 404.
