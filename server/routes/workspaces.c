@@ -177,10 +177,18 @@ member_list(struct request *req)
     return reply_list(req, err, "members", list, sizeof(*list), n, member_item);
 }
 
-/* Maps the domain's refusals to answers that say why. */
+/*
+ * Maps the domain's refusals to answers that say why, and records them in
+ * the workspace's audit log (event, about member user_id).
+ */
 static int
-member_fail(struct request *req, int err)
+member_fail(struct request *req, int err, const char *event, const char *user_id)
 {
+    if (err == E_FORBIDDEN || err == E_LAST_OWNER) {
+        struct auth_client client = account_client(req);
+        workspaces_audit_refused(req->app->db, req->tenant, event, user_id ? user_id : "", err,
+                                 &client);
+    }
     if (err == E_FORBIDDEN) {
         response_problem(req, err, "only an owner may change an owner or make one");
         return 0;
@@ -220,7 +228,7 @@ member_patch(struct request *req)
     }
     err = workspaces_set_role(req->app->db, req->tenant, user_id, role, &client, &m);
     if (err) {
-        return member_fail(req, err);
+        return member_fail(req, err, "member.role_changed", user_id);
     }
     routes_reply_json_take(req, 200, json_pack("{s:o}", "member", member_json(req, &m)));
     return 0;
@@ -238,7 +246,7 @@ member_delete(struct request *req)
         return E_NOT_FOUND;
     }
     if ((err = workspaces_remove_member(req->app->db, req->tenant, user_id, &client))) {
-        return member_fail(req, err);
+        return member_fail(req, err, "member.removed", user_id);
     }
     response_empty(req, 204);
     return 0;
@@ -252,7 +260,7 @@ workspace_leave(struct request *req)
     int err = workspaces_leave(req->app->db, req->tenant, &client);
 
     if (err) {
-        return member_fail(req, err);
+        return member_fail(req, err, "member.left", req->tenant->user_id);
     }
     response_empty(req, 204);
     return 0;
@@ -286,7 +294,7 @@ workspace_transfer(struct request *req)
         return E_VALIDATION;
     }
     if (err || (err = workspaces_get(req->app->db, req->tenant, &w))) {
-        return member_fail(req, err);
+        return member_fail(req, err, "ownership.transferred", user_id);
     }
     routes_reply_json_take(req, 200, json_pack("{s:o}", "workspace", account_workspace_json(&w)));
     return 0;

@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "crypto/crypto.h"
 
 /* A role read back from the database (the CHECK constraint allows only these). */
@@ -30,6 +31,36 @@ workspaces_audit_write(struct db_conn *conn, const char *workspace_id, const cha
         .at = now,
     };
     return audit_write_workspace(conn, &e, workspace_id);
+}
+
+void
+workspaces_audit_refused(struct db *db, const struct tenant *t, const char *event,
+                         const char *user_id, int reason, const struct auth_client *client)
+{
+    struct db_conn *conn = NULL;
+    struct buf b = BUF_INIT;
+    int err = 0;
+
+    err |= buf_addstr(&b, "{\"userId\":\"");
+    err |= buf_add_json_escaped(&b, str_from_cstr(user_id));
+    err |= buf_addf(&b, "\",\"reason\":\"%s\"}", err_slug(reason));
+    if (!err && !(err = db_acquire(db, &conn))) {
+        struct audit_entry e = {
+            .user_id = t->user_id,
+            .event = event,
+            .outcome = "failure",
+            .ip = client->ip,
+            .user_agent = client->user_agent,
+            .detail = b.ptr,
+            .at = clock_wall_s(),
+        };
+        err = audit_write_workspace(conn, &e, t->workspace_id);
+        db_release(conn);
+    }
+    if (err) {
+        log_msg(LOG_WARNING, "cannot write audit row '%s': %s", event, err_name(err));
+    }
+    buf_release(&b);
 }
 
 /* {"k1":"v1",...} from NULL-terminated key/value pairs, escaped; into b. */

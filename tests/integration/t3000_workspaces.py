@@ -207,6 +207,12 @@ def test_the_last_owner_stays(env):
               owner.post("/api/v1/workspaces/%s/leave" % wid)):
         body = problem(r, 409, "last_owner")
         assert "owner" in body["detail"]
+    # Refusals are in the audit log too, as failures.
+    events = owner.get("/api/v1/workspaces/%s/audit" % wid).json()["events"]
+    assert [(e["event"], e["outcome"], e["detail"]) for e in events[:3]] == [
+        ("member.left", "failure", {"userId": owner.user["id"], "reason": "last_owner"}),
+        ("member.removed", "failure", {"userId": owner.user["id"], "reason": "last_owner"}),
+        ("member.role_changed", "failure", {"userId": owner.user["id"], "reason": "last_owner"})]
     # Handing ownership over: they become the owner, the caller an admin.
     r = owner.post("/api/v1/workspaces/%s/transfer" % wid, {"userId": admin.user["id"]})
     assert r.status_code == 200, r.text
