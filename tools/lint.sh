@@ -46,6 +46,13 @@ only json core crypto
 only http core crypto
 only db core crypto
 only integrations core crypto json
+# The domain modules: wrappers and integrations below them; session below auth, auth below
+# workspaces; never http (the request is the routes' business).
+only session core crypto config db
+only auth core crypto config db integrations session
+only jobs core crypto config db integrations
+only workspaces core crypto config db auth session
+only router core http
 
 if command -v clang-tidy >/dev/null 2>&1; then
     files=$(find server -name '*.c' | sort)
