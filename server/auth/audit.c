@@ -1,6 +1,12 @@
 #include "auth/audit.h"
 
+#include <stdatomic.h>
+
 #include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+
+static atomic_ullong write_failures;
 
 static const char insert_sql[] =
     "INSERT INTO audit_log (at, user_id, event, outcome, ip, user_agent, detail, workspace_id) "
@@ -36,9 +42,29 @@ audit_write_workspace(struct db_conn *conn, const struct audit_entry *e, const c
 }
 
 int
-audit_write_db(struct db *db, const struct audit_entry *e)
+audit_write_workspace_db(struct db *db, const struct audit_entry *e, const char *workspace_id)
 {
     struct db_param p[8];
-    params_of(e, NULL, p);
-    return db_run(db, insert_sql, p, 8, NULL);
+    int err;
+
+    params_of(e, workspace_id, p);
+    err = db_run(db, insert_sql, p, 8, NULL);
+    if (err) {
+        atomic_fetch_add(&write_failures, 1);
+        log_msg(LOG_ERROR, "cannot write audit row '%s' (%s): %s", e->event, e->outcome,
+                err_name(err));
+    }
+    return err;
+}
+
+int
+audit_write_db(struct db *db, const struct audit_entry *e)
+{
+    return audit_write_workspace_db(db, e, NULL);
+}
+
+uint64_t
+audit_write_failures(void)
+{
+    return atomic_load(&write_failures);
 }

@@ -20,14 +20,15 @@ enum route_flags {
     ROUTE_AUTH = 1 << 1, /* needs a valid session, else 401 */
     ROUTE_STRICT_RATE = 1 << 2, /* the stricter per-IP rate class (login, sign-up, reset) */
     ROUTE_RECENT_AUTH = 1 << 3, /* needs an authentication within REAUTH_WINDOW (mw_recent_auth) */
+    ROUTE_HASHES = 1 << 4,      /* runs Argon2id: 429 while the worker queue is half full */
     /*
      * Workspace routes (/api/v1/workspaces/{wid}/...): the least role the
      * caller needs in {wid}, one of the three; mw_tenant answers 404 to
      * non-members and 403 below it.
      */
-    ROUTE_MEMBER = 1 << 4,
-    ROUTE_ADMIN = 1 << 5,
-    ROUTE_OWNER = 1 << 6,
+    ROUTE_MEMBER = 1 << 5,
+    ROUTE_ADMIN = 1 << 6,
+    ROUTE_OWNER = 1 << 7,
 };
 
 enum group_flags {

@@ -5,6 +5,7 @@
 #include "workspaces/workspaces.h"
 
 #include "core/err.h"
+#include "unicode/unicode.h"
 
 static const char *const role_names[] = {
     [WS_NONE] = "",
@@ -37,8 +38,11 @@ workspaces_check_name(struct str name, struct str *trimmed)
     struct str n = str_trim(name);
     size_t chars;
 
-    /* A name is one line of text: no tabs either (str_is_visible lets them through). */
-    if (!str_is_utf8(n) || !str_is_visible(n) || str_find(n, '\t') >= 0) {
+    /*
+     * Shown to every member and in mails: one line (general category Cc
+     * takes tabs too), no bidi overrides, zero-width or line-separator tricks.
+     */
+    if (!str_is_utf8(n) || !str_is_visible(n) || unicode_has_layout_controls(n)) {
         return E_VALIDATION;
     }
     chars = str_utf8_len(n);
