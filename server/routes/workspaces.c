@@ -186,8 +186,8 @@ member_fail(struct request *req, int err, const char *event, const char *user_id
 {
     if (err == E_FORBIDDEN || err == E_LAST_OWNER) {
         struct auth_client client = account_client(req);
-        workspaces_audit_refused(req->app->db, req->tenant, event, user_id ? user_id : "", err,
-                                 &client);
+        (void)workspaces_audit_refused(req->app->db, req->tenant, event, user_id ? user_id : "",
+                                       err, &client);
     }
     if (err == E_FORBIDDEN) {
         response_problem(req, err, "only an owner may change an owner or make one");

@@ -32,7 +32,7 @@ workspaces_audit_write(struct db_conn *conn, const char *workspace_id, const cha
     return audit_write_workspace(conn, &e, workspace_id);
 }
 
-void
+int
 workspaces_audit_refused(struct db *db, const struct tenant *t, const char *event,
                          const char *user_id, int reason, const struct auth_client *client)
 {
@@ -52,12 +52,10 @@ workspaces_audit_refused(struct db *db, const struct tenant *t, const char *even
             .detail = b.ptr,
             .at = clock_wall_s(),
         };
-        if (audit_write_workspace_db(db, &e, t->workspace_id)) {
-            /* Logged and counted there; the refusal is answered either way. */
-            err = 0;
-        }
+        err = audit_write_workspace_db(db, &e, t->workspace_id);
     }
     buf_release(&b);
+    return err;
 }
 
 /* {"k1":"v1",...} from NULL-terminated key/value pairs, escaped; into b. */

@@ -144,9 +144,11 @@ NODISCARD int workspaces_audit(struct db *db, const struct tenant *t, int64_t be
  * Records a refused change (outcome "failure") of event on its own
  * connection, since the change's transaction rolled back: user_id the
  * member it was about ("" for none), reason the E_* it was refused with.
+ * 0, or the write's E_* (logged and counted already: callers answer the
+ * refusal either way).
  */
-void workspaces_audit_refused(struct db *db, const struct tenant *t, const char *event,
-                              const char *user_id, int reason, const struct auth_client *client);
+int workspaces_audit_refused(struct db *db, const struct tenant *t, const char *event,
+                             const char *user_id, int reason, const struct auth_client *client);
 /*
  * For this module and invitations.c: appends an audit row of the tenant's
  * workspace on conn (success). detail: a JSON object as text, or NULL.
