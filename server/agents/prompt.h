@@ -40,7 +40,7 @@
 #define PROMPT_MESSAGE_OVERHEAD 4
 #define PROMPT_REPLY_PRIMING    3
 /* Smallest budget a prompt can be built in. */
-#define PROMPT_BUDGET_MIN 256
+#define PROMPT_BUDGET_MIN 1024
 
 struct prompt_source {
     int64_t chunk_id;

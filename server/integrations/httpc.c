@@ -141,6 +141,10 @@ on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
     size_t n = size * nmemb;
     struct str line = str_make(ptr, n);
 
+    while (line.len && (line.ptr[line.len - 1] == '\n' || line.ptr[line.len - 1] == '\r')) {
+        line.len--;
+    }
+
     /* A new status line (after a 100 Continue) starts a new set of headers. */
     if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
         memset(h, 0, sizeof(*h));

@@ -330,7 +330,7 @@ test_extractive(void **state)
     assert_int_equal(ex.ptr[ex.len - 1], '.');
     /* Without sentence ends, at a space; without spaces, at the cap on a UTF-8 boundary. */
     memset(longtext, 'x', sizeof(longtext) - 1);
-    for (size_t i = 0; i + 1 < sizeof(longtext); i += 2) {
+    for (size_t i = 0; i + 2 < sizeof(longtext); i += 2) {
         memcpy(longtext + i, "\xc3\xa9", 2);
     }
     ex = extractive_excerpt(str_from_cstr(longtext), &cut);
