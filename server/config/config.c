@@ -364,6 +364,19 @@ is_cloud_project(const char *v)
     return true;
 }
 
+/* Model names as providers spell them: gpt-4o-mini, llama3.1:8b, org/model. */
+static bool
+is_model_name(const char *v)
+{
+    for (const char *p = v; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("._:/-", *p))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 #define STRING(m, n)      .type = SETTING_STRING, FIELD(m), .max = (n)
 #define SECRET(m, n)      .type = SETTING_SECRET, FIELD(m), .max = (n)
 #define URL(m)            .type = SETTING_URL, FIELD(m)
@@ -429,7 +442,9 @@ static const struct setting settings[] = {
      .help = "OpenAI-compatible API base (POST $LLM_API_URL/chat/completions); empty: agents answer extractively from the best chunk"},
     {"LLM_API_KEY", SECRET(llm_api_key, 1024), DFLT(NULL, NULL),
      .help = "bearer token for LLM_API_URL"},
-    {"LLM_MODEL", STRING(llm_model, 128), DFLT("gpt-4o-mini", "gpt-4o-mini"),
+    {"LLM_MODEL", STRING(llm_model, 128),
+     CHECK(is_model_name, "must be a model name (letters, digits and ._:/-)"),
+     DFLT("gpt-4o-mini", "gpt-4o-mini"),
      .help = "model of agents that name none"},
     {"LLM_REPLY_TIMEOUT", NUMBER(llm_reply_timeout_s, 5, 600), DFLT("60", "60"),
      .help = "seconds one agent reply may spend on the model, retries included"},

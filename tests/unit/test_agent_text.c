@@ -217,7 +217,7 @@ test_prompt_budget(void **state)
         .instructions = STR_LIT("Seja breve."),
         .sources = src,
         .turns = turns,
-        .budget_tokens = 600,
+        .budget_tokens = 1200,
     };
     struct prompt p = PROMPT_INIT;
 
@@ -232,7 +232,9 @@ test_prompt_budget(void **state)
     src[2] = SOURCES[1];
     in.nsources = 3;
     for (size_t i = 0; i < PROMPT_TURNS_MAX; i++) {
-        turns[i] = (struct prompt_turn){i % 2 == 1, STR_LIT("mensagem numero tal da conversa")};
+        turns[i] = (struct prompt_turn){
+            i % 2 == 1,
+            STR_LIT("mensagem numero tal da conversa, com mais palavras para ocupar espaço")};
     }
     in.nturns = PROMPT_TURNS_MAX;
     turns[PROMPT_TURNS_MAX - 1].text = STR_LIT("e o frete?");
@@ -277,7 +279,11 @@ test_prompt_invalid(void **state)
 
     (void)state;
     assert_int_equal(prompt_build(&in, &p), E_INVALID);
-    in.budget_tokens = 1000;
+    /* The smallest budget holds the rules and a short message. */
+    in.budget_tokens = PROMPT_BUDGET_MIN;
+    assert_int_equal(prompt_build(&in, &p), 0);
+    assert_true(p.tokens <= PROMPT_BUDGET_MIN);
+    in.budget_tokens = 2000;
     in.nturns = 0;
     assert_int_equal(prompt_build(&in, &p), E_INVALID);
     in.turns = &agent;

@@ -312,6 +312,47 @@ test_production_refuses(void **state)
     env_production();
     env_set("DATABASE_URL", NULL);
     check_fails("DATABASE_URL", "(unset)", "DATABASE_URL");
+
+    /* The model's API carries leads' messages and a key: never plain http in production. */
+    env_production();
+    env_set("LLM_API_URL", "http://127.0.0.1:9999/v1");
+    check_fails("LLM_API_URL", "http://127.0.0.1:9999/v1", "LLM_API_URL");
+}
+
+/* The language model's settings: unset by default (extractive answers), values kept. */
+static void
+test_llm_settings(void **state)
+{
+    struct config cfg;
+
+    (void)state;
+    env_clear();
+    load_ok(&cfg);
+    assert_null(cfg.llm_api_url);
+    assert_null(cfg.llm_api_key);
+    assert_string_equal(cfg.llm_model, "gpt-4o-mini");
+    assert_int_equal(cfg.llm_reply_timeout_s, 60);
+    assert_int_equal(cfg.llm_workspace_concurrency, 4);
+    config_release(&cfg);
+
+    env_set("LLM_API_URL", "http://127.0.0.1:8099/v1/");
+    env_set("LLM_API_KEY", "sk-test-0123456789");
+    env_set("LLM_MODEL", "llama3.1:8b");
+    env_set("LLM_REPLY_TIMEOUT", "30");
+    env_set("LLM_WORKSPACE_CONCURRENCY", "2");
+    load_ok(&cfg);
+    assert_string_equal(cfg.llm_api_url, "http://127.0.0.1:8099/v1");
+    assert_string_equal(cfg.llm_api_key, "sk-test-0123456789");
+    assert_string_equal(cfg.llm_model, "llama3.1:8b");
+    assert_int_equal(cfg.llm_reply_timeout_s, 30);
+    assert_int_equal(cfg.llm_workspace_concurrency, 2);
+    config_release(&cfg);
+
+    env_production();
+    env_set("LLM_API_URL", "https://api.openai.com/v1");
+    load_ok(&cfg);
+    assert_string_equal(cfg.llm_api_url, "https://api.openai.com/v1");
+    config_release(&cfg);
 }
 
 /* Every setting with values it must refuse, in dev (production adds its own checks). */
@@ -401,6 +442,12 @@ test_bad_values(void **state)
         {"RATE_LIMIT_GENERAL", "0"},
         {"RATE_LIMIT_AUTH", "1000000001"},
         {"RATE_LIMIT_AUTH", "-20"},
+        {"LLM_API_URL", "api.openai.com/v1"},
+        {"LLM_API_URL", "https://api.openai.com/v1?x=1"},
+        {"LLM_MODEL", "gpt 4"},
+        {"LLM_REPLY_TIMEOUT", "4"},
+        {"LLM_REPLY_TIMEOUT", "601"},
+        {"LLM_WORKSPACE_CONCURRENCY", "0"},
         {"PORT", too_long},
         {"APP_ORIGINS", too_long},
     };
@@ -446,6 +493,7 @@ main(void)
         cmocka_unit_test(test_urls),
         cmocka_unit_test(test_production_ok),
         cmocka_unit_test(test_production_refuses),
+        cmocka_unit_test(test_llm_settings),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_origin_limit),
     };
