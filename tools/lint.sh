@@ -19,7 +19,7 @@ rule '\bjson_t\b' '^server/(json|routes)/' 'json_t outside server/json and serve
 rule '\bgetenv\(' '^server/config/config.c$' 'getenv outside server/config/config.c'
 rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|middleware/)' 'a lower layer includes an upper one'
 rule '#include "(auth|session|workspaces)/' '^server/(main.c|routes/|middleware/|auth/|session/|workspaces/)' 'a wrapper or core includes a domain module'
-rule '#include "(http|db|crypto|json|config|unicode)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|workspaces/|jobs/|integrations/|http/|db/|crypto/|json/|config/|unicode/)' 'core includes a wrapper'
+rule '#include "(http|db|crypto|json|config|unicode)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|workspaces/|jobs/|agents/|integrations/|http/|db/|crypto/|json/|config/|unicode/)' 'core includes a wrapper'
 rule '#include <utf8proc.h>' '^server/unicode/unicode.c$' 'utf8proc.h outside server/unicode/unicode.c'
 rule '#include <openssl/' '^server/integrations/jwt.c$' 'openssl outside server/integrations/jwt.c'
 rule '#include "app.h"' '^server/(main.c|routes/|middleware/)' 'app.h below the routes and middleware'
@@ -54,6 +54,7 @@ only session core crypto config db
 only auth core crypto config db integrations session unicode
 only jobs core crypto config db integrations
 only workspaces core crypto config db auth session unicode
+only agents core crypto config db integrations unicode
 only router core http
 
 if command -v clang-tidy >/dev/null 2>&1; then
