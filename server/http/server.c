@@ -189,7 +189,7 @@ assign_request_id(struct request *req)
         req->request_id[in.len] = '\0';
     } else {
         uint8_t raw[12];
-        crypto_random(raw, sizeof(raw));
+        crypto_random_id(raw, sizeof(raw));
         crypto_hex(raw, sizeof(raw), req->request_id);
     }
 }
