@@ -142,8 +142,9 @@ accounts_create(struct db_conn *conn, const char *email, struct str name, const 
     return 0;
 }
 
+/* Changes user id's row: 0, E_NOT_FOUND, or a db error; the change is noted (session cache). */
 static int
-update_one(struct db_conn *conn, const char *sql, struct db_param *p, size_t n)
+update_one(struct db_conn *conn, const char *sql, struct db_param *p, size_t n, const char *id)
 {
     struct db_result *r = NULL;
     int err = db_exec(conn, sql, p, n, &r);
@@ -151,6 +152,9 @@ update_one(struct db_conn *conn, const char *sql, struct db_param *p, size_t n)
         err = E_NOT_FOUND;
     }
     db_result_free(r);
+    if (!err) {
+        db_note_change(conn, id);
+    }
     return err;
 }
 
@@ -158,7 +162,7 @@ int
 accounts_update_name(struct db_conn *conn, const char *id, struct str name, int64_t now)
 {
     struct db_param p[] = {DB_TEXT(name.ptr, name.len), DB_INT(now), DB_CSTR(id)};
-    return update_one(conn, "UPDATE users SET name = $1, updated_at = $2 WHERE id = $3", p, 3);
+    return update_one(conn, "UPDATE users SET name = $1, updated_at = $2 WHERE id = $3", p, 3, id);
 }
 
 int
@@ -166,5 +170,5 @@ accounts_set_password(struct db_conn *conn, const char *id, const char *hash, in
 {
     struct db_param p[] = {DB_CSTR(hash), DB_INT(now), DB_CSTR(id)};
     return update_one(conn, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", p,
-                      3);
+                      3, id);
 }

@@ -200,6 +200,7 @@ login_body(struct db_conn *conn, void *arg)
                       "WHERE id = $3 AND password_hash = $4",
                       p, 4, NULL);
         if (!err) {
+            db_note_change(conn, out->user.id);
             log_msg(LOG_INFO, "rehashed a password with today's parameters");
         }
     }
@@ -336,7 +337,7 @@ static int
 reauth_body(struct db_conn *conn, void *arg)
 {
     struct change_tx *t = arg;
-    int err = session_mark_auth(conn, t->s->id, clock_wall_s());
+    int err = session_mark_auth(conn, t->s->user_id, t->s->id, clock_wall_s());
     return err ? err : audit_success(conn, t, "reauth", NULL);
 }
 
@@ -509,6 +510,9 @@ verify_body(struct db_conn *conn, void *arg)
                       p, 3, NULL);
     }
     if (!err) {
+        db_note_change(conn, user_id);
+    }
+    if (!err) {
         bool changed = strcmp(before.email, email) != 0;
         struct audit_entry e = entry(user_id, changed ? "email_change" : "email_verified",
                                      "success", v->client, NULL, now);
@@ -673,6 +677,9 @@ reset_body(struct db_conn *conn, void *arg)
                       "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3 "
                       "AND email_verified_at IS NULL",
                       p, 3, NULL);
+    }
+    if (!err) {
+        db_note_change(conn, user_id);
     }
     if (!err) {
         err = session_revoke_others(conn, user_id, NULL, now, &revoked);
@@ -915,6 +922,7 @@ google_link(struct db_conn *conn, struct google_tx *g, const struct user *u, int
                       "updated_at = $1 WHERE id = $2",
                       p, 2, NULL);
         if (!err) {
+            db_note_change(conn, u->id);
             err = session_revoke_others(conn, u->id, NULL, now, &revoked);
         }
         if (!err) {

@@ -422,6 +422,8 @@ static const struct setting settings[] = {
      "seconds a session without \"remember me\" may live"},
     {"REAUTH_WINDOW", U(reauth_window_s), 10, 86400, "900", "900", 0,
      "seconds a login counts as recent for sensitive actions"},
+    {"SESSION_CACHE_TTL_MS", U(session_cache_ms), 0, 1000, "1000", "1000", 0,
+     "ms a found session may be answered from memory on GET requests (0: always ask the database)"},
     {"RATE_LIMIT_GENERAL", U(rate_general_per_min), 1, 1000000000, "600", "600", 0,
      "requests per minute per client address"},
     {"RATE_LIMIT_AUTH", U(rate_auth_per_min), 1, 1000000000, "20", "20", 0,

@@ -5,6 +5,10 @@
  * when the last authentication is older than REAUTH_WINDOW. A cookie that
  * names no live session is cleared. Not in the /internal chain: machines
  * never authenticate with cookies.
+ *
+ * GET and HEAD requests that need no recent authentication may be answered
+ * from the session cache (session/cache.h); every other request reads the
+ * session from the database.
  */
 #include "middleware/middleware.h"
 
@@ -23,7 +27,10 @@ before(struct request *req)
 
     if (token.len) {
         struct session *s = arena_alloc(req->arena, sizeof(*s));
-        int err = session_lookup(req->app->db, req->app->cfg, token, now, s);
+        bool safe = req->method == HTTP_GET || req->method == HTTP_HEAD;
+        struct session_cache *cache =
+            safe && !(flags & ROUTE_RECENT_AUTH) ? req->app->sessions : NULL;
+        int err = session_lookup(req->app->db, cache, req->app->cfg, token, now, s);
         if (err == 0) {
             req->session = s;
         } else if (err == E_UNAUTHENTICATED) {
