@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -714,6 +715,12 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
     }
     s->opt = *opt;
     s->dispatch = d;
+    /*
+     * Each connection's memory pool (HTTP_CONN_MEMORY_LIMIT) gets pages of
+     * its own, returned when the connection closes: from malloc's heap, the
+     * pools of a burst of connections would stay resident after it.
+     */
+    (void)mallopt(M_MMAP_THRESHOLD, HTTP_CONN_MEMORY_LIMIT);
     if (deadlines_start(HTTP_DEADLINE_SWEEP_MS, &s->deadlines)) {
         goto fail;
     }
