@@ -462,9 +462,9 @@ db_listen(struct db *db, const char *channel, db_change_fn fn, void *ctx, struct
 }
 
 bool
-db_listener_is_live(const struct db_listener *l)
+db_listener_is_current(const struct db_listener *l)
 {
-    return l && l->ops->listener_is_live(l);
+    return l && l->ops->listener_is_current(l);
 }
 
 void

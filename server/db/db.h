@@ -148,14 +148,15 @@ void db_note_change(struct db_conn *conn, const char *key);
  * thread for each notification, and fn(ctx, NULL) whenever notifications
  * may have been missed (before each (re)connect and after each loss). The
  * connection is reopened after a loss (DB_RECONNECT_BACKOFF_MS apart).
- * db_listener_is_live tells whether it is connected and listening right
- * now: a cache must not trust itself across processes otherwise.
+ * db_listener_is_current tells whether it is connected and listening with
+ * no notification waiting unread on its socket (a poll, no round trip): a
+ * cache must not trust itself across processes otherwise.
  * SQLite has no such channel: *out is NULL and 0 is returned.
  */
 struct db_listener;
 NODISCARD int db_listen(struct db *db, const char *channel, db_change_fn fn, void *ctx,
                         struct db_listener **out);
-bool db_listener_is_live(const struct db_listener *l);
+bool db_listener_is_current(const struct db_listener *l);
 /* Stops listening and joins the thread. Accepts NULL. */
 void db_listener_free(struct db_listener *l);
 

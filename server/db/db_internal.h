@@ -96,7 +96,7 @@ struct db_ops {
     /* db_listen; NULL when the backend has no notification channel. */
     int (*listen)(const char *target, const char *channel, db_change_fn fn, void *ctx,
                   struct db_listener **out);
-    bool (*listener_is_live)(const struct db_listener *l);
+    bool (*listener_is_current)(const struct db_listener *l);
     void (*listener_free)(struct db_listener *l);
 };
 

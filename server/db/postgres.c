@@ -497,7 +497,9 @@ struct pg_listener {
     db_change_fn fn;
     void *ctx;
     atomic_bool live;
-    int wake[2]; /* a byte (or the write end's close) stops the thread */
+    atomic_int fd;    /* the connection's socket while live, else -1 */
+    atomic_bool busy; /* reading or delivering notifications */
+    int wake[2];      /* a byte (or the write end's close) stops the thread */
     pthread_t thread;
 };
 
@@ -533,13 +535,16 @@ listener_serve(struct pg_listener *l, PGconn *pg)
         if (pfd[1].revents) {
             return true;
         }
+        atomic_store(&l->busy, true);
         if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
+            atomic_store(&l->busy, false);
             return false;
         }
         while ((note = PQnotifies(pg)) != NULL) {
             l->fn(l->ctx, note->extra);
             PQfreemem(note);
         }
+        atomic_store(&l->busy, false);
     }
 }
 
@@ -562,10 +567,12 @@ listener_main(void *arg)
         if (ok) {
             /* Whatever changed before LISTEN took effect went unheard. */
             l->fn(l->ctx, NULL);
+            atomic_store(&l->fd, PQsocket(to_pg(conn)->pg));
             atomic_store(&l->live, true);
             log_msg(LOG_DEBUG, "postgres: listening (%s)", l->listen_sql);
             stop = listener_serve(l, to_pg(conn)->pg);
             atomic_store(&l->live, false);
+            atomic_store(&l->fd, -1);
             l->fn(l->ctx, NULL);
             if (!stop) {
                 log_msg(LOG_WARNING,
@@ -613,6 +620,8 @@ listener_start(const char *target, const char *channel, db_change_fn fn, void *c
     l->fn = fn;
     l->ctx = ctx;
     atomic_init(&l->live, false);
+    atomic_init(&l->fd, -1);
+    atomic_init(&l->busy, false);
     l->wake[0] = l->wake[1] = -1;
     if (pipe(l->wake) != 0 || pthread_create(&l->thread, NULL, listener_main, l) != 0) {
         log_errno(LOG_CRITICAL, "cannot start the postgres listener");
@@ -634,10 +643,17 @@ out:
 }
 
 static bool
-listener_is_live(const struct db_listener *base)
+listener_is_current(const struct db_listener *base)
 {
     const struct pg_listener *l = (const struct pg_listener *)base;
-    return atomic_load(&l->live);
+    struct pollfd pfd = {.fd = atomic_load(&l->fd), .events = POLLIN, .revents = 0};
+
+    /*
+     * Input waiting, or input read but not yet delivered (checked after the
+     * poll, so nothing slips between), is a notification not handled yet:
+     * the answer must come from the database meanwhile.
+     */
+    return atomic_load(&l->live) && pfd.fd >= 0 && poll(&pfd, 1, 0) == 0 && !atomic_load(&l->busy);
 }
 
 static void
@@ -673,6 +689,6 @@ const struct db_ops db_postgres_ops = {
     .table_exists_sql = "SELECT 1 FROM pg_catalog.pg_tables"
                         " WHERE schemaname = current_schema() AND tablename = $1",
     .listen = listener_start,
-    .listener_is_live = listener_is_live,
+    .listener_is_current = listener_is_current,
     .listener_free = listener_free,
 };

@@ -89,7 +89,7 @@ session_cache_get(struct session_cache *c, const uint8_t hash[CRYPTO_SHA256_LEN]
     bool hit;
 
     /* Across instances the cache is only as good as its notifications. */
-    if (c->needs_listener && !db_listener_is_live(c->listener)) {
+    if (c->needs_listener && !db_listener_is_current(c->listener)) {
         return false;
     }
     pthread_mutex_lock(&c->lock);

@@ -81,3 +81,23 @@ def test_the_account_back_off_is_shared(pair):
     problem(r, 429, "rate_limited")
     assert int(r.headers["Retry-After"]) >= 1
     problem(cb.login(unique_email("ghost"), PASSWORD), 401, "invalid_credentials")
+
+
+def test_changes_reach_the_other_instance_though_it_cached_the_session(pair):
+    """docs/api.md: each instance may answer GETs from a session cached up to
+    a second; a change on one instance reaches the others' caches through
+    PostgreSQL's NOTIFY, and their requests that change something always read
+    the database."""
+    a, b = pair
+    u = new_user(a)
+    ub = on(b, u)
+    assert ub.me().status_code == 200  # cached on B
+    assert u.patch("/api/v1/me", {"name": "via a"}).status_code == 200
+    assert ub.me().json()["user"]["name"] == "via a"
+    other = a.client()
+    assert other.login(u.email).status_code == 200
+    ob = on(b, other)
+    assert ob.me().status_code == 200  # cached on B
+    assert u.delete("/api/v1/me/sessions").json() == {"revoked": 1}
+    problem(ob.patch("/api/v1/me", {"name": "x"}), 401, "unauthenticated")
+    problem(ob.me(), 401, "unauthenticated")

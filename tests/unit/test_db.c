@@ -738,7 +738,7 @@ eventually(bool (*cond)(const void *), const void *arg)
 static bool
 is_live(const void *l)
 {
-    return db_listener_is_live(l);
+    return db_listener_is_current(l);
 }
 
 static bool
@@ -764,7 +764,7 @@ test_listen(void **state)
     if (f->kind == DB_SQLITE) {
         assert_int_equal(db_listen(db, "piloto_sessions", hear, NULL, &l), 0);
         assert_null(l);
-        assert_false(db_listener_is_live(l));
+        assert_false(db_listener_is_current(l));
         db_listener_free(l);
         return;
     }
