@@ -6,9 +6,9 @@
  * names no live session is cleared. Not in the /internal chain: machines
  * never authenticate with cookies.
  *
- * GET and HEAD requests that need no recent authentication may be answered
- * from the session cache (session/cache.h); every other request reads the
- * session from the database.
+ * GET and HEAD requests to routes flagged ROUTE_CACHED_SESSION (they only
+ * read) may take the session from the session cache (session/cache.h);
+ * every other request reads it from the database.
  */
 #include "middleware/middleware.h"
 
@@ -29,7 +29,7 @@ before(struct request *req)
         struct session *s = arena_alloc(req->arena, sizeof(*s));
         bool safe = req->method == HTTP_GET || req->method == HTTP_HEAD;
         struct session_cache *cache =
-            safe && !(flags & ROUTE_RECENT_AUTH) ? req->app->sessions : NULL;
+            safe && (flags & ROUTE_CACHED_SESSION) ? req->app->sessions : NULL;
         int err = session_lookup(req->app->db, cache, req->app->cfg, token, now, s);
         if (err == 0) {
             req->session = s;

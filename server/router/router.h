@@ -20,6 +20,8 @@ enum route_flags {
     ROUTE_AUTH = 1 << 1, /* needs a valid session, else 401 */
     ROUTE_STRICT_RATE = 1 << 2, /* the stricter per-IP rate class (login, sign-up, reset) */
     ROUTE_RECENT_AUTH = 1 << 3, /* needs an authentication within REAUTH_WINDOW */
+    /* a GET that only reads: its session may come from the session cache (session/cache.h) */
+    ROUTE_CACHED_SESSION = 1 << 4,
 };
 
 enum group_flags {

@@ -16,9 +16,9 @@
  *     answered from the cache; a notification lost anyway is bounded by the
  *     time to live;
  *   - other processes on one SQLite file: the time to live.
- * The middleware uses the cache only for GET and HEAD requests that do not
- * need a recent authentication: every request that changes something reads
- * the session from the database.
+ * The middleware uses the cache only for GET and HEAD requests to routes
+ * that only read (ROUTE_CACHED_SESSION): every request that may change
+ * something reads the session from the database.
  *
  * Thread-safe. Entries are direct-mapped by token hash (a collision replaces).
  */

@@ -18,7 +18,7 @@
 # BENCH_WARMUP (seconds, 2), BENCH_THREADS (2), BENCH_CONNECTIONS (64),
 # BENCH_CONNECTIONS_HIGH (256, 0 = no such round), BENCH_IDLE_CONNECTIONS
 # (2000, 0 = not measured), BENCH_LOG_LEVEL (piloto's LOG_LEVEL, warning: no
-# access log, as nginx), BENCH_PILOTO_ENV (more NAME=VALUE settings for every
+# access log, as nginx), BENCH_LOGINS (1; 0 skips the login rounds), BENCH_PILOTO_ENV (more NAME=VALUE settings for every
 # piloto, e.g. "HTTP_THREADS=2 DB_POOL_SIZE=4"), PILOTO_BIN (build/piloto).
 #
 # More targets: add_target NAME URL [HEADER...] before run_rounds, e.g.
@@ -451,7 +451,7 @@ main() {
     [ "${BENCH_AUTH:-1}" = 1 ] && bench_auth
     run_rounds
     bench_idle
-    [ "${BENCH_AUTH:-1}" = 1 ] && bench_logins
+    [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_LOGINS:-1}" = 1 ] && bench_logins
     mkdir -p "$OUT_DIR"
     { report; [ "${BENCH_AUTH:-1}" = 1 ] && report_extra; } | tee "$RESULTS.tmp"
     mv "$RESULTS.tmp" "$RESULTS"
