@@ -1,103 +1,53 @@
-import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
 import { useSignup } from '@/api/queries';
+import { EmailField, FormAlert, NameField, NewPasswordField } from '@/components/form/fields';
 import { GoogleButton, OrDivider } from '@/components/GoogleButton';
-import { Alert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
-import { PasswordField, TextField } from '@/components/ui/Field';
 import { t } from '@/i18n';
 import { AuthLayout } from '@/layouts/AuthLayout';
 import { paths, safeNextPath } from '@/lib/paths';
 import { usePageTitle } from '@/lib/usePage';
-import { useErrorFocus } from '@/lib/useErrorFocus';
-import {
-  hasErrors,
-  validateEmail,
-  validateName,
-  validateNewPassword,
-  type Errors,
-} from '@/lib/validate';
-
-type Field = 'name' | 'email' | 'password';
+import { useForm } from '@/lib/useForm';
+import { validateEmail, validateName, validateNewPassword } from '@/lib/validate';
 
 export function SignupForm({
   onDone,
+  initialEmail = '',
 }: {
   /** signedIn false: no session started (the address may already have an account). */
   onDone: (signedIn: boolean, email: string) => void;
+  initialEmail?: string;
 }) {
-  const [name, setName] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Errors<Field>>({});
+  const form = useForm({
+    initial: { name: '', email: initialEmail, password: '' },
+    validate: (v) => ({
+      name: validateName(v.name),
+      email: validateEmail(v.email),
+      password: validateNewPassword(v.password),
+    }),
+  });
   const signup = useSignup();
-  const { formRef, focusError } = useErrorFocus();
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found: Errors<Field> = {
-      name: validateName(name),
-      email: validateEmail(email),
-      password: validateNewPassword(password),
-    };
-    setErrors(found);
-    if (hasErrors(found)) {
-      focusError();
-      return;
-    }
+  const onValid = ({ name, email, password }: typeof form.values) => {
     const address = email.trim();
     signup.mutate(
       { name: name.trim(), email: address, password },
-      {
-        onSuccess: ({ user }) => onDone(!!user, address),
-        onError: (err) => {
-          setErrors(fieldErrorsOf(err));
-          focusError();
-        },
-      },
+      { onSuccess: ({ user }) => onDone(!!user, address), onError: form.fail },
     );
   };
 
-  const formError = formErrorMessage(signup.error, ['name', 'email', 'password']);
-
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-5">
-      {formError ? <Alert tone="error">{formError}</Alert> : null}
-      <TextField
+    <form {...form.formProps(onValid)} className="space-y-5">
+      <FormAlert form={form} />
+      <NameField
         id="signup-name"
-        label={t.auth.name}
         autoComplete="name"
         placeholder={t.auth.namePlaceholder}
         autoFocus
-        required
-        maxLength={200}
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-        error={errors.name}
+        {...form.field('name')}
       />
-      <TextField
-        id="signup-email"
-        label={t.auth.email}
-        type="email"
-        inputMode="email"
-        autoComplete="email"
-        placeholder={t.auth.emailPlaceholder}
-        required
-        value={email}
-        onChange={(e) => setEmail(e.target.value)}
-        error={errors.email}
-      />
-      <PasswordField
-        id="signup-password"
-        label={t.auth.password}
-        autoComplete="new-password"
-        required
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-        error={errors.password}
-        hint={t.auth.passwordHint}
-      />
+      <EmailField id="signup-email" {...form.field('email')} />
+      <NewPasswordField id="signup-password" {...form.field('password')} />
       <Button type="submit" size="lg" className="w-full" loading={signup.isPending}>
         {signup.isPending ? t.auth.signup.submitting : t.auth.signup.submit}
       </Button>
