@@ -2,6 +2,13 @@
 import { api, ApiError, apiExchange } from './client';
 import type {
   AccountResponse,
+  AuditPage,
+  InvitationResponse,
+  InvitationsResponse,
+  MembersResponse,
+  Role,
+  WorkspaceResponse,
+  WorkspacesResponse,
   RedirectResponse,
   RevokedResponse,
   SessionResponse,
@@ -68,4 +75,35 @@ export const accountApi = {
   revokeSession: (id: string) =>
     api.delete<void>(`/api/v1/me/sessions/${encodeURIComponent(id)}`),
   revokeOtherSessions: () => api.delete<RevokedResponse>('/api/v1/me/sessions'),
+};
+
+const ws = (wid: string) => `/api/v1/workspaces/${encodeURIComponent(wid)}`;
+
+export const workspacesApi = {
+  list: () => api.get<WorkspacesResponse>('/api/v1/workspaces').then((b) => b.workspaces),
+  create: (input: { name: string }) =>
+    api.post<WorkspaceResponse>('/api/v1/workspaces', input).then((b) => b.workspace),
+  members: (wid: string) => api.get<MembersResponse>(`${ws(wid)}/members`).then((b) => b.members),
+  changeRole: (wid: string, userId: string, role: Role) =>
+    api.patch<unknown>(`${ws(wid)}/members/${encodeURIComponent(userId)}`, { role }),
+  removeMember: (wid: string, userId: string) =>
+    api.delete<void>(`${ws(wid)}/members/${encodeURIComponent(userId)}`),
+  invitations: (wid: string) =>
+    api.get<InvitationsResponse>(`${ws(wid)}/invitations`).then((b) => b.invitations),
+  invite: (wid: string, input: { email: string; role: Role }) =>
+    api.post<InvitationResponse>(`${ws(wid)}/invitations`, input).then((b) => b.invitation),
+  revokeInvitation: (wid: string, id: string) =>
+    api.delete<void>(`${ws(wid)}/invitations/${encodeURIComponent(id)}`),
+  resendInvitation: (wid: string, id: string) =>
+    api.post<unknown>(`${ws(wid)}/invitations/${encodeURIComponent(id)}/resend`),
+  audit: (wid: string, cursor: string | null, signal?: AbortSignal) =>
+    api.get<AuditPage>(
+      `${ws(wid)}/audit${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { signal },
+    ),
+  /** 200 {workspace}: the signed-in account joined it. */
+  accept: (token: string) =>
+    api
+      .post<WorkspaceResponse>('/api/v1/invitations/accept', { token }, { skipAuthRedirect: true })
+      .then((b) => b.workspace),
 };

@@ -74,3 +74,73 @@ export interface Problem {
   requestId?: string;
   errors?: FieldError[];
 }
+
+/* ------------------------------------------------------------------ */
+/* Workspaces (SPEC §11)                                               */
+/* ------------------------------------------------------------------ */
+
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface Workspace {
+  id: string;
+  name: string;
+  /** The signed-in user's role in it. */
+  role: Role;
+}
+
+export interface WorkspaceResponse {
+  workspace: Workspace;
+}
+
+export interface WorkspacesResponse {
+  workspaces: Workspace[];
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  joinedAt?: string;
+}
+
+export interface MembersResponse {
+  members: Member[];
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  expiresAt: string;
+  createdAt?: string;
+  /** Who sent it, when the server says. */
+  invitedBy?: { userId?: string; email?: string; name?: string } | null;
+}
+
+export interface InvitationResponse {
+  invitation: Invitation;
+}
+
+export interface InvitationsResponse {
+  invitations: Invitation[];
+}
+
+/** One audit log row; fields other than id/type/createdAt are optional. */
+export interface AuditEvent {
+  id: string;
+  type: string;
+  createdAt: string;
+  actor?: { userId?: string | null; email?: string | null; name?: string | null } | null;
+  /** The member or address the event is about, when there is one. */
+  target?: { userId?: string | null; email?: string | null; name?: string | null } | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  outcome?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  nextCursor: string | null;
+}

@@ -51,3 +51,13 @@ export type Errors<F extends string> = Partial<Record<F, string | null>>;
 export function hasErrors<F extends string>(errors: Errors<F>): boolean {
   return Object.values(errors).some(Boolean);
 }
+
+/** A workspace (company) name; the server's limit (docs/api.md). */
+export const WORKSPACE_NAME_MAX = 100;
+
+export function validateWorkspaceName(value: string): string | null {
+  const v = value.trim();
+  if (!v) return t.validation.required;
+  if (codePoints(v) > WORKSPACE_NAME_MAX) return t.workspace.nameInvalid;
+  return null;
+}

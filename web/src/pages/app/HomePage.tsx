@@ -1,11 +1,23 @@
-import { BookOpen, Bot, ChevronRight, KeyRound, MonitorSmartphone, Smartphone, UserRound } from 'lucide-react';
+import {
+  BookOpen,
+  Bot,
+  ChevronRight,
+  KeyRound,
+  MonitorSmartphone,
+  Smartphone,
+  UserPlus,
+  UserRound,
+} from 'lucide-react';
 import { Link } from 'react-router';
 import { useCurrentUser } from '@/api/queries';
+import { hasRole, useCurrentWorkspace } from '@/api/workspaceQueries';
 import { PageHeader } from '@/components/PageHeader';
 import { Badge } from '@/components/ui/Badge';
+import { buttonClasses } from '@/components/ui/Button';
 import { Card } from '@/components/ui/Card';
 import { t } from '@/i18n';
-import { paths } from '@/lib/paths';
+import { paths, wsPath } from '@/lib/paths';
+import { roleLabel } from '@/pages/workspace/roles';
 import { usePageTitle } from '@/lib/usePage';
 
 const STEP_ICONS = [Bot, Smartphone, BookOpen];
@@ -13,6 +25,7 @@ const STEP_ICONS = [Bot, Smartphone, BookOpen];
 export function HomePage() {
   usePageTitle(t.home.title);
   const user = useCurrentUser();
+  const ws = useCurrentWorkspace();
   const firstName = user.name.trim().split(/\s+/)[0] || user.name;
 
   const accountLinks = [
@@ -23,7 +36,18 @@ export function HomePage() {
 
   return (
     <>
-      <PageHeader title={t.home.greeting(firstName)} description={t.home.intro} />
+      <PageHeader
+        title={t.home.greeting(firstName)}
+        description={t.home.introIn(ws.name, roleLabel(ws.role).toLowerCase())}
+        actions={
+          hasRole(ws.role, 'admin') ? (
+            <Link to={wsPath(ws.id, 'invitations')} className={buttonClasses('outline')}>
+              <UserPlus className="size-4" aria-hidden="true" />
+              {t.members.invite}
+            </Link>
+          ) : null
+        }
+      />
 
       <section aria-labelledby="steps-heading">
         <h2 id="steps-heading" className="mb-4 text-sm font-semibold tracking-wide text-slate-500 uppercase">

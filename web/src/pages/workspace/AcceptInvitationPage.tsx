@@ -1,0 +1,147 @@
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { MailOpen } from 'lucide-react';
+import { ApiError } from '@/api/client';
+import { errorMessage } from '@/api/errors';
+import { useLogout, useSession } from '@/api/queries';
+import { rememberWorkspace, useAcceptInvitation } from '@/api/workspaceQueries';
+import { FullPageSpinner } from '@/components/FullPageSpinner';
+import { Alert } from '@/components/ui/Alert';
+import { Button, buttonClasses } from '@/components/ui/Button';
+import { useToast } from '@/components/ui/Toast';
+import { t } from '@/i18n';
+import { AuthLayout } from '@/layouts/AuthLayout';
+import { acceptPath, paths, withNext, wsPath } from '@/lib/paths';
+import { usePageTitle } from '@/lib/usePage';
+
+type Failure = 'invalid' | 'wrongAccount' | 'alreadyMember' | 'other';
+
+/** What went wrong with an accept, from the problem's code and status. */
+export function acceptFailure(err: unknown): Failure {
+  if (!(err instanceof ApiError)) return 'other';
+  switch (err.code) {
+    case 'invitation_email_mismatch':
+    case 'email_mismatch':
+    case 'wrong_account':
+    case 'forbidden':
+      return 'wrongAccount';
+    case 'already_member':
+      return 'alreadyMember';
+    case 'not_found':
+    case 'gone':
+    case 'invitation_expired':
+    case 'invitation_invalid':
+      return 'invalid';
+  }
+  if (err.fieldErrors.some((f) => f.field === 'token')) return 'invalid';
+  if (err.status === 403) return 'wrongAccount';
+  if (err.status === 404 || err.status === 410) return 'invalid';
+  if (err.status === 409) return 'alreadyMember';
+  return 'other';
+}
+
+/**
+ * /convite?token=…, the link of the invitation mail. Signed out: sign in or
+ * sign up, and come back here. Signed in: accept, as long as the account's
+ * e-mail is the invited address; with another account, say so and offer to
+ * switch.
+ */
+export function AcceptInvitationPage() {
+  usePageTitle(t.accept.title);
+  const [params] = useSearchParams();
+  const token = params.get('token') ?? '';
+  const session = useSession();
+  const accept = useAcceptInvitation();
+  const logout = useLogout();
+  const navigate = useNavigate();
+  const toast = useToast();
+  const here = acceptPath(token);
+
+  if (session.isPending) return <FullPageSpinner />;
+  const user = session.data ?? null;
+
+  let body;
+  if (!token) {
+    body = <Alert tone="error">{t.accept.missingToken}</Alert>;
+  } else if (!user) {
+    body = (
+      <div className="space-y-5">
+        <p className="text-sm text-slate-600">{t.accept.signedOut}</p>
+        <Link to={withNext(paths.login, here)} className={buttonClasses('primary', 'lg', 'w-full')}>
+          {t.accept.login}
+        </Link>
+        <Link to={withNext(paths.signup, here)} className={buttonClasses('outline', 'lg', 'w-full')}>
+          {t.accept.signup}
+        </Link>
+      </div>
+    );
+  } else {
+    const failure = accept.isError ? acceptFailure(accept.error) : null;
+    const switchAccount = () =>
+      logout.mutate(undefined, {
+        onSettled: () => navigate(withNext(paths.login, here), { replace: true }),
+      });
+    body = (
+      <div className="space-y-5">
+        {failure === 'wrongAccount' ? (
+          <Alert tone="error" title={t.accept.wrongAccount(user.email)}>
+            {t.accept.wrongAccountHint}
+          </Alert>
+        ) : failure === 'invalid' ? (
+          <Alert tone="error">{t.accept.invalid}</Alert>
+        ) : failure === 'alreadyMember' ? (
+          <Alert tone="info">{t.accept.alreadyMember}</Alert>
+        ) : failure === 'other' ? (
+          <Alert tone="error">{errorMessage(accept.error)}</Alert>
+        ) : (
+          <p className="text-sm text-slate-600">{t.accept.signedInAs(user.email)}</p>
+        )}
+
+        {failure === 'wrongAccount' ? (
+          <Button size="lg" className="w-full" loading={logout.isPending} onClick={switchAccount}>
+            {logout.isPending ? t.accept.switching : t.accept.switchAccount}
+          </Button>
+        ) : failure === 'invalid' || failure === 'alreadyMember' ? (
+          <Link to={paths.home} className={buttonClasses('primary', 'lg', 'w-full')}>
+            {t.accept.goToApp}
+          </Link>
+        ) : (
+          <Button
+            size="lg"
+            className="w-full"
+            loading={accept.isPending}
+            onClick={() =>
+              accept.mutate(token, {
+                onSuccess: (ws) => {
+                  rememberWorkspace(ws.id);
+                  toast.success(t.accept.accepted(ws.name));
+                  navigate(wsPath(ws.id), { replace: true });
+                },
+              })
+            }
+          >
+            {accept.isPending ? t.accept.submitting : t.accept.submit}
+          </Button>
+        )}
+        {failure !== 'wrongAccount' && failure !== 'invalid' && failure !== 'alreadyMember' ? (
+          <Link
+            to={paths.home}
+            className="block text-center text-sm font-medium text-slate-600 hover:text-slate-900 hover:underline"
+          >
+            {t.accept.decline}
+          </Link>
+        ) : null}
+      </div>
+    );
+  }
+
+  return (
+    <AuthLayout heading={t.accept.heading} subheading={t.accept.subheading}>
+      <div className="mb-6 flex justify-center">
+        <span className="flex size-12 items-center justify-center rounded-full bg-brand-50 text-brand-600">
+          <MailOpen className="size-6" aria-hidden="true" />
+        </span>
+      </div>
+      {body}
+    </AuthLayout>
+  );
+}

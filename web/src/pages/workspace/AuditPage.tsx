@@ -1,0 +1,157 @@
+import { History, RefreshCw } from 'lucide-react';
+import { errorMessage } from '@/api/errors';
+import { useAudit, useCurrentWorkspace } from '@/api/workspaceQueries';
+import type { AuditEvent } from '@/api/types';
+import { Alert } from '@/components/ui/Alert';
+import { Badge } from '@/components/ui/Badge';
+import { Button } from '@/components/ui/Button';
+import { EmptyState } from '@/components/ui/EmptyState';
+import { t } from '@/i18n';
+import { formatDateTime, formatRelative } from '@/lib/format';
+import { usePageTitle } from '@/lib/usePage';
+import { describeDevice } from '@/lib/userAgent';
+import { roleLabel } from './roles';
+
+/** "member_role_change" -> "Papel alterado"; an unknown type reads as words. */
+export function auditEventName(type: string): string {
+  if (Object.hasOwn(t.audit.events, type)) return t.audit.events[type]!;
+  const words = type.replace(/[._]+/g, ' ').trim();
+  return words ? words[0]!.toUpperCase() + words.slice(1) : type;
+}
+
+function person(p: AuditEvent['actor']): string | null {
+  if (!p) return null;
+  return p.name || p.email || null;
+}
+
+/** What the event changed, when the server says (roles). */
+function detailText(e: AuditEvent): string | null {
+  const d = e.details;
+  if (!d || typeof d !== 'object') return null;
+  const from = typeof d.from === 'string' ? d.from : typeof d.oldRole === 'string' ? d.oldRole : null;
+  const to =
+    typeof d.to === 'string'
+      ? d.to
+      : typeof d.newRole === 'string'
+        ? d.newRole
+        : typeof d.role === 'string'
+          ? d.role
+          : null;
+  if (from && to) return `${roleLabel(from)} → ${roleLabel(to)}`;
+  if (to) return roleLabel(to);
+  return null;
+}
+
+function EventRow({ event }: { event: AuditEvent }) {
+  const actor = person(event.actor);
+  const target = person(event.target) ?? (typeof event.details?.email === 'string' ? event.details.email : null);
+  const detail = detailText(event);
+  const failed = event.outcome && event.outcome !== 'success' && event.outcome !== 'ok';
+  const device = event.userAgent ? describeDevice(event.userAgent).label : null;
+  return (
+    <li className="grid gap-1 px-4 py-3.5 sm:grid-cols-[11rem_1fr] sm:gap-4 sm:px-5">
+      <p className="text-xs text-slate-500 sm:pt-0.5">
+        <time dateTime={event.createdAt} title={formatDateTime(event.createdAt)}>
+          {formatRelative(event.createdAt)}
+        </time>
+      </p>
+      <div className="min-w-0">
+        <p className="flex flex-wrap items-center gap-2 text-sm font-medium text-slate-900">
+          <span>{auditEventName(event.type)}</span>
+          {target ? <span className="font-normal text-slate-600">{t.audit.about(target)}</span> : null}
+          {detail ? <Badge>{detail}</Badge> : null}
+          {failed ? (
+            <Badge tone="danger">{event.outcome === 'denied' ? t.audit.denied : t.audit.failed}</Badge>
+          ) : null}
+        </p>
+        <p className="mt-0.5 truncate text-xs text-slate-500">
+          {t.audit.by(actor ?? t.audit.system)}
+          {event.ip ? (
+            <>
+              <span aria-hidden="true"> · </span>
+              {t.account.sessions.ip(event.ip)}
+            </>
+          ) : null}
+          {device ? (
+            <>
+              <span aria-hidden="true"> · </span>
+              {device}
+            </>
+          ) : null}
+        </p>
+      </div>
+    </li>
+  );
+}
+
+export function AuditPage() {
+  usePageTitle(t.audit.title);
+  const ws = useCurrentWorkspace();
+  const audit = useAudit(ws.id);
+  const events = audit.data?.pages.flatMap((p) => p.events) ?? [];
+
+  let content;
+  if (audit.isPending) {
+    content = (
+      <p className="px-5 py-4 text-sm text-slate-500" role="status">
+        {t.app.loading}
+      </p>
+    );
+  } else if (audit.isError && events.length === 0) {
+    content = (
+      <div className="space-y-4 p-5">
+        <Alert tone="error" title={t.audit.loadError}>
+          {errorMessage(audit.error)}
+        </Alert>
+        <Button variant="outline" onClick={() => void audit.refetch()} loading={audit.isFetching}>
+          <RefreshCw className="size-4" aria-hidden="true" />
+          {t.common.retry}
+        </Button>
+      </div>
+    );
+  } else if (events.length === 0) {
+    content = (
+      <EmptyState icon={History} title={t.audit.empty} className="m-5 border-0 py-8" />
+    );
+  } else {
+    content = (
+      <>
+        <ol aria-labelledby="audit-heading" className="divide-y divide-slate-100">
+          {events.map((e) => (
+            <EventRow key={e.id} event={e} />
+          ))}
+        </ol>
+        <div className="border-t border-slate-100 px-5 py-4 text-center">
+          {audit.isFetchNextPageError ? (
+            <Alert tone="error" className="mb-3 text-left">
+              {errorMessage(audit.error)}
+            </Alert>
+          ) : null}
+          {audit.hasNextPage ? (
+            <Button
+              variant="outline"
+              loading={audit.isFetchingNextPage}
+              onClick={() => void audit.fetchNextPage()}
+            >
+              {audit.isFetchingNextPage ? t.audit.loadingMore : t.audit.loadMore}
+            </Button>
+          ) : (
+            <p className="text-sm text-slate-500">{t.audit.end}</p>
+          )}
+        </div>
+      </>
+    );
+  }
+
+  return (
+    <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs">
+      <div className="border-b border-slate-100 px-5 py-4 sm:px-6">
+        <h2 id="audit-heading" className="text-base font-semibold text-slate-900">
+          {t.audit.title}
+        </h2>
+        <p className="mt-1 text-sm text-slate-600">{t.audit.description}</p>
+      </div>
+      {content}
+    </div>
+  );
+}
