@@ -13,6 +13,7 @@ import type {
   RevokedResponse,
   SessionResponse,
   SessionsResponse,
+  SignupResponse,
   User,
   UserResponse,
 } from './types';
@@ -33,8 +34,8 @@ export const authApi = {
    * account there is no session (and nothing is revealed): the caller probes
    * GET /auth/me to know.
    */
-  signup: (input: { email: string; password: string; name: string }) =>
-    api.post<SessionResponse>('/auth/signup', input, { skipAuthRedirect: true }),
+  signup: (input: { email: string; password: string; name: string; invitationToken?: string }) =>
+    api.post<SignupResponse>('/auth/signup', input, { skipAuthRedirect: true }),
   login: (input: { email: string; password: string; remember: boolean }) =>
     api.post<SessionResponse>('/auth/login', input, { skipAuthRedirect: true }),
   logout: () => api.post<void>('/auth/logout', undefined, { skipAuthRedirect: true }),
@@ -88,6 +89,10 @@ export const workspacesApi = {
     api.patch<unknown>(`${ws(wid)}/members/${encodeURIComponent(userId)}`, { role }),
   removeMember: (wid: string, userId: string) =>
     api.delete<void>(`${ws(wid)}/members/${encodeURIComponent(userId)}`),
+  leave: (wid: string) => api.post<void>(`${ws(wid)}/leave`),
+  /** They become an owner, the caller an admin. */
+  transfer: (wid: string, userId: string) =>
+    api.post<WorkspaceResponse>(`${ws(wid)}/transfer`, { userId }).then((b) => b.workspace),
   invitations: (wid: string) =>
     api.get<InvitationsResponse>(`${ws(wid)}/invitations`).then((b) => b.invitations),
   invite: (wid: string, input: { email: string; role: Role }) =>

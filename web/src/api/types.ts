@@ -33,6 +33,12 @@ export interface SessionResponse {
   csrfToken: string;
 }
 
+/** Sign-up with an invitationToken: the workspace joined, or why not. */
+export interface SignupResponse extends SessionResponse {
+  workspace?: Workspace | null;
+  invitationError?: string | null;
+}
+
 export interface Session {
   id: string;
   createdAt: string;
@@ -114,8 +120,9 @@ export interface Invitation {
   role: Role;
   expiresAt: string;
   createdAt?: string;
-  /** Who sent it, when the server says. */
-  invitedBy?: { userId?: string; email?: string; name?: string } | null;
+  sentAt?: string;
+  /** The user id of who invited, or null. */
+  invitedBy?: string | null;
 }
 
 export interface InvitationResponse {
@@ -126,18 +133,18 @@ export interface InvitationsResponse {
   invitations: Invitation[];
 }
 
-/** One audit log row; fields other than id/type/createdAt are optional. */
+/** One audit log row (docs/api.md: events and their `detail`). */
 export interface AuditEvent {
   id: string;
-  type: string;
-  createdAt: string;
-  actor?: { userId?: string | null; email?: string | null; name?: string | null } | null;
-  /** The member or address the event is about, when there is one. */
-  target?: { userId?: string | null; email?: string | null; name?: string | null } | null;
+  /** "member.role_changed", "invitation.created"… */
+  event: string;
+  at: string;
+  outcome?: string | null;
+  actor?: { id?: string | null; email?: string | null; name?: string | null } | null;
   ip?: string | null;
   userAgent?: string | null;
-  outcome?: string | null;
-  details?: Record<string, unknown> | null;
+  /** What the event is about: {"email", "from", "to"}, {"email", "role"}, {"name"}… */
+  detail?: Record<string, unknown> | null;
 }
 
 export interface AuditPage {

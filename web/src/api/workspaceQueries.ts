@@ -163,12 +163,28 @@ export function useRemoveMember(wid: string) {
 export function useLeaveWorkspace(wid: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (userId: string) => workspacesApi.removeMember(wid, userId),
+    mutationFn: () => workspacesApi.leave(wid),
     onSuccess: () => {
       qc.setQueryData<Workspace[]>(workspaceKeys.list, (old) => (old ?? []).filter((w) => w.id !== wid));
       qc.removeQueries({ queryKey: workspaceKeys.all(wid) });
       void qc.invalidateQueries({ queryKey: workspaceKeys.list });
     },
+  });
+}
+
+/** Ownership to another member; the caller becomes an admin. */
+export function useTransferOwnership(wid: string) {
+  const qc = useQueryClient();
+  const settle = useSettleWorkspace(wid);
+  return useMutation({
+    mutationFn: (userId: string) => workspacesApi.transfer(wid, userId),
+    onSuccess: (ws) => {
+      qc.setQueryData<Workspace[]>(workspaceKeys.list, (old) =>
+        (old ?? []).map((w) => (w.id === ws.id ? ws : w)),
+      );
+      void qc.invalidateQueries({ queryKey: workspaceKeys.list });
+    },
+    onSettled: (_data, err) => settle(err),
   });
 }
 

@@ -15,8 +15,8 @@ export const paths = {
   accountProfile: '/conta/perfil',
   accountSecurity: '/conta/seguranca',
   accountSessions: '/conta/sessoes',
-  /** The invitation mail links here with ?token=. */
-  acceptInvitation: '/convite',
+  /** The invitation mail links here with ?token= (docs/api.md). */
+  acceptInvitation: '/convites/aceitar',
 } as const;
 
 /** Pages of one workspace, under /w/:wid so a link opens the same workspace. */

@@ -38,6 +38,8 @@ export interface UseFormOptions<V extends FormValues> {
    * of /auth/reauth is a form's `currentPassword`).
    */
   rename?: Record<string, string>;
+  /** This form's wording for a server field error (API field, code); undefined: the common one. */
+  fieldMessage?: (field: string, code: string) => string | undefined;
 }
 
 export interface TextFieldBinding {
@@ -82,7 +84,7 @@ export interface Form<V extends FormValues> {
 }
 
 export function useForm<V extends FormValues>(options: UseFormOptions<V>): Form<V> {
-  const { initial, validate, rename } = options;
+  const { initial, validate, rename, fieldMessage } = options;
   const initialRef = useRef(initial);
   const [values, setValues] = useState<V>(initial);
   const [errors, setErrors] = useState<Errors<keyof V & string>>({});
@@ -113,11 +115,15 @@ export function useForm<V extends FormValues>(options: UseFormOptions<V>): Form<
 
   const renameRef = useRef(rename);
   renameRef.current = rename;
+  const fieldMessageRef = useRef(fieldMessage);
+  fieldMessageRef.current = fieldMessage;
 
   const fail = useCallback(
     (err: unknown) => {
       setServerError(err);
-      setErrors(fieldErrorsOf(err, renameRef.current) as Errors<keyof V & string>);
+      setErrors(
+        fieldErrorsOf(err, renameRef.current, fieldMessageRef.current) as Errors<keyof V & string>,
+      );
       focusError();
     },
     [focusError],

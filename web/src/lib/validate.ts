@@ -53,11 +53,14 @@ export function hasErrors<F extends string>(errors: Errors<F>): boolean {
 }
 
 /** A workspace (company) name; the server's limit (docs/api.md). */
-export const WORKSPACE_NAME_MAX = 100;
+export const WORKSPACE_NAME_MAX = 200;
 
 export function validateWorkspaceName(value: string): string | null {
   const v = value.trim();
   if (!v) return t.validation.required;
-  if (codePoints(v) > WORKSPACE_NAME_MAX) return t.workspace.nameInvalid;
+  // eslint-disable-next-line no-control-regex
+  if (codePoints(v) > WORKSPACE_NAME_MAX || /[\u0000-\u001f\u007f]/.test(v)) {
+    return t.workspace.nameInvalid;
+  }
   return null;
 }

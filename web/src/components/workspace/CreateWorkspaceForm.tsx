@@ -21,6 +21,8 @@ export function CreateWorkspaceForm({
   const form = useForm({
     initial: { name: '' },
     validate: (v) => ({ name: validateWorkspaceName(v.name) }),
+    fieldMessage: (field, code) =>
+      field === 'name' && code === 'invalid' ? t.workspace.nameInvalid : undefined,
   });
 
   const onValid = ({ name }: typeof form.values) =>

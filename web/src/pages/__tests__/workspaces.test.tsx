@@ -300,7 +300,7 @@ describe('members page', () => {
         json(200, { workspaces: [] }),
       ],
       'GET /api/v1/workspaces/w-beta/members': json(200, { members: betaMembers }),
-      'DELETE /api/v1/workspaces/w-beta/members/u1': noContent(),
+      'POST /api/v1/workspaces/w-beta/leave': noContent(),
     });
     const { router } = renderApp('/w/w-beta/configuracoes/membros');
     const ue = userEvent.setup();
@@ -309,7 +309,7 @@ describe('members page', () => {
     await ue.click(within(dialog).getByRole('button', { name: t.members.leave }));
     await waitFor(() => expect(router.state.location.pathname).toBe('/'));
     expect(await screen.findByLabelText(t.workspace.name)).toBeTruthy();
-    expect(calls.some((c) => c.method === 'DELETE' && c.url.endsWith('/members/u1'))).toBe(true);
+    expect(calls.some((c) => c.method === 'POST' && c.url.endsWith('/w-beta/leave'))).toBe(true);
   });
 });
 
@@ -408,12 +408,11 @@ describe('audit page', () => {
     const first = {
       events: [
         {
-          id: 'e2',
-          type: 'member_role_change',
-          createdAt: new Date().toISOString(),
-          actor: { userId: 'u1', email: user.email, name: user.name },
-          target: { userId: 'u3', email: 'carla@empresa.com.br', name: 'Carla Dias' },
-          details: { from: 'member', to: 'admin' },
+          id: '2',
+          event: 'member.role_changed',
+          at: new Date().toISOString(),
+          actor: { id: 'u1', email: user.email, name: user.name },
+          detail: { userId: 'u3', email: 'carla@empresa.com.br', from: 'member', to: 'admin' },
           ip: '203.0.113.9',
           outcome: 'success',
         },
@@ -423,10 +422,11 @@ describe('audit page', () => {
     const second = {
       events: [
         {
-          id: 'e1',
-          type: 'workspace_create',
-          createdAt: new Date(Date.now() - 86400_000).toISOString(),
-          actor: { userId: 'u1', email: user.email, name: user.name },
+          id: '1',
+          event: 'workspace.created',
+          at: new Date(Date.now() - 86400_000).toISOString(),
+          actor: { id: 'u1', email: user.email, name: user.name },
+          detail: { name: 'Acme Ltda' },
           outcome: 'success',
         },
       ],
@@ -440,12 +440,12 @@ describe('audit page', () => {
     });
     renderApp('/w/w-acme/configuracoes/auditoria');
     const ue = userEvent.setup();
-    expect(await screen.findByText(t.audit.events.member_role_change!)).toBeTruthy();
+    expect(await screen.findByText(t.audit.events['member.role_changed']!)).toBeTruthy();
     expect(screen.getByText('Membro → Administrador')).toBeTruthy();
-    expect(screen.queryByText(t.audit.events.workspace_create!)).toBeNull();
+    expect(screen.queryByText(t.audit.events['workspace.created']!)).toBeNull();
 
     await ue.click(screen.getByRole('button', { name: t.audit.loadMore }));
-    expect(await screen.findByText(t.audit.events.workspace_create!)).toBeTruthy();
+    expect(await screen.findByText(t.audit.events['workspace.created']!)).toBeTruthy();
     expect(screen.getByText(t.audit.end)).toBeTruthy();
     expect(screen.queryByRole('button', { name: t.audit.loadMore })).toBeNull();
     const audits = calls.filter((c) => c.url.includes('/audit'));
@@ -459,8 +459,8 @@ describe('audit page', () => {
 describe('accepting an invitation', () => {
   it('signed out: offers to sign in or sign up and come back with the token', async () => {
     mockFetch({ ...base, 'GET /auth/me': problem(401, 'unauthenticated') });
-    renderApp('/convite?token=tok%2B1');
-    const back = encodeURIComponent('/convite?token=tok%2B1');
+    renderApp('/convites/aceitar?token=tok%2B1');
+    const back = encodeURIComponent('/convites/aceitar?token=tok%2B1');
     expect((await screen.findByRole('link', { name: t.accept.login })).getAttribute('href')).toBe(
       `/entrar?next=${back}`,
     );
@@ -475,7 +475,7 @@ describe('accepting an invitation', () => {
       'POST /api/v1/invitations/accept': json(200, { workspace: beta }),
       'GET /api/v1/workspaces': json(200, { workspaces: [beta] }),
     });
-    const { router } = renderApp('/convite?token=tok1');
+    const { router } = renderApp('/convites/aceitar?token=tok1');
     const ue = userEvent.setup();
     expect(await screen.findByText(t.accept.signedInAs(user.email))).toBeTruthy();
     await ue.click(screen.getByRole('button', { name: t.accept.submit }));
@@ -488,10 +488,10 @@ describe('accepting an invitation', () => {
     const { calls } = mockFetch({
       ...base,
       'GET /auth/me': [json(200, { user }), problem(401, 'unauthenticated')],
-      'POST /api/v1/invitations/accept': problem(403, 'invitation_email_mismatch'),
+      'POST /api/v1/invitations/accept': problem(403, 'invitation_other_account'),
       'POST /auth/logout': noContent(),
     });
-    const { router } = renderApp('/convite?token=tok1');
+    const { router } = renderApp('/convites/aceitar?token=tok1');
     const ue = userEvent.setup();
     await ue.click(await screen.findByRole('button', { name: t.accept.submit }));
     expect((await screen.findByRole('alert')).textContent).toContain(
@@ -499,20 +499,70 @@ describe('accepting an invitation', () => {
     );
     await ue.click(screen.getByRole('button', { name: t.accept.switchAccount }));
     await waitFor(() => expect(router.state.location.pathname).toBe('/entrar'));
-    expect(router.state.location.search).toBe(`?next=${encodeURIComponent('/convite?token=tok1')}`);
+    expect(router.state.location.search).toBe(`?next=${encodeURIComponent('/convites/aceitar?token=tok1')}`);
     expect(calls.some((c) => c.url === '/auth/logout')).toBe(true);
   });
 
-  it('an expired or used token says so', async () => {
-    mockFetch({
-      ...base,
-      'POST /api/v1/invitations/accept': problem(422, 'validation_failed', {
-        errors: [{ field: 'token', code: 'invalid' }],
-      }),
-    });
-    renderApp('/convite?token=old');
+  it.each([
+    [problem(404, 'invitation_invalid'), t.accept.invalid],
+    [problem(410, 'invitation_expired'), t.accept.expired],
+    [problem(410, 'invitation_used'), t.accept.used],
+    [problem(422, 'validation_failed', { errors: [{ field: 'token', code: 'invalid' }] }), t.accept.invalid],
+  ])('a bad token says why (%#)', async (reply, text) => {
+    mockFetch({ ...base, 'POST /api/v1/invitations/accept': reply });
+    renderApp('/convites/aceitar?token=old');
     const ue = userEvent.setup();
     await ue.click(await screen.findByRole('button', { name: t.accept.submit }));
-    expect((await screen.findByRole('alert')).textContent).toContain(t.accept.invalid);
+    expect((await screen.findByRole('alert')).textContent).toContain(text);
+  });
+
+  it('signing up from the invitation joins the workspace at once', async () => {
+    const { calls } = mockFetch({
+      ...base,
+      'GET /auth/me': [problem(401, 'unauthenticated'), json(200, { user })],
+      'POST /auth/signup': json(201, { user, csrfToken: 's.x', workspace: beta, invitationError: null }),
+      'GET /api/v1/workspaces': json(200, { workspaces: [beta] }),
+    });
+    const { router } = renderApp('/convites/aceitar?token=tok1');
+    const ue = userEvent.setup();
+    await ue.click(await screen.findByRole('link', { name: t.accept.signup }));
+    expect(await screen.findByText(t.auth.signup.invitedSubheading)).toBeTruthy();
+    await ue.type(screen.getByLabelText(t.auth.name), 'Ana');
+    await ue.type(screen.getByLabelText(t.auth.email), 'ana@empresa.com.br');
+    await ue.type(screen.getByLabelText(t.auth.password), 'uma senha longa o bastante');
+    await ue.click(screen.getByRole('button', { name: t.auth.signup.submit }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/w/w-beta'));
+    expect(calls.find((c) => c.url === '/auth/signup')!.body).toEqual({
+      name: 'Ana',
+      email: 'ana@empresa.com.br',
+      password: 'uma senha longa o bastante',
+      invitationToken: 'tok1',
+    });
+  });
+
+  it('a sign-up with another address comes back to the invitation and says so', async () => {
+    mockFetch({
+      ...base,
+      'GET /auth/me': [problem(401, 'unauthenticated'), json(200, { user })],
+      'POST /auth/signup': json(201, {
+        user,
+        csrfToken: 's.x',
+        workspace: null,
+        invitationError: 'invitation_other_account',
+      }),
+    });
+    const { router } = renderApp(
+      `/cadastro?next=${encodeURIComponent('/convites/aceitar?token=tok1')}`,
+    );
+    const ue = userEvent.setup();
+    await ue.type(await screen.findByLabelText(t.auth.name), 'Ana');
+    await ue.type(screen.getByLabelText(t.auth.email), 'ana@empresa.com.br');
+    await ue.type(screen.getByLabelText(t.auth.password), 'uma senha longa o bastante');
+    await ue.click(screen.getByRole('button', { name: t.auth.signup.submit }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/convites/aceitar'));
+    expect((await screen.findByRole('alert')).textContent).toContain(
+      t.accept.wrongAccount(user.email),
+    );
+    expect(screen.getByRole('button', { name: t.accept.switchAccount })).toBeTruthy();
   });
 });

@@ -1,22 +1,35 @@
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useSignup } from '@/api/queries';
+import type { Workspace } from '@/api/types';
+import { rememberWorkspace } from '@/api/workspaceQueries';
 import { EmailField, FormAlert, NameField, NewPasswordField } from '@/components/form/fields';
 import { GoogleButton, OrDivider } from '@/components/GoogleButton';
 import { Button } from '@/components/ui/Button';
+import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
 import { AuthLayout } from '@/layouts/AuthLayout';
-import { paths, safeNextPath } from '@/lib/paths';
+import { paths, safeNextPath, withNext, wsPath } from '@/lib/paths';
 import { usePageTitle } from '@/lib/usePage';
 import { useForm } from '@/lib/useForm';
 import { validateEmail, validateName, validateNewPassword } from '@/lib/validate';
 
+export interface SignupOutcome {
+  /** false: no session started (the address may already have an account). */
+  signedIn: boolean;
+  email: string;
+  /** Signing up from an invitation: the workspace joined, or the problem code of why not. */
+  workspace: Workspace | null;
+  invitationError: string | null;
+}
+
 export function SignupForm({
   onDone,
   initialEmail = '',
+  invitationToken,
 }: {
-  /** signedIn false: no session started (the address may already have an account). */
-  onDone: (signedIn: boolean, email: string) => void;
+  onDone: (outcome: SignupOutcome) => void;
   initialEmail?: string;
+  invitationToken?: string;
 }) {
   const form = useForm({
     initial: { name: '', email: initialEmail, password: '' },
@@ -31,8 +44,17 @@ export function SignupForm({
   const onValid = ({ name, email, password }: typeof form.values) => {
     const address = email.trim();
     signup.mutate(
-      { name: name.trim(), email: address, password },
-      { onSuccess: ({ user }) => onDone(!!user, address), onError: form.fail },
+      { name: name.trim(), email: address, password, invitationToken },
+      {
+        onSuccess: (res) =>
+          onDone({
+            signedIn: !!res.user,
+            email: address,
+            workspace: res.user ? res.workspace : null,
+            invitationError: res.invitationError,
+          }),
+        onError: form.fail,
+      },
     );
   };
 
@@ -56,16 +78,38 @@ export function SignupForm({
   );
 }
 
+/** The invitation token when sign-up comes from an acceptance page (?next=/convites/aceitar?token=…). */
+export function invitationTokenOf(next: string): string | undefined {
+  const url = new URL(next, 'http://app.invalid');
+  if (url.pathname !== paths.acceptInvitation) return undefined;
+  return url.searchParams.get('token') || undefined;
+}
+
 export function SignupPage() {
   usePageTitle(t.auth.signup.title);
   const [params] = useSearchParams();
   const navigate = useNavigate();
+  const toast = useToast();
   const next = safeNextPath(params.get('next'));
+  const invitationToken = invitationTokenOf(next);
+
+  const onDone = ({ signedIn, email, workspace, invitationError }: SignupOutcome) => {
+    if (!signedIn) {
+      navigate(withNext(paths.login, next), { replace: true, state: { signupEmail: email } });
+    } else if (workspace) {
+      rememberWorkspace(workspace.id);
+      toast.success(t.accept.accepted(workspace.name));
+      navigate(wsPath(workspace.id), { replace: true });
+    } else {
+      // Back to the acceptance page, which says why the invitation was not taken.
+      navigate(next, { replace: true, state: invitationError ? { invitationError } : undefined });
+    }
+  };
 
   return (
     <AuthLayout
       heading={t.auth.signup.heading}
-      subheading={t.auth.signup.subheading}
+      subheading={invitationToken ? t.auth.signup.invitedSubheading : t.auth.signup.subheading}
       footer={
         <>
           {t.auth.signup.haveAccount}{' '}
@@ -78,13 +122,7 @@ export function SignupPage() {
         </>
       }
     >
-      <SignupForm
-        onDone={(signedIn, email) =>
-          signedIn
-            ? navigate(next, { replace: true })
-            : navigate(paths.login, { replace: true, state: { signupEmail: email } })
-        }
-      />
+      <SignupForm onDone={onDone} invitationToken={invitationToken} />
       <OrDivider />
       <GoogleButton next={next} />
     </AuthLayout>

@@ -1,4 +1,4 @@
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { MailOpen } from 'lucide-react';
 import { ApiError } from '@/api/client';
 import { errorMessage } from '@/api/errors';
@@ -13,31 +13,38 @@ import { AuthLayout } from '@/layouts/AuthLayout';
 import { acceptPath, paths, withNext, wsPath } from '@/lib/paths';
 import { usePageTitle } from '@/lib/usePage';
 
-type Failure = 'invalid' | 'wrongAccount' | 'alreadyMember' | 'other';
+type Failure = 'invalid' | 'expired' | 'used' | 'wrongAccount' | 'other';
 
-/** What went wrong with an accept, from the problem's code and status. */
-export function acceptFailure(err: unknown): Failure {
-  if (!(err instanceof ApiError)) return 'other';
-  switch (err.code) {
-    case 'invitation_email_mismatch':
-    case 'email_mismatch':
-    case 'wrong_account':
-    case 'forbidden':
+/** What went wrong with an accept, from the problem code (docs/api.md). */
+export function failureOf(code: string | null | undefined): Failure | null {
+  switch (code) {
+    case null:
+    case undefined:
+      return null;
+    case 'invitation_other_account':
       return 'wrongAccount';
-    case 'already_member':
-      return 'alreadyMember';
-    case 'not_found':
-    case 'gone':
     case 'invitation_expired':
+      return 'expired';
+    case 'invitation_used':
+      return 'used';
     case 'invitation_invalid':
       return 'invalid';
+    default:
+      return 'other';
   }
-  if (err.fieldErrors.some((f) => f.field === 'token')) return 'invalid';
-  if (err.status === 403) return 'wrongAccount';
-  if (err.status === 404 || err.status === 410) return 'invalid';
-  if (err.status === 409) return 'alreadyMember';
-  return 'other';
 }
+
+export function acceptFailure(err: unknown): Failure {
+  if (!(err instanceof ApiError)) return 'other';
+  if (err.fieldErrors.some((f) => f.field === 'token')) return 'invalid';
+  return failureOf(err.code) ?? 'other';
+}
+
+const FAILURE_TEXT: Record<'invalid' | 'expired' | 'used', string> = {
+  invalid: t.accept.invalid,
+  expired: t.accept.expired,
+  used: t.accept.used,
+};
 
 /**
  * /convite?token=…, the link of the invitation mail. Signed out: sign in or
@@ -55,6 +62,9 @@ export function AcceptInvitationPage() {
   const navigate = useNavigate();
   const toast = useToast();
   const here = acceptPath(token);
+  // A sign-up from this page that could not take the invitation says why.
+  const location = useLocation();
+  const signupError = (location.state as { invitationError?: string } | null)?.invitationError;
 
   if (session.isPending) return <FullPageSpinner />;
   const user = session.data ?? null;
@@ -75,7 +85,11 @@ export function AcceptInvitationPage() {
       </div>
     );
   } else {
-    const failure = accept.isError ? acceptFailure(accept.error) : null;
+    const failure = accept.isError
+      ? acceptFailure(accept.error)
+      : accept.isIdle
+        ? failureOf(signupError)
+        : null;
     const switchAccount = () =>
       logout.mutate(undefined, {
         onSettled: () => navigate(withNext(paths.login, here), { replace: true }),
@@ -86,10 +100,8 @@ export function AcceptInvitationPage() {
           <Alert tone="error" title={t.accept.wrongAccount(user.email)}>
             {t.accept.wrongAccountHint}
           </Alert>
-        ) : failure === 'invalid' ? (
-          <Alert tone="error">{t.accept.invalid}</Alert>
-        ) : failure === 'alreadyMember' ? (
-          <Alert tone="info">{t.accept.alreadyMember}</Alert>
+        ) : failure === 'invalid' || failure === 'expired' || failure === 'used' ? (
+          <Alert tone="error">{FAILURE_TEXT[failure]}</Alert>
         ) : failure === 'other' ? (
           <Alert tone="error">{errorMessage(accept.error)}</Alert>
         ) : (
@@ -100,7 +112,7 @@ export function AcceptInvitationPage() {
           <Button size="lg" className="w-full" loading={logout.isPending} onClick={switchAccount}>
             {logout.isPending ? t.accept.switching : t.accept.switchAccount}
           </Button>
-        ) : failure === 'invalid' || failure === 'alreadyMember' ? (
+        ) : failure === 'invalid' || failure === 'expired' || failure === 'used' ? (
           <Link to={paths.home} className={buttonClasses('primary', 'lg', 'w-full')}>
             {t.accept.goToApp}
           </Link>
@@ -122,7 +134,7 @@ export function AcceptInvitationPage() {
             {accept.isPending ? t.accept.submitting : t.accept.submit}
           </Button>
         )}
-        {failure !== 'wrongAccount' && failure !== 'invalid' && failure !== 'alreadyMember' ? (
+        {failure === null || failure === 'other' ? (
           <Link
             to={paths.home}
             className="block text-center text-sm font-medium text-slate-600 hover:text-slate-900 hover:underline"

@@ -12,7 +12,7 @@ import { usePageTitle } from '@/lib/usePage';
 import { describeDevice } from '@/lib/userAgent';
 import { roleLabel } from './roles';
 
-/** "member_role_change" -> "Papel alterado"; an unknown type reads as words. */
+/** "member.role_changed" -> "Papel alterado"; an unknown type reads as words. */
 export function auditEventName(type: string): string {
   if (Object.hasOwn(t.audit.events, type)) return t.audit.events[type]!;
   const words = type.replace(/[._]+/g, ' ').trim();
@@ -24,40 +24,36 @@ function person(p: AuditEvent['actor']): string | null {
   return p.name || p.email || null;
 }
 
-/** What the event changed, when the server says (roles). */
-function detailText(e: AuditEvent): string | null {
-  const d = e.details;
-  if (!d || typeof d !== 'object') return null;
-  const from = typeof d.from === 'string' ? d.from : typeof d.oldRole === 'string' ? d.oldRole : null;
-  const to =
-    typeof d.to === 'string'
-      ? d.to
-      : typeof d.newRole === 'string'
-        ? d.newRole
-        : typeof d.role === 'string'
-          ? d.role
-          : null;
+function str(d: AuditEvent['detail'], key: string): string | null {
+  const v = d && typeof d === 'object' ? d[key] : undefined;
+  return typeof v === 'string' && v ? v : null;
+}
+
+/** The role an event is about ("Membro → Administrador", "Administrador"). */
+function roleText(e: AuditEvent): string | null {
+  const from = str(e.detail, 'from');
+  const to = str(e.detail, 'to') ?? str(e.detail, 'role');
   if (from && to) return `${roleLabel(from)} → ${roleLabel(to)}`;
-  if (to) return roleLabel(to);
-  return null;
+  return to ? roleLabel(to) : null;
 }
 
 function EventRow({ event }: { event: AuditEvent }) {
   const actor = person(event.actor);
-  const target = person(event.target) ?? (typeof event.details?.email === 'string' ? event.details.email : null);
-  const detail = detailText(event);
+  // Who or what it is about: an address (members, invitations) or a name (the workspace).
+  const target = str(event.detail, 'email') ?? str(event.detail, 'name');
+  const detail = roleText(event);
   const failed = event.outcome && event.outcome !== 'success' && event.outcome !== 'ok';
   const device = event.userAgent ? describeDevice(event.userAgent).label : null;
   return (
     <li className="grid gap-1 px-4 py-3.5 sm:grid-cols-[11rem_1fr] sm:gap-4 sm:px-5">
       <p className="text-xs text-slate-500 sm:pt-0.5">
-        <time dateTime={event.createdAt} title={formatDateTime(event.createdAt)}>
-          {formatRelative(event.createdAt)}
+        <time dateTime={event.at} title={formatDateTime(event.at)}>
+          {formatRelative(event.at)}
         </time>
       </p>
       <div className="min-w-0">
         <p className="flex flex-wrap items-center gap-2 text-sm font-medium text-slate-900">
-          <span>{auditEventName(event.type)}</span>
+          <span>{auditEventName(event.event)}</span>
           {target ? <span className="font-normal text-slate-600">{t.audit.about(target)}</span> : null}
           {detail ? <Badge>{detail}</Badge> : null}
           {failed ? (

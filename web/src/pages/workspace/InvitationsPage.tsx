@@ -23,7 +23,7 @@ import { formatDateTime, formatRelative } from '@/lib/format';
 import { useForm } from '@/lib/useForm';
 import { usePageTitle } from '@/lib/usePage';
 import { validateEmail } from '@/lib/validate';
-import { assignableRoles, membershipError, roleLabel } from './roles';
+import { INVITE_ROLES, membershipError, roleLabel } from './roles';
 
 function InviteForm() {
   const ws = useCurrentWorkspace();
@@ -84,7 +84,7 @@ function InviteForm() {
             <SelectField
               id="invite-role"
               label={t.invitations.role}
-              options={assignableRoles(ws.role).map((r) => ({ value: r, label: roleLabel(r) }))}
+              options={INVITE_ROLES.map((r) => ({ value: r, label: roleLabel(r) }))}
               {...form.field('role')}
             />
           </div>

@@ -11,6 +11,7 @@ import {
   useLeaveWorkspace,
   useMembers,
   useRemoveMember,
+  useTransferOwnership,
 } from '@/api/workspaceQueries';
 import type { Member, Role } from '@/api/types';
 import { useReauthRetry } from '@/components/ReauthDialog';
@@ -21,7 +22,7 @@ import { SectionCard } from '@/components/ui/Card';
 import { Dialog } from '@/components/ui/Dialog';
 import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
-import { initials } from '@/lib/format';
+import { formatDate, initials } from '@/lib/format';
 import { paths, wsPath } from '@/lib/paths';
 import { useForm } from '@/lib/useForm';
 import { usePageTitle } from '@/lib/usePage';
@@ -192,6 +193,59 @@ function ConfirmDialog({
   );
 }
 
+/** Owner only: hand ownership to a member (they become owner, the caller admin). */
+function TransferButton({ member }: { member: Member }) {
+  const ws = useCurrentWorkspace();
+  const transfer = useTransferOwnership(ws.id);
+  const toast = useToast();
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const name = displayName(member);
+  const run = () =>
+    transfer.mutate(member.userId, {
+      onSuccess: () => {
+        setOpen(false);
+        toast.success(t.members.transferred(name));
+      },
+      onError: (err) => {
+        if (err instanceof ApiError && err.code === 'recent_auth_required') {
+          setOpen(false);
+          reauth.ask();
+        } else {
+          setError(membershipError(err));
+        }
+      },
+    });
+  const reauth = useReauthRetry(run);
+  return (
+    <>
+      <Button
+        variant="ghost"
+        size="sm"
+        aria-label={t.members.transferLabel(name)}
+        onClick={() => {
+          setError(null);
+          setOpen(true);
+        }}
+      >
+        {t.members.transfer}
+      </Button>
+      <ConfirmDialog
+        open={open}
+        onClose={() => setOpen(false)}
+        title={t.members.transferTitle(name)}
+        text={t.members.transferText(name)}
+        confirm={t.members.transfer}
+        busy={transfer.isPending}
+        busyLabel={t.members.transferring}
+        error={error}
+        onConfirm={run}
+      />
+      {reauth.dialog}
+    </>
+  );
+}
+
 function MemberRow({ member, me }: { member: Member; me: string }) {
   const ws = useCurrentWorkspace();
   const remove = useRemoveMember(ws.id);
@@ -218,11 +272,16 @@ function MemberRow({ member, me }: { member: Member; me: string }) {
             {isMe ? <span className="text-xs font-normal text-slate-500">({t.members.you})</span> : null}
             <RoleBadge role={member.role} />
           </p>
-          {member.name ? <p className="truncate text-xs text-slate-500">{member.email}</p> : null}
+          <p className="truncate text-xs text-slate-500">
+            {member.name ? member.email : null}
+            {member.name && member.joinedAt ? <span aria-hidden="true"> · </span> : null}
+            {member.joinedAt ? t.members.joinedAt(formatDate(member.joinedAt)) : null}
+          </p>
         </div>
       </div>
       {manage ? (
-        <div className="flex gap-2 self-start sm:self-center">
+        <div className="flex flex-wrap gap-2 self-start sm:self-center">
+          {ws.role === 'owner' && member.role !== 'owner' ? <TransferButton member={member} /> : null}
           <Button
             variant="outline"
             size="sm"
@@ -268,7 +327,7 @@ function MemberRow({ member, me }: { member: Member; me: string }) {
   );
 }
 
-function LeaveButton({ me }: { me: string }) {
+function LeaveButton() {
   const ws = useCurrentWorkspace();
   const leave = useLeaveWorkspace(ws.id);
   const toast = useToast();
@@ -297,7 +356,7 @@ function LeaveButton({ me }: { me: string }) {
         busyLabel={t.members.leaving}
         error={error}
         onConfirm={() =>
-          leave.mutate(me, {
+          leave.mutate(undefined, {
             onSuccess: () => {
               toast.success(t.members.left(ws.name));
               navigate(paths.home, { replace: true });
@@ -383,7 +442,7 @@ export function MembersPage() {
           </Link>
         ) : null
       }
-      footer={<LeaveButton me={user.id} />}
+      footer={<LeaveButton />}
     >
       {content}
     </SectionCard>

@@ -9,10 +9,13 @@ export function roleLabel(role: string): string {
   return t.roles[role] ?? role;
 }
 
-/** The roles `me` may hand out: owners any, admins up to admin. */
+/** The roles `me` may give a member: owners any, admins up to admin. */
 export function assignableRoles(me: Role): Role[] {
   return me === 'owner' ? ['member', 'admin', 'owner'] : ['member', 'admin'];
 }
+
+/** An invitation is for an admin or a member; ownership is handed over after joining. */
+export const INVITE_ROLES: readonly Role[] = ['member', 'admin'];
 
 /** Whether `me` may change or remove `target` (someone else): admins never touch owners. */
 export function canManage(me: Role, target: Role): boolean {
@@ -35,7 +38,6 @@ export function membershipError(err: unknown, conflict?: string): string {
       case 'already_member':
         return t.invitations.alreadyMember;
       case 'invitation_pending':
-      case 'already_invited':
         return t.invitations.alreadyInvited;
     }
   }
