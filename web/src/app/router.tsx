@@ -52,11 +52,11 @@ export const routes: RouteObject[] = [
       {
         element: <RequireAuth />,
         children: [
-          // No workspace yet: the first step creates one; else the last one opens.
-          { index: true, element: <StartPage /> },
           {
             element: <AppShell />,
             children: [
+              // No workspace yet: the first step creates one; else the last one opens.
+              { index: true, element: <StartPage /> },
               {
                 path: '/w/:wid',
                 element: <WorkspaceScope />,

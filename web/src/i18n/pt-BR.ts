@@ -287,11 +287,11 @@ export const ptBR = {
   },
   start: {
     title: 'Comece por aqui',
-    subheading:
-      'Crie o espaço de trabalho da sua empresa: é nele que ficam seus agentes, leads e o seu time.',
+    subheading: 'Primeiro passo: o espaço de trabalho onde ficam seus agentes, leads e o seu time.',
     invitedHint:
       'Recebeu um convite? Abra o link do e-mail de convite para entrar no espaço de trabalho da sua equipe.',
-    logout: 'Sair da conta',
+    cardTitle: 'Crie o espaço de trabalho da sua empresa',
+    cardText: 'Você será o proprietário e poderá convidar o seu time em seguida.',
   },
   settings: {
     title: 'Configurações',

@@ -61,7 +61,7 @@ describe('first step', () => {
     const ue = userEvent.setup();
     await screen.findByRole('heading', { name: t.home.greeting('Ana') });
 
-    await ue.click(screen.getByRole('button', { name: t.workspace.submit }));
+    await ue.click(await screen.findByRole('button', { name: t.workspace.submit }));
     const name = screen.getByLabelText(t.workspace.name);
     expect(describedErrors(name)).toContain(t.validation.required);
     await waitFor(() => expect(document.activeElement).toBe(name));

@@ -28,12 +28,6 @@ export function HomePage() {
   const ws = useCurrentWorkspace();
   const firstName = user.name.trim().split(/\s+/)[0] || user.name;
 
-  const accountLinks = [
-    { to: paths.accountProfile, label: t.home.accountLinks.profile, icon: UserRound },
-    { to: paths.accountSecurity, label: t.home.accountLinks.security, icon: KeyRound },
-    { to: paths.accountSessions, label: t.home.accountLinks.sessions, icon: MonitorSmartphone },
-  ];
-
   return (
     <>
       <PageHeader
@@ -77,25 +71,37 @@ export function HomePage() {
         </ol>
       </section>
 
-      <section aria-labelledby="account-heading" className="mt-10">
-        <h2 id="account-heading" className="mb-1 text-sm font-semibold tracking-wide text-slate-500 uppercase">
-          {t.home.accountTitle}
-        </h2>
-        <p className="mb-4 text-sm text-slate-600">{t.home.accountText}</p>
-        <Card className="divide-y divide-slate-100">
-          {accountLinks.map(({ to, label, icon: Icon }) => (
-            <Link
-              key={to}
-              to={to}
-              className="flex items-center gap-3 px-5 py-4 text-sm font-medium text-slate-800 first:rounded-t-xl last:rounded-b-xl hover:bg-slate-50"
-            >
-              <Icon className="size-4.5 text-slate-400" aria-hidden="true" />
-              <span className="flex-1">{label}</span>
-              <ChevronRight className="size-4 text-slate-400" aria-hidden="true" />
-            </Link>
-          ))}
-        </Card>
-      </section>
+      <AccountLinks />
     </>
+  );
+}
+
+/** "Sua conta": profile, password, sessions. */
+export function AccountLinks() {
+  const accountLinks = [
+    { to: paths.accountProfile, label: t.home.accountLinks.profile, icon: UserRound },
+    { to: paths.accountSecurity, label: t.home.accountLinks.security, icon: KeyRound },
+    { to: paths.accountSessions, label: t.home.accountLinks.sessions, icon: MonitorSmartphone },
+  ];
+  return (
+    <section aria-labelledby="account-heading" className="mt-10">
+      <h2 id="account-heading" className="mb-1 text-sm font-semibold tracking-wide text-slate-500 uppercase">
+        {t.home.accountTitle}
+      </h2>
+      <p className="mb-4 text-sm text-slate-600">{t.home.accountText}</p>
+      <Card className="divide-y divide-slate-100">
+        {accountLinks.map(({ to, label, icon: Icon }) => (
+          <Link
+            key={to}
+            to={to}
+            className="flex items-center gap-3 px-5 py-4 text-sm font-medium text-slate-800 first:rounded-t-xl last:rounded-b-xl hover:bg-slate-50"
+          >
+            <Icon className="size-4.5 text-slate-400" aria-hidden="true" />
+            <span className="flex-1">{label}</span>
+            <ChevronRight className="size-4 text-slate-400" aria-hidden="true" />
+          </Link>
+        ))}
+      </Card>
+    </section>
   );
 }

@@ -1,21 +1,19 @@
 import { Navigate, useNavigate } from 'react-router';
-import { RefreshCw } from 'lucide-react';
+import { Building2, RefreshCw } from 'lucide-react';
 import { errorMessage } from '@/api/errors';
-import { useCurrentUser, useLogout } from '@/api/queries';
+import { useCurrentUser } from '@/api/queries';
 import { pickWorkspace, rememberWorkspace, useWorkspaces } from '@/api/workspaceQueries';
 import { CreateWorkspaceForm } from '@/components/workspace/CreateWorkspaceForm';
-import { FullPageSpinner } from '@/components/FullPageSpinner';
+import { PageHeader } from '@/components/PageHeader';
 import { Alert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
+import { SectionCard } from '@/components/ui/Card';
+import { Spinner } from '@/components/ui/Spinner';
 import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
-import { AuthLayout } from '@/layouts/AuthLayout';
 import { wsPath } from '@/lib/paths';
 import { usePageTitle } from '@/lib/usePage';
-
-function firstName(name: string): string {
-  return name.trim().split(/\s+/)[0] || name;
-}
+import { AccountLinks } from '@/pages/app/HomePage';
 
 /**
  * "/": opens the last (or first) workspace of the user; with none yet, the
@@ -27,52 +25,61 @@ export function StartPage() {
   const workspaces = useWorkspaces();
   const navigate = useNavigate();
   const toast = useToast();
-  const logout = useLogout();
+  const firstName = user.name.trim().split(/\s+/)[0] || user.name;
 
-  if (workspaces.isPending) return <FullPageSpinner />;
   const chosen = workspaces.data ? pickWorkspace(workspaces.data) : null;
   if (chosen) return <Navigate to={wsPath(chosen.id)} replace />;
 
+  let body;
+  if (workspaces.isPending) {
+    body = (
+      <div className="flex justify-center py-6 text-brand-600">
+        <Spinner className="size-6" label={t.app.loading} />
+      </div>
+    );
+  } else if (workspaces.isError) {
+    body = (
+      <div className="space-y-4">
+        <Alert tone="error" title={t.workspace.loadError}>
+          {errorMessage(workspaces.error)}
+        </Alert>
+        <Button variant="outline" onClick={() => void workspaces.refetch()} loading={workspaces.isFetching}>
+          <RefreshCw className="size-4" aria-hidden="true" />
+          {t.common.retry}
+        </Button>
+      </div>
+    );
+  } else {
+    body = (
+      <div className="max-w-md space-y-5">
+        <CreateWorkspaceForm
+          onCreated={(ws) => {
+            rememberWorkspace(ws.id);
+            toast.success(t.workspace.created(ws.name));
+            navigate(wsPath(ws.id), { replace: true });
+          }}
+        />
+        <p className="text-sm text-slate-500">{t.start.invitedHint}</p>
+      </div>
+    );
+  }
+
   return (
-    <AuthLayout
-      heading={t.home.greeting(firstName(user.name))}
-      subheading={t.start.subheading}
-      footer={
-        <button
-          type="button"
-          onClick={() => logout.mutate()}
-          className="font-medium text-slate-600 hover:text-slate-900 hover:underline"
-        >
-          {t.start.logout}
-        </button>
-      }
-    >
-      {workspaces.isError ? (
-        <div className="space-y-4">
-          <Alert tone="error" title={t.workspace.loadError}>
-            {errorMessage(workspaces.error)}
-          </Alert>
-          <Button
-            variant="outline"
-            onClick={() => void workspaces.refetch()}
-            loading={workspaces.isFetching}
-          >
-            <RefreshCw className="size-4" aria-hidden="true" />
-            {t.common.retry}
-          </Button>
-        </div>
-      ) : (
-        <div className="space-y-6">
-          <CreateWorkspaceForm
-            onCreated={(ws) => {
-              rememberWorkspace(ws.id);
-              toast.success(t.workspace.created(ws.name));
-              navigate(wsPath(ws.id), { replace: true });
-            }}
-          />
-          <p className="text-sm text-slate-500">{t.start.invitedHint}</p>
-        </div>
-      )}
-    </AuthLayout>
+    <>
+      <PageHeader title={t.home.greeting(firstName)} description={t.start.subheading} />
+      <SectionCard
+        title={t.start.cardTitle}
+        description={t.start.cardText}
+        headingId="start-heading"
+        action={
+          <span className="hidden size-10 items-center justify-center rounded-lg bg-brand-50 text-brand-600 sm:flex">
+            <Building2 className="size-5" aria-hidden="true" />
+          </span>
+        }
+      >
+        {body}
+      </SectionCard>
+      <AccountLinks />
+    </>
   );
 }
