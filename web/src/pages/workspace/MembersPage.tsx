@@ -272,7 +272,7 @@ function MemberRow({ member, me }: { member: Member; me: string }) {
             {isMe ? <span className="text-xs font-normal text-slate-500">({t.members.you})</span> : null}
             <RoleBadge role={member.role} />
           </p>
-          <p className="truncate text-xs text-slate-500">
+          <p className="text-xs text-slate-500 [overflow-wrap:anywhere]">
             {member.name ? member.email : null}
             {member.name && member.joinedAt ? <span aria-hidden="true"> · </span> : null}
             {member.joinedAt ? t.members.joinedAt(formatDate(member.joinedAt)) : null}
