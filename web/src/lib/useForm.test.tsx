@@ -14,14 +14,17 @@ type Values = { email: string; password: string; agree: boolean };
 function Harness({
   onValid,
   rename,
+  fieldMessage,
 }: {
   onValid: (values: Values, form: ReturnType<typeof useForm<Values>>) => void;
   rename?: Record<string, string>;
+  fieldMessage?: (field: string, code: string) => string | undefined;
 }) {
   const form = useForm<Values>({
     initial: { email: '', password: '', agree: false },
     validate: (v) => ({ email: validateEmail(v.email), password: validateNewPassword(v.password) }),
     rename,
+    fieldMessage,
   });
   return (
     <form {...form.formProps((v) => onValid(v, form))}>
@@ -179,5 +182,27 @@ describe('useForm', () => {
     await ue.click(screen.getByRole('button', { name: 'Enviar' }));
     expect(screen.queryByRole('alert')).toBeNull();
     expect(calls).toBe(2);
+  });
+
+  it('lets a form word a server field error its own way', async () => {
+    render(
+      <Harness
+        fieldMessage={(field, code) => (field === 'email' && code === 'taken' ? 'Já convidado.' : undefined)}
+        onValid={(_, form) =>
+          form.fail(
+            validationFailed([
+              { field: 'email', code: 'taken' },
+              { field: 'password', code: 'too_common' },
+            ]),
+          )
+        }
+      />,
+    );
+    const ue = userEvent.setup();
+    await ue.type(screen.getByLabelText(t.auth.email), 'ana@empresa.com.br');
+    await ue.type(screen.getByLabelText(t.auth.password), 'password1234');
+    await ue.click(screen.getByRole('button', { name: 'Enviar' }));
+    await waitFor(() => expect(describedBy(screen.getByLabelText(t.auth.email))).toContain('Já convidado.'));
+    expect(describedBy(screen.getByLabelText(t.auth.password))).toContain(t.validation.passwordTooCommon);
   });
 });
