@@ -275,7 +275,6 @@ export const ptBR = {
     forbiddenText: 'Só proprietários e administradores deste espaço de trabalho podem abrir esta página.',
     forbiddenBack: 'Voltar para o início',
     created: (name: string) => `Espaço de trabalho “${name}” criado.`,
-    switched: (name: string) => `Você está em “${name}”.`,
     name: 'Nome da empresa',
     namePlaceholder: 'Acme Comércio Ltda.',
     nameHint: 'É como o seu time vai reconhecer este espaço. Dá para mudar depois.',
@@ -302,7 +301,6 @@ export const ptBR = {
       invitations: 'Convites',
       audit: 'Auditoria',
     },
-    accountLink: 'Configurações da minha conta',
   },
   members: {
     title: 'Membros',
@@ -410,10 +408,6 @@ export const ptBR = {
     system: 'sistema',
     failed: 'Falhou',
     denied: 'Negado',
-    colWhen: 'Quando',
-    colEvent: 'Evento',
-    colWho: 'Quem',
-    colFrom: 'Origem',
     /** Readable names of the audit event types (unknown ones are shown as they come). */
     events: {
       'workspace.created': 'Espaço de trabalho criado',
