@@ -3,6 +3,7 @@ import { api, ApiError, apiExchange } from './client';
 import type {
   AccountResponse,
   AuditPage,
+  InvitationPreview,
   InvitationResponse,
   InvitationsResponse,
   MembersResponse,
@@ -106,6 +107,15 @@ export const workspacesApi = {
       `${ws(wid)}/audit${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
       { signal },
     ),
+  /** Which workspace, which address, whether the link still works (no session needed). */
+  preview: (token: string) =>
+    api
+      .post<{ invitation: InvitationPreview }>(
+        '/api/v1/invitations/preview',
+        { token },
+        { skipAuthRedirect: true },
+      )
+      .then((b) => b.invitation),
   /** 200 {workspace}: the signed-in account joined it. */
   accept: (token: string) =>
     api

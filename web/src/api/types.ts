@@ -129,6 +129,15 @@ export interface InvitationResponse {
   invitation: Invitation;
 }
 
+/** POST /api/v1/invitations/preview: what a link is about, before anyone signs in. */
+export interface InvitationPreview {
+  email: string;
+  role: Role;
+  workspace: { name: string };
+  expiresAt: string;
+  status: 'pending' | 'expired' | 'accepted' | 'revoked';
+}
+
 export interface InvitationsResponse {
   invitations: Invitation[];
 }

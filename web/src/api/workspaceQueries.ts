@@ -212,6 +212,17 @@ export function useResendInvitation(wid: string) {
   });
 }
 
+/** The invitation of a link (a POST that changes nothing: the token is the capability). */
+export function useInvitationPreview(token: string) {
+  return useQuery({
+    queryKey: ['invitation', token] as const,
+    queryFn: () => workspacesApi.preview(token),
+    enabled: !!token,
+    retry: false,
+    staleTime: 60_000,
+  });
+}
+
 export function useAcceptInvitation() {
   const qc = useQueryClient();
   return useMutation({

@@ -379,6 +379,10 @@ export const ptBR = {
     login: 'Entrar para aceitar',
     signup: 'Criar conta com este convite',
     signedInAs: (email: string) => `Você está conectado como ${email}.`,
+    about: (ws: string, role: string, email: string) =>
+      `Convite para entrar em “${ws}” como ${role}, enviado para ${email}.`,
+    wrongAccountTo: (invited: string, email: string) =>
+      `Este convite foi enviado para ${invited}. Você está conectado como ${email}.`,
     submit: 'Aceitar convite',
     submitting: 'Aceitando…',
     accepted: (name: string) => `Bem-vindo(a) a “${name}”!`,
@@ -386,7 +390,7 @@ export const ptBR = {
     invalid:
       'Este convite é inválido ou foi revogado (ou foi reenviado: use o link do e-mail mais recente). Peça um novo a quem convidou você.',
     expired: 'Este convite expirou (vale por 7 dias). Peça um novo a quem convidou você.',
-    used: 'Este convite já foi aceito por outra conta. Peça um novo a quem convidou você.',
+    used: 'Este convite já foi aceito. Peça um novo a quem convidou você.',
     wrongAccount: (email: string) =>
       `Este convite foi enviado para outro endereço de e-mail. Você está conectado como ${email}.`,
     wrongAccountHint: 'Saia e entre (ou crie uma conta) com o e-mail que recebeu o convite.',
@@ -406,8 +410,13 @@ export const ptBR = {
     by: (who: string) => `por ${who}`,
     about: (who: string) => `· ${who}`,
     system: 'sistema',
-    failed: 'Falhou',
-    denied: 'Negado',
+    failed: 'Recusado',
+    /** `detail.reason` of a refused change (the problem code answered). */
+    reasons: {
+      last_owner: 'ficaria sem proprietário',
+      forbidden: 'sem permissão',
+      recent_auth_required: 'sem confirmação de senha',
+    } as Record<string, string>,
     /** Readable names of the audit event types (unknown ones are shown as they come). */
     events: {
       'workspace.created': 'Espaço de trabalho criado',

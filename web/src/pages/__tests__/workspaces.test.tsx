@@ -422,6 +422,14 @@ describe('audit page', () => {
     const second = {
       events: [
         {
+          id: '1b',
+          event: 'member.role_changed',
+          at: new Date(Date.now() - 3600_000).toISOString(),
+          actor: { id: 'u2', email: 'bruno@empresa.com.br', name: 'Bruno Lima' },
+          detail: { userId: 'u1', reason: 'forbidden' },
+          outcome: 'failure',
+        },
+        {
           id: '1',
           event: 'workspace.created',
           at: new Date(Date.now() - 86400_000).toISOString(),
@@ -446,6 +454,7 @@ describe('audit page', () => {
 
     await ue.click(screen.getByRole('button', { name: t.audit.loadMore }));
     expect(await screen.findByText(t.audit.events['workspace.created']!)).toBeTruthy();
+    expect(screen.getByText(`${t.audit.failed}: ${t.audit.reasons.forbidden}`)).toBeTruthy();
     expect(screen.getByText(t.audit.end)).toBeTruthy();
     expect(screen.queryByRole('button', { name: t.audit.loadMore })).toBeNull();
     const audits = calls.filter((c) => c.url.includes('/audit'));
@@ -457,21 +466,46 @@ describe('audit page', () => {
 });
 
 describe('accepting an invitation', () => {
-  it('signed out: offers to sign in or sign up and come back with the token', async () => {
-    mockFetch({ ...base, 'GET /auth/me': problem(401, 'unauthenticated') });
-    renderApp('/convites/aceitar?token=tok%2B1');
+  const preview = (over: Record<string, unknown> = {}) =>
+    json(200, {
+      invitation: {
+        email: user.email,
+        role: 'member',
+        workspace: { name: 'Beta Comércio' },
+        expiresAt: new Date(Date.now() + 86400_000).toISOString(),
+        status: 'pending',
+        ...over,
+      },
+    });
+
+  it('signed out: says what the invitation is and offers to sign in or up, coming back with the token', async () => {
+    const { calls } = mockFetch({
+      ...base,
+      'GET /auth/me': problem(401, 'unauthenticated'),
+      'POST /api/v1/invitations/preview': preview(),
+    });
+    const { router } = renderApp('/convites/aceitar?token=tok%2B1');
     const back = encodeURIComponent('/convites/aceitar?token=tok%2B1');
-    expect((await screen.findByRole('link', { name: t.accept.login })).getAttribute('href')).toBe(
+    expect(
+      await screen.findByText(t.accept.about('Beta Comércio', 'membro', user.email)),
+    ).toBeTruthy();
+    expect(screen.getByRole('link', { name: t.accept.login }).getAttribute('href')).toBe(
       `/entrar?next=${back}`,
     );
     expect(screen.getByRole('link', { name: t.accept.signup }).getAttribute('href')).toBe(
       `/cadastro?next=${back}`,
     );
+    expect(calls.find((c) => c.url.endsWith('/preview'))!.body).toEqual({ token: 'tok+1' });
+    // The login page gets the invited address.
+    await userEvent.setup().click(screen.getByRole('link', { name: t.accept.login }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/entrar'));
+    expect((screen.getByLabelText(t.auth.email) as HTMLInputElement).value).toBe(user.email);
   });
 
   it('signed in with the invited address: accepts and opens the workspace', async () => {
     const { calls } = mockFetch({
       ...base,
+      'POST /api/v1/invitations/preview': preview({ email: user.email.toUpperCase() }),
       'POST /api/v1/invitations/accept': json(200, { workspace: beta }),
       'GET /api/v1/workspaces': json(200, { workspaces: [beta] }),
     });
@@ -480,46 +514,83 @@ describe('accepting an invitation', () => {
     expect(await screen.findByText(t.accept.signedInAs(user.email))).toBeTruthy();
     await ue.click(screen.getByRole('button', { name: t.accept.submit }));
     await waitFor(() => expect(router.state.location.pathname).toBe('/w/w-beta'));
-    expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ token: 'tok1' });
+    expect(calls.find((c) => c.url.endsWith('/accept'))!.body).toEqual({ token: 'tok1' });
     expect(await screen.findByText(t.accept.accepted('Beta Comércio'))).toBeTruthy();
   });
 
-  it('signed in with another address: says so and offers to switch account', async () => {
+  it('signed in with another address: says so before any accept, and offers to switch account', async () => {
     const { calls } = mockFetch({
       ...base,
       'GET /auth/me': [json(200, { user }), problem(401, 'unauthenticated')],
-      'POST /api/v1/invitations/accept': problem(403, 'invitation_other_account'),
+      'POST /api/v1/invitations/preview': preview({ email: 'marta@beta.com.br' }),
       'POST /auth/logout': noContent(),
     });
     const { router } = renderApp('/convites/aceitar?token=tok1');
+    const ue = userEvent.setup();
+    expect((await screen.findByRole('alert')).textContent).toContain(
+      t.accept.wrongAccountTo('marta@beta.com.br', user.email),
+    );
+    expect(screen.queryByRole('button', { name: t.accept.submit })).toBeNull();
+    await ue.click(screen.getByRole('button', { name: t.accept.switchAccount }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/entrar'));
+    expect(router.state.location.search).toBe(
+      `?next=${encodeURIComponent('/convites/aceitar?token=tok1')}`,
+    );
+    expect((await screen.findByLabelText(t.auth.email) as HTMLInputElement).value).toBe(
+      'marta@beta.com.br',
+    );
+    expect(calls.some((c) => c.url === '/auth/logout')).toBe(true);
+    expect(calls.some((c) => c.url.endsWith('/accept'))).toBe(false);
+  });
+
+  it('the accept answer still decides when the preview could not be read', async () => {
+    mockFetch({
+      ...base,
+      'POST /api/v1/invitations/preview': problem(429, 'rate_limited'),
+      'POST /api/v1/invitations/accept': problem(403, 'invitation_other_account'),
+    });
+    renderApp('/convites/aceitar?token=tok1');
     const ue = userEvent.setup();
     await ue.click(await screen.findByRole('button', { name: t.accept.submit }));
     expect((await screen.findByRole('alert')).textContent).toContain(
       t.accept.wrongAccount(user.email),
     );
-    await ue.click(screen.getByRole('button', { name: t.accept.switchAccount }));
-    await waitFor(() => expect(router.state.location.pathname).toBe('/entrar'));
-    expect(router.state.location.search).toBe(`?next=${encodeURIComponent('/convites/aceitar?token=tok1')}`);
-    expect(calls.some((c) => c.url === '/auth/logout')).toBe(true);
   });
 
   it.each([
+    [preview({ status: 'revoked' }), t.accept.invalid],
+    [preview({ status: 'expired' }), t.accept.expired],
+    [preview({ status: 'accepted', email: 'outra@beta.com.br' }), t.accept.used],
     [problem(404, 'invitation_invalid'), t.accept.invalid],
-    [problem(410, 'invitation_expired'), t.accept.expired],
-    [problem(410, 'invitation_used'), t.accept.used],
-    [problem(422, 'validation_failed', { errors: [{ field: 'token', code: 'invalid' }] }), t.accept.invalid],
-  ])('a bad token says why (%#)', async (reply, text) => {
-    mockFetch({ ...base, 'POST /api/v1/invitations/accept': reply });
+  ])('a dead link says why, with nothing to click but the way out (%#)', async (reply, text) => {
+    const { calls } = mockFetch({ ...base, 'POST /api/v1/invitations/preview': reply });
     renderApp('/convites/aceitar?token=old');
+    expect((await screen.findByRole('alert')).textContent).toContain(text);
+    expect(screen.queryByRole('button', { name: t.accept.submit })).toBeNull();
+    expect(screen.getByRole('link', { name: t.accept.goToApp })).toBeTruthy();
+    expect(calls.some((c) => c.url.endsWith('/accept'))).toBe(false);
+  });
+
+  it.each([
+    [problem(410, 'invitation_used'), t.accept.used],
+    [problem(410, 'invitation_expired'), t.accept.expired],
+  ])('an accept refused after the preview says why (%#)', async (reply, text) => {
+    mockFetch({
+      ...base,
+      'POST /api/v1/invitations/preview': preview(),
+      'POST /api/v1/invitations/accept': reply,
+    });
+    renderApp('/convites/aceitar?token=tok1');
     const ue = userEvent.setup();
     await ue.click(await screen.findByRole('button', { name: t.accept.submit }));
     expect((await screen.findByRole('alert')).textContent).toContain(text);
   });
 
-  it('signing up from the invitation joins the workspace at once', async () => {
+  it('signing up from the invitation: the address prefilled, the workspace joined at once', async () => {
     const { calls } = mockFetch({
       ...base,
       'GET /auth/me': [problem(401, 'unauthenticated'), json(200, { user })],
+      'POST /api/v1/invitations/preview': preview(),
       'POST /auth/signup': json(201, { user, csrfToken: 's.x', workspace: beta, invitationError: null }),
       'GET /api/v1/workspaces': json(200, { workspaces: [beta] }),
     });
@@ -527,14 +598,14 @@ describe('accepting an invitation', () => {
     const ue = userEvent.setup();
     await ue.click(await screen.findByRole('link', { name: t.accept.signup }));
     expect(await screen.findByText(t.auth.signup.invitedSubheading)).toBeTruthy();
+    expect((screen.getByLabelText(t.auth.email) as HTMLInputElement).value).toBe(user.email);
     await ue.type(screen.getByLabelText(t.auth.name), 'Ana');
-    await ue.type(screen.getByLabelText(t.auth.email), 'ana@empresa.com.br');
     await ue.type(screen.getByLabelText(t.auth.password), 'uma senha longa o bastante');
     await ue.click(screen.getByRole('button', { name: t.auth.signup.submit }));
     await waitFor(() => expect(router.state.location.pathname).toBe('/w/w-beta'));
     expect(calls.find((c) => c.url === '/auth/signup')!.body).toEqual({
       name: 'Ana',
-      email: 'ana@empresa.com.br',
+      email: user.email,
       password: 'uma senha longa o bastante',
       invitationToken: 'tok1',
     });
@@ -544,6 +615,7 @@ describe('accepting an invitation', () => {
     mockFetch({
       ...base,
       'GET /auth/me': [problem(401, 'unauthenticated'), json(200, { user })],
+      'POST /api/v1/invitations/preview': preview({ email: 'marta@beta.com.br' }),
       'POST /auth/signup': json(201, {
         user,
         csrfToken: 's.x',
@@ -561,7 +633,7 @@ describe('accepting an invitation', () => {
     await ue.click(screen.getByRole('button', { name: t.auth.signup.submit }));
     await waitFor(() => expect(router.state.location.pathname).toBe('/convites/aceitar'));
     expect((await screen.findByRole('alert')).textContent).toContain(
-      t.accept.wrongAccount(user.email),
+      t.accept.wrongAccountTo('marta@beta.com.br', user.email),
     );
     expect(screen.getByRole('button', { name: t.accept.switchAccount })).toBeTruthy();
   });

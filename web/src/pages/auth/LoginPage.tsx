@@ -18,6 +18,8 @@ export interface AuthNotice {
   loggedOut?: boolean;
   /** Sign-up answered without a session: the address may already have an account. */
   signupEmail?: string;
+  /** Coming from an invitation link: the invited address. */
+  invitedEmail?: string;
 }
 
 export function LoginPage() {
@@ -36,7 +38,11 @@ export function LoginPage() {
     : null;
 
   const form = useForm({
-    initial: { email: notice.signupEmail ?? '', password: '', remember: false },
+    initial: {
+      email: notice.signupEmail ?? notice.invitedEmail ?? '',
+      password: '',
+      remember: false,
+    },
     validate: (v) => ({ email: validateEmail(v.email), password: validateRequired(v.password) }),
   });
   const login = useLogin();
@@ -81,12 +87,12 @@ export function LoginPage() {
         <EmailField
           id="login-email"
           autoComplete="username"
-          autoFocus={!notice.signupEmail}
+          autoFocus={!notice.signupEmail && !notice.invitedEmail}
           {...form.field('email')}
         />
         <CurrentPasswordField
           id="login-password"
-          autoFocus={!!notice.signupEmail}
+          autoFocus={!!(notice.signupEmail || notice.invitedEmail)}
           {...form.field('password')}
           labelAside={
             <Link

@@ -1,4 +1,4 @@
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useSignup } from '@/api/queries';
 import type { Workspace } from '@/api/types';
 import { rememberWorkspace } from '@/api/workspaceQueries';
@@ -92,6 +92,9 @@ export function SignupPage() {
   const toast = useToast();
   const next = safeNextPath(params.get('next'));
   const invitationToken = invitationTokenOf(next);
+  // The acceptance page passes the invited address along.
+  const location = useLocation();
+  const invitedEmail = (location.state as { invitedEmail?: string } | null)?.invitedEmail;
 
   const onDone = ({ signedIn, email, workspace, invitationError }: SignupOutcome) => {
     if (!signedIn) {
@@ -122,7 +125,11 @@ export function SignupPage() {
         </>
       }
     >
-      <SignupForm onDone={onDone} invitationToken={invitationToken} />
+      <SignupForm
+        onDone={onDone}
+        invitationToken={invitationToken}
+        initialEmail={invitationToken ? invitedEmail : undefined}
+      />
       <OrDivider />
       <GoogleButton next={next} />
     </AuthLayout>

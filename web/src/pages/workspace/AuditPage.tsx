@@ -42,7 +42,8 @@ function EventRow({ event }: { event: AuditEvent }) {
   // Who or what it is about: an address (members, invitations) or a name (the workspace).
   const target = str(event.detail, 'email') ?? str(event.detail, 'name');
   const detail = roleText(event);
-  const failed = event.outcome && event.outcome !== 'success' && event.outcome !== 'ok';
+  const failed = !!event.outcome && event.outcome !== 'success';
+  const reason = str(event.detail, 'reason');
   const device = event.userAgent ? describeDevice(event.userAgent).label : null;
   return (
     <li className="grid gap-1 px-4 py-3.5 sm:grid-cols-[11rem_1fr] sm:gap-4 sm:px-5">
@@ -57,7 +58,10 @@ function EventRow({ event }: { event: AuditEvent }) {
           {target ? <span className="font-normal text-slate-600">{t.audit.about(target)}</span> : null}
           {detail ? <Badge>{detail}</Badge> : null}
           {failed ? (
-            <Badge tone="danger">{event.outcome === 'denied' ? t.audit.denied : t.audit.failed}</Badge>
+            <Badge tone="danger">
+              {t.audit.failed}
+              {reason && Object.hasOwn(t.audit.reasons, reason) ? `: ${t.audit.reasons[reason]}` : ''}
+            </Badge>
           ) : null}
         </p>
         <p className="mt-0.5 truncate text-xs text-slate-500">
