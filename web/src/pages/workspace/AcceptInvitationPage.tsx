@@ -57,6 +57,17 @@ const FAILURE_TEXT: Record<'invalid' | 'expired' | 'used', string> = {
  * e-mail is the invited address; with another account, say so and offer to
  * switch.
  */
+function Decline() {
+  return (
+    <Link
+      to={paths.home}
+      className="block text-center text-sm font-medium text-slate-600 hover:text-slate-900 hover:underline"
+    >
+      {t.accept.decline}
+    </Link>
+  );
+}
+
 export function AcceptInvitationPage() {
   usePageTitle(t.accept.title);
   const [params] = useSearchParams();
@@ -147,6 +158,7 @@ export function AcceptInvitationPage() {
         <Button size="lg" className="w-full" loading={logout.isPending} onClick={switchAccount}>
           {logout.isPending ? t.accept.switching : t.accept.switchAccount}
         </Button>
+        <Decline />
       </div>
     );
   } else {
@@ -173,12 +185,7 @@ export function AcceptInvitationPage() {
         >
           {accept.isPending ? t.accept.submitting : t.accept.submit}
         </Button>
-        <Link
-          to={paths.home}
-          className="block text-center text-sm font-medium text-slate-600 hover:text-slate-900 hover:underline"
-        >
-          {t.accept.decline}
-        </Link>
+        <Decline />
       </div>
     );
   }
