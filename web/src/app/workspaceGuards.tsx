@@ -1,7 +1,6 @@
 import { useEffect } from 'react';
-import { Lock, RefreshCw, SearchX } from 'lucide-react';
+import { Lock, SearchX } from 'lucide-react';
 import { Link, Navigate, Outlet, useParams } from 'react-router';
-import { errorMessage } from '@/api/errors';
 import {
   CurrentWorkspaceContext,
   hasRole,
@@ -11,8 +10,8 @@ import {
   useWorkspaces,
 } from '@/api/workspaceQueries';
 import type { Role } from '@/api/types';
-import { Alert } from '@/components/ui/Alert';
-import { Button, buttonClasses } from '@/components/ui/Button';
+import { LoadError } from '@/components/LoadError';
+import { buttonClasses } from '@/components/ui/Button';
 import { EmptyState } from '@/components/ui/EmptyState';
 import { Spinner } from '@/components/ui/Spinner';
 import { t } from '@/i18n';
@@ -61,15 +60,12 @@ export function WorkspaceScope() {
   if (workspaces.isPending) return <Loading />;
   if (workspaces.isError && !workspaces.data) {
     return (
-      <div className="space-y-4">
-        <Alert tone="error" title={t.workspace.loadError}>
-          {errorMessage(workspaces.error)}
-        </Alert>
-        <Button variant="outline" onClick={() => void workspaces.refetch()} loading={workspaces.isFetching}>
-          <RefreshCw className="size-4" aria-hidden="true" />
-          {t.common.retry}
-        </Button>
-      </div>
+      <LoadError
+        title={t.workspace.loadError}
+        error={workspaces.error}
+        onRetry={() => void workspaces.refetch()}
+        retrying={workspaces.isFetching}
+      />
     );
   }
   if (!ws) return <NoAccess />;

@@ -1,7 +1,9 @@
-import { History, RefreshCw } from 'lucide-react';
+import { History } from 'lucide-react';
 import { errorMessage } from '@/api/errors';
 import { useAudit, useCurrentWorkspace } from '@/api/workspaceQueries';
 import type { AuditEvent } from '@/api/types';
+import { ListCard } from '@/components/ListCard';
+import { LoadError } from '@/components/LoadError';
 import { Alert } from '@/components/ui/Alert';
 import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
@@ -99,15 +101,13 @@ export function AuditPage() {
     );
   } else if (audit.isError && events.length === 0) {
     content = (
-      <div className="space-y-4 p-5">
-        <Alert tone="error" title={t.audit.loadError}>
-          {errorMessage(audit.error)}
-        </Alert>
-        <Button variant="outline" onClick={() => void audit.refetch()} loading={audit.isFetching}>
-          <RefreshCw className="size-4" aria-hidden="true" />
-          {t.common.retry}
-        </Button>
-      </div>
+      <LoadError
+        className="p-5"
+        title={t.audit.loadError}
+        error={audit.error}
+        onRetry={() => void audit.refetch()}
+        retrying={audit.isFetching}
+      />
     );
   } else if (events.length === 0) {
     content = (
@@ -144,14 +144,8 @@ export function AuditPage() {
   }
 
   return (
-    <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs">
-      <div className="border-b border-slate-100 px-5 py-4 sm:px-6">
-        <h2 id="audit-heading" className="text-base font-semibold text-slate-900">
-          {t.audit.title}
-        </h2>
-        <p className="mt-1 text-sm text-slate-600">{t.audit.description}</p>
-      </div>
+    <ListCard headingId="audit-heading" title={t.audit.title} description={t.audit.description}>
       {content}
-    </div>
+    </ListCard>
   );
 }

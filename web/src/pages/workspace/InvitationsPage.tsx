@@ -1,5 +1,5 @@
-import { useRef, useState } from 'react';
-import { MailPlus, RefreshCw } from 'lucide-react';
+import { useState } from 'react';
+import { MailPlus } from 'lucide-react';
 import { ApiError } from '@/api/client';
 import { errorMessage } from '@/api/errors';
 import {
@@ -10,12 +10,14 @@ import {
   useRevokeInvitation,
 } from '@/api/workspaceQueries';
 import type { Invitation, Role } from '@/api/types';
+import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { EmailField, FormAlert } from '@/components/form/fields';
+import { ListCard } from '@/components/ListCard';
+import { LoadError } from '@/components/LoadError';
 import { Alert } from '@/components/ui/Alert';
 import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
 import { SectionCard } from '@/components/ui/Card';
-import { Dialog } from '@/components/ui/Dialog';
 import { SelectField } from '@/components/ui/Field';
 import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
@@ -101,7 +103,6 @@ function InvitationRow({ invitation }: { invitation: Invitation }) {
   const revoke = useRevokeInvitation(ws.id);
   const toast = useToast();
   const [confirmOpen, setConfirmOpen] = useState(false);
-  const cancelRef = useRef<HTMLButtonElement>(null);
   const expired = Date.parse(invitation.expiresAt) <= Date.now();
 
   return (
@@ -142,36 +143,25 @@ function InvitationRow({ invitation }: { invitation: Invitation }) {
           {t.invitations.revoke}
         </Button>
       </div>
-      <Dialog
+      <ConfirmDialog
         open={confirmOpen}
         onClose={() => setConfirmOpen(false)}
         title={t.invitations.revokeTitle}
-        description={t.invitations.revokeText(invitation.email)}
-        initialFocus={cancelRef}
-        footer={
-          <>
-            <Button ref={cancelRef} variant="outline" onClick={() => setConfirmOpen(false)}>
-              {t.common.cancel}
-            </Button>
-            <Button
-              variant="danger"
-              loading={revoke.isPending}
-              onClick={() =>
-                revoke.mutate(invitation.id, {
-                  onSuccess: () => {
-                    setConfirmOpen(false);
-                    toast.success(t.invitations.revoked(invitation.email));
-                  },
-                  onError: (err) => {
-                    setConfirmOpen(false);
-                    toast.error(errorMessage(err));
-                  },
-                })
-              }
-            >
-              {revoke.isPending ? t.invitations.revoking : t.invitations.revoke}
-            </Button>
-          </>
+        text={t.invitations.revokeText(invitation.email)}
+        confirm={t.invitations.revoke}
+        busy={revoke.isPending}
+        busyLabel={t.invitations.revoking}
+        onConfirm={() =>
+          revoke.mutate(invitation.id, {
+            onSuccess: () => {
+              setConfirmOpen(false);
+              toast.success(t.invitations.revoked(invitation.email));
+            },
+            onError: (err) => {
+              setConfirmOpen(false);
+              toast.error(errorMessage(err));
+            },
+          })
         }
       />
     </li>
@@ -191,19 +181,13 @@ function PendingInvitations() {
     );
   } else if (invitations.isError) {
     content = (
-      <div className="space-y-4 p-5">
-        <Alert tone="error" title={t.invitations.loadError}>
-          {errorMessage(invitations.error)}
-        </Alert>
-        <Button
-          variant="outline"
-          onClick={() => void invitations.refetch()}
-          loading={invitations.isFetching}
-        >
-          <RefreshCw className="size-4" aria-hidden="true" />
-          {t.common.retry}
-        </Button>
-      </div>
+      <LoadError
+        className="p-5"
+        title={t.invitations.loadError}
+        error={invitations.error}
+        onRetry={() => void invitations.refetch()}
+        retrying={invitations.isFetching}
+      />
     );
   } else if (invitations.data.length === 0) {
     content = <p className="px-5 py-4 text-sm text-slate-600">{t.invitations.empty}</p>;
@@ -218,15 +202,13 @@ function PendingInvitations() {
   }
 
   return (
-    <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs">
-      <div className="border-b border-slate-100 px-5 py-4 sm:px-6">
-        <h2 id="pending-heading" className="text-base font-semibold text-slate-900">
-          {t.invitations.pendingTitle}
-        </h2>
-        <p className="mt-1 text-sm text-slate-600">{t.invitations.pendingDescription}</p>
-      </div>
+    <ListCard
+      headingId="pending-heading"
+      title={t.invitations.pendingTitle}
+      description={t.invitations.pendingDescription}
+    >
       {content}
-    </div>
+    </ListCard>
   );
 }
 

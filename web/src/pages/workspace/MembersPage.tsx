@@ -1,8 +1,7 @@
-import { useRef, useState } from 'react';
-import { RefreshCw, UserPlus } from 'lucide-react';
+import { useState } from 'react';
+import { UserPlus } from 'lucide-react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError } from '@/api/client';
-import { errorMessage } from '@/api/errors';
 import { useCurrentUser } from '@/api/queries';
 import {
   hasRole,
@@ -14,12 +13,15 @@ import {
   useTransferOwnership,
 } from '@/api/workspaceQueries';
 import type { Member, Role } from '@/api/types';
+import { ConfirmDialog } from '@/components/ConfirmDialog';
+import { LoadError } from '@/components/LoadError';
 import { useReauthRetry } from '@/components/ReauthDialog';
 import { Alert } from '@/components/ui/Alert';
 import { Badge } from '@/components/ui/Badge';
 import { Button, buttonClasses } from '@/components/ui/Button';
 import { SectionCard } from '@/components/ui/Card';
 import { Dialog } from '@/components/ui/Dialog';
+import { SkeletonRows } from '@/components/ui/SkeletonRows';
 import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
 import { formatDate, initials } from '@/lib/format';
@@ -141,55 +143,6 @@ function RoleDialog({
       </Dialog>
       {reauth.dialog}
     </>
-  );
-}
-
-function ConfirmDialog({
-  open,
-  onClose,
-  title,
-  text,
-  confirm,
-  busy,
-  busyLabel,
-  onConfirm,
-  error,
-}: {
-  open: boolean;
-  onClose: () => void;
-  title: string;
-  text: string;
-  confirm: string;
-  busy: boolean;
-  busyLabel: string;
-  onConfirm: () => void;
-  error?: string | null;
-}) {
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  return (
-    <Dialog
-      open={open}
-      onClose={onClose}
-      title={title}
-      description={text}
-      initialFocus={cancelRef}
-      footer={
-        <>
-          <Button ref={cancelRef} variant="outline" onClick={onClose}>
-            {t.common.cancel}
-          </Button>
-          <Button variant="danger" loading={busy} onClick={onConfirm}>
-            {busy ? busyLabel : confirm}
-          </Button>
-        </>
-      }
-    >
-      {error ? (
-        <Alert tone="error" className="mt-4">
-          {error}
-        </Alert>
-      ) : null}
-    </Dialog>
   );
 }
 
@@ -369,22 +322,6 @@ function LeaveButton() {
   );
 }
 
-function SkeletonRows() {
-  return (
-    <ul aria-hidden="true" className="divide-y divide-slate-100">
-      {[0, 1, 2].map((i) => (
-        <li key={i} className="flex items-center gap-3 px-5 py-4">
-          <span className="size-9 animate-pulse rounded-full bg-slate-100" />
-          <span className="flex-1 space-y-2">
-            <span className="block h-3.5 w-40 animate-pulse rounded bg-slate-100" />
-            <span className="block h-3 w-56 max-w-full animate-pulse rounded bg-slate-100" />
-          </span>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
 export function MembersPage() {
   usePageTitle(t.members.title);
   const ws = useCurrentWorkspace();
@@ -399,20 +336,17 @@ export function MembersPage() {
         <span className="sr-only" role="status">
           {t.app.loading}
         </span>
-        <SkeletonRows />
+        <SkeletonRows round />
       </>
     );
   } else if (members.isError) {
     content = (
-      <div className="space-y-4">
-        <Alert tone="error" title={t.members.loadError}>
-          {errorMessage(members.error)}
-        </Alert>
-        <Button variant="outline" onClick={() => void members.refetch()} loading={members.isFetching}>
-          <RefreshCw className="size-4" aria-hidden="true" />
-          {t.common.retry}
-        </Button>
-      </div>
+      <LoadError
+        title={t.members.loadError}
+        error={members.error}
+        onRetry={() => void members.refetch()}
+        retrying={members.isFetching}
+      />
     );
   } else if (members.data.length === 0) {
     content = <p className="text-sm text-slate-600">{t.members.empty}</p>;

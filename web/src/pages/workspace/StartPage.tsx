@@ -1,12 +1,10 @@
 import { Navigate, useNavigate } from 'react-router';
-import { Building2, RefreshCw } from 'lucide-react';
-import { errorMessage } from '@/api/errors';
+import { Building2 } from 'lucide-react';
 import { useCurrentUser } from '@/api/queries';
 import { pickWorkspace, rememberWorkspace, useWorkspaces } from '@/api/workspaceQueries';
 import { CreateWorkspaceForm } from '@/components/workspace/CreateWorkspaceForm';
 import { PageHeader } from '@/components/PageHeader';
-import { Alert } from '@/components/ui/Alert';
-import { Button } from '@/components/ui/Button';
+import { LoadError } from '@/components/LoadError';
 import { SectionCard } from '@/components/ui/Card';
 import { Spinner } from '@/components/ui/Spinner';
 import { useToast } from '@/components/ui/Toast';
@@ -39,15 +37,12 @@ export function StartPage() {
     );
   } else if (workspaces.isError) {
     body = (
-      <div className="space-y-4">
-        <Alert tone="error" title={t.workspace.loadError}>
-          {errorMessage(workspaces.error)}
-        </Alert>
-        <Button variant="outline" onClick={() => void workspaces.refetch()} loading={workspaces.isFetching}>
-          <RefreshCw className="size-4" aria-hidden="true" />
-          {t.common.retry}
-        </Button>
-      </div>
+      <LoadError
+        title={t.workspace.loadError}
+        error={workspaces.error}
+        onRetry={() => void workspaces.refetch()}
+        retrying={workspaces.isFetching}
+      />
     );
   } else {
     body = (
