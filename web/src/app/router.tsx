@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { BookOpen, Bot, MessagesSquare, Users } from 'lucide-react';
+import { BookOpen, MessagesSquare, Users } from 'lucide-react';
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
 import { setUnauthorizedHandler } from '@/api/client';
 import { forgetEverything, queryKeys } from '@/api/queries';
@@ -20,6 +20,7 @@ import { ResetPasswordPage } from '@/pages/auth/ResetPasswordPage';
 import { SignupPage } from '@/pages/auth/SignupPage';
 import { VerifyEmailPage } from '@/pages/auth/VerifyEmailPage';
 import { AcceptInvitationPage } from '@/pages/workspace/AcceptInvitationPage';
+import { AgentsPage } from '@/pages/workspace/AgentsPage';
 import { AuditPage } from '@/pages/workspace/AuditPage';
 import { InvitationsPage } from '@/pages/workspace/InvitationsPage';
 import { MembersPage } from '@/pages/workspace/MembersPage';
@@ -62,10 +63,7 @@ export const routes: RouteObject[] = [
                 element: <WorkspaceScope />,
                 children: [
                   { index: true, element: <HomePage /> },
-                  {
-                    path: wsSections.agents,
-                    element: <PlaceholderPage icon={Bot} {...t.placeholders.agents} />,
-                  },
+                  { path: wsSections.agents, element: <AgentsPage /> },
                   {
                     path: wsSections.leads,
                     element: <PlaceholderPage icon={Users} {...t.placeholders.leads} />,

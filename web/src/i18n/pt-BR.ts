@@ -4,7 +4,10 @@
  * An English (or any other) translation is another object of type
  * `Messages` (see ./index.ts): same keys, same function signatures.
  */
+import { agentsPtBR } from './agents.pt-BR';
+
 export const ptBR = {
+  agents: agentsPtBR,
   locale: 'pt-BR',
   app: {
     name: 'Piloto de Vendas',
@@ -229,11 +232,6 @@ export const ptBR = {
     },
   },
   placeholders: {
-    agents: {
-      title: 'Agentes',
-      heading: 'Seus agentes de vendas aparecerão aqui',
-      text: 'Em breve você poderá criar agentes de IA com persona e instruções próprias, ligados ao número de WhatsApp da empresa.',
-    },
     leads: {
       title: 'Leads',
       heading: 'Nenhum lead por enquanto',

@@ -37,7 +37,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { section: 'home', label: t.shell.nav.home, icon: Home, end: true },
-  { section: 'agents', label: t.shell.nav.agents, icon: Bot, soon: true },
+  { section: 'agents', label: t.shell.nav.agents, icon: Bot },
   { section: 'leads', label: t.shell.nav.leads, icon: Users, soon: true },
   { section: 'conversations', label: t.shell.nav.conversations, icon: MessagesSquare, soon: true },
   { section: 'knowledge', label: t.shell.nav.knowledge, icon: BookOpen, soon: true },
