@@ -204,9 +204,8 @@ llm_parse_answer(struct str body, struct llm_answer *out)
         goto out;
     }
     usage = json_node_member(root, "usage");
-    out->prompt_tokens = json_node_int(json_node_member(usage, "prompt_tokens"), &v) && v >= 0
-                             ? v
-                             : 0;
+    out->prompt_tokens =
+        json_node_int(json_node_member(usage, "prompt_tokens"), &v) && v >= 0 ? v : 0;
     out->completion_tokens =
         json_node_int(json_node_member(usage, "completion_tokens"), &v) && v >= 0 ? v : 0;
     rc = out->content.len || out->ncalls ? 0 : E_UPSTREAM;
@@ -241,4 +240,3 @@ llm_retry_delay_ms(int n, int64_t retry_after_ms, uint32_t rnd)
     /* jitter = 1 - 0.25 * random(): between 75 % and 100 % of the wait. */
     return base - (int64_t)(((uint64_t)base * rnd) >> 34);
 }
-

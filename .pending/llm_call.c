@@ -78,8 +78,8 @@ llm_complete(const struct llm_client *c, const struct llm_request *rq, int64_t d
 
         if (left <= 0) {
             rc = E_UNAVAILABLE;
-            (void)snprintf(out->detail, sizeof(out->detail),
-                           "time budget spent after %d attempts", out->attempts);
+            (void)snprintf(out->detail, sizeof(out->detail), "time budget spent after %d attempts",
+                           out->attempts);
             goto out;
         }
         httpc_response_release(&resp);

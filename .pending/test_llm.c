@@ -94,7 +94,10 @@ test_retry_delay(void **state)
     assert_int_equal(llm_retry_delay_ms(1, 0, 0), 500);
 }
 
-#define CSTR(s) {(s), sizeof(s) - 1}
+#define CSTR(s)                                                                                    \
+    {                                                                                              \
+        (s), sizeof(s) - 1                                                                         \
+    }
 static const struct llm_message MSGS[] = {
     {LLM_ROLE_SYSTEM, CSTR("Você é Ana.\n[fonte 7 | a.md]\n\"aspas\" e \\barra\n[/fonte]"), NULL},
     {LLM_ROLE_USER, CSTR("oi \xf0\x9f\x91\x8b"), NULL},

@@ -44,8 +44,8 @@ retrieve(struct db_conn *conn, const struct agent *a, const char *workspace_id,
 {
     struct retrieve_result hits = RETRIEVE_RESULT_INIT;
     struct str msgs[RETRIEVE_MSGS_MAX];
-    struct retrieve_query q = {.workspace_id = workspace_id, .messages = msgs,
-                               .limit = REPLY_SOURCES};
+    struct retrieve_query q = {
+        .workspace_id = workspace_id, .messages = msgs, .limit = REPLY_SOURCES};
     size_t from = new_from;
     int err = 0;
 
@@ -126,8 +126,8 @@ static int
 ask_model(const struct config *cfg, const struct agent *a, const struct prompt *p,
           int64_t deadline_ms, struct reply_result *out)
 {
-    struct llm_client c = {.base_url = cfg->llm_api_url, .api_key = cfg->llm_api_key,
-                           .max_retries = LLM_MAX_RETRIES};
+    struct llm_client c = {
+        .base_url = cfg->llm_api_url, .api_key = cfg->llm_api_key, .max_retries = LLM_MAX_RETRIES};
     struct llm_request rq = {
         .model = a->model && a->model[0] ? a->model : cfg->llm_model,
         .temperature = a->temperature_pct / 100.0,
@@ -161,11 +161,11 @@ ask_model(const struct config *cfg, const struct agent *a, const struct prompt *
     n = p->nmessages;
     more[n++] = (struct llm_message){LLM_ROLE_ASSISTANT_TOOLS, buf_str(&ans.tool_calls_json), NULL};
     for (size_t i = 0; i < ans.ncalls; i++) {
-        more[n++] = (struct llm_message){
-            LLM_ROLE_TOOL,
-            ans.calls[i].tool == LLM_TOOL_OTHER ? STR_LIT("erro: ferramenta desconhecida")
-                                                 : STR_LIT("ok"),
-            ans.calls[i].id};
+        more[n++] = (struct llm_message){LLM_ROLE_TOOL,
+                                         ans.calls[i].tool == LLM_TOOL_OTHER
+                                             ? STR_LIT("erro: ferramenta desconhecida")
+                                             : STR_LIT("ok"),
+                                         ans.calls[i].id};
     }
     rq.messages = more;
     rq.nmessages = n;
@@ -200,8 +200,8 @@ reply_run(struct db_conn *conn, const struct config *cfg, const struct agent *a,
     }
     /* 1. A hand-off word in what the lead wrote since the last answer: no model. */
     for (size_t i = new_from; i < n; i++) {
-        if (turns[i].from_lead && handoff_matches(turns[i].text, a->handoff_words,
-                                                  a->nhandoff_words)) {
+        if (turns[i].from_lead &&
+            handoff_matches(turns[i].text, a->handoff_words, a->nhandoff_words)) {
             out->handoff = out->handoff_by_word = true;
             return buf_addstr(&out->text, REPLY_HANDOFF_TEXT) ? E_INTERNAL : 0;
         }

@@ -86,13 +86,13 @@ struct reply_result {
     size_t nsources;
     int64_t prompt_tokens; /* the model's usage; 0 for extractive answers */
     int64_t completion_tokens;
-    bool extractive;       /* no model configured: answered from the best chunk */
-    bool handoff;          /* a hand-off word or the model's handoff_to_human */
-    bool handoff_by_word;  /* the word, not the model */
-    bool qualify;          /* the model's qualify_lead */
+    bool extractive;                 /* no model configured: answered from the best chunk */
+    bool handoff;                    /* a hand-off word or the model's handoff_to_human */
+    bool handoff_by_word;            /* the word, not the model */
+    bool qualify;                    /* the model's qualify_lead */
     char reason[LLM_REASON_MAX + 1]; /* the model's reason for either tool, or "" */
-    int64_t retry_after_ms; /* on E_UNAVAILABLE from the model: its wait, or -1 */
-    char detail[160];       /* on failure: for the log */
+    int64_t retry_after_ms;          /* on E_UNAVAILABLE from the model: its wait, or -1 */
+    char detail[160];                /* on failure: for the log */
 };
 
 #define REPLY_RESULT_INIT                                                                          \

@@ -235,8 +235,8 @@ store(struct job_ctx *ctx, struct db_conn *conn, const struct reply_ctx *c,
                       "WHERE id = $1 AND workspace_id = $2 AND stage IN ('new', 'engaged')",
                       p, 3, &r);
         if (!err && db_result_affected(r)) {
-            struct audit_entry e = {.event = "lead.qualified", .outcome = "success",
-                                    .at = now_ms / 1000};
+            struct audit_entry e = {
+                .event = "lead.qualified", .outcome = "success", .at = now_ms / 1000};
             audit_detail(c, "agent", res->reason, &detail);
             e.detail = detail.ptr;
             err = audit_write_workspace(conn, &e, c->workspace_id);
@@ -274,8 +274,7 @@ payload_ids(const struct job *job, struct reply_ctx *c)
 {
     if (jobs_payload_str(job, "workspaceId", c->workspace_id, sizeof(c->workspace_id)) ||
         jobs_payload_str(job, "agentId", c->agent_id, sizeof(c->agent_id)) ||
-        jobs_payload_str(job, "conversationId", c->conversation_id,
-                         sizeof(c->conversation_id))) {
+        jobs_payload_str(job, "conversationId", c->conversation_id, sizeof(c->conversation_id))) {
         return E_INVALID;
     }
     return 0;
