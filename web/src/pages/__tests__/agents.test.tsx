@@ -9,6 +9,7 @@ import {
   validatePhoneNumberId,
   validateTemperature,
 } from '@/pages/workspace/AgentsPage';
+import { describedErrors } from '@/test/dom';
 import { json, mockFetch, problem, type Call } from '@/test/fetchMock';
 import { renderApp } from '@/test/render';
 
@@ -56,14 +57,6 @@ function bodyOf(calls: Call[], method: string, path: string): Record<string, unk
   const c = calls.find((x) => x.method === method && x.url.endsWith(path));
   expect(c, `${method} ${path}`).toBeTruthy();
   return c!.body as Record<string, unknown>;
-}
-
-function describedErrors(input: HTMLElement): string {
-  return (input.getAttribute('aria-describedby') ?? '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((id) => document.getElementById(id)?.textContent ?? '')
-    .join(' | ');
 }
 
 beforeEach(() => {

@@ -3,6 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { setCsrfToken } from '@/api/client';
 import { t } from '@/i18n';
+import { describedErrors } from '@/test/dom';
 import { json, mockFetch, problem } from '@/test/fetchMock';
 import { renderApp } from '@/test/render';
 
@@ -14,14 +15,6 @@ const user = {
   hasPassword: true,
   createdAt: '2025-03-12T10:00:00Z',
 };
-
-/** The error text that a field's aria-describedby points to. */
-function describedErrors(input: HTMLElement): string {
-  const ids = (input.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean);
-  return ids
-    .map((id) => document.getElementById(id)?.textContent ?? '')
-    .join(' | ');
-}
 
 /** Every page probes the session and may need a CSRF token. */
 const signedOut = {

@@ -3,6 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { setCsrfToken } from '@/api/client';
 import { t } from '@/i18n';
+import { describedErrors } from '@/test/dom';
 import { json, mockFetch, noContent, problem, type Call } from '@/test/fetchMock';
 import { renderApp } from '@/test/render';
 
@@ -32,14 +33,6 @@ const betaMembers = [
   { userId: 'u9', email: 'dono@beta.com.br', name: 'Dono Beta', role: 'owner' },
   { userId: 'u1', email: user.email, name: user.name, role: 'member' },
 ];
-
-function describedErrors(input: HTMLElement): string {
-  return (input.getAttribute('aria-describedby') ?? '')
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((id) => document.getElementById(id)?.textContent ?? '')
-    .join(' | ');
-}
 
 beforeEach(() => {
   setCsrfToken('csrf-test');
