@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "jobs/queue.h"
 #include "json/json.h"
 
 #define AGENT_COLS                                                                                 \
@@ -434,4 +435,23 @@ agents_open_token(struct db_conn *conn, const struct config *cfg, const char *id
     }
     db_result_free(r);
     return err;
+}
+
+int
+agents_schedule_reply(struct db_conn *conn, const char *workspace_id, const char *agent_id,
+                      const char *conversation_id, int debounce_s, int64_t now_ms)
+{
+    char payload[256], key[JOBS_DEDUPE_MAX + 1];
+    struct job_options opt = {.dedupe_key = key,
+                              .run_at_ms = now_ms + (int64_t)debounce_s * 1000,
+                              .dedupe = JOBS_DEDUPE_REPLACE};
+    int n = snprintf(payload, sizeof(payload),
+                     "{\"workspaceId\":\"%s\",\"agentId\":\"%s\",\"conversationId\":\"%s\"}",
+                     workspace_id, agent_id, conversation_id);
+
+    if (n < 0 || (size_t)n >= sizeof(payload)) {
+        return E_INVALID;
+    }
+    (void)snprintf(key, sizeof(key), AGENTS_REPLY_JOB ":%s", conversation_id);
+    return jobs_enqueue(conn, AGENTS_REPLY_JOB, payload, &opt, NULL);
 }

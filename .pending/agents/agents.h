@@ -114,4 +114,18 @@ NODISCARD int agents_delete(struct db *db, const char *workspace_id, const char 
 NODISCARD int agents_open_token(struct db_conn *conn, const struct config *cfg, const char *id,
                                 struct buf *out);
 
+/* The reply job's kind (replies/reply.h runs it). */
+#define AGENTS_REPLY_JOB "agent.reply"
+
+/*
+ * Enqueues (or moves later) the reply job of a conversation, in the caller's
+ * transaction on conn: the inbound webhook calls it for each conversation
+ * with new messages for an active agent. Dedupe key "agent.reply:<conversation
+ * id>" with JOBS_DEDUPE_REPLACE and run_at now + debounce_s: a burst moves
+ * the one queued job later. 0 or an E_* of jobs_enqueue.
+ */
+NODISCARD int agents_schedule_reply(struct db_conn *conn, const char *workspace_id,
+                                    const char *agent_id, const char *conversation_id,
+                                    int debounce_s, int64_t now_ms);
+
 #endif

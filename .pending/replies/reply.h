@@ -15,7 +15,8 @@
  *      the extractive answer from the best chunk (agents/extractive.h).
  *
  * The reply job (REPLY_JOB) is enqueued by the inbound webhook's
- * transaction for each conversation that got new messages, with the dedupe
+ * transaction (agents_schedule_reply, agents/agents.h: the webhook's module
+ * lies below this one) for each conversation that got new messages, with the dedupe
  * key "agent.reply:<conversation id>" and run_at = now + the agent's
  * debounce: a burst moves the one queued job later (JOBS_DEDUPE_REPLACE),
  * so it gets one answer; the window is a row in the jobs table, so it
@@ -54,7 +55,8 @@
 #include "jobs/queue.h"
 #include "knowledge/retrieve.h"
 
-#define REPLY_JOB "agent.reply"
+/* The job kind (AGENTS_REPLY_JOB, enqueued by agents_schedule_reply). */
+#define REPLY_JOB AGENTS_REPLY_JOB
 /* Tokens a prompt may take (well inside every current model's window). */
 #define REPLY_PROMPT_BUDGET 6000
 /* Tokens an answer may take (a WhatsApp message, not an essay). */
@@ -114,14 +116,6 @@ void reply_result_release(struct reply_result *r);
 NODISCARD int reply_run(struct db_conn *conn, const struct config *cfg, const struct agent *a,
                         const struct prompt_turn *turns, size_t n, size_t new_from,
                         int64_t deadline_ms, struct reply_result *out);
-
-/*
- * Enqueues (or moves later) the reply job of a conversation, in the caller's
- * transaction on conn: the inbound webhook calls it for each conversation
- * with new messages for an active agent. 0 or an E_* of jobs_enqueue.
- */
-NODISCARD int reply_schedule(struct db_conn *conn, const char *workspace_id, const char *agent_id,
-                             const char *conversation_id, int debounce_s, int64_t now_ms);
 
 /*
  * Takes a free model slot of workspace_id (cap slots; holder names the

@@ -17,25 +17,6 @@
 
 #define ID_MAX 64
 
-int
-reply_schedule(struct db_conn *conn, const char *workspace_id, const char *agent_id,
-               const char *conversation_id, int debounce_s, int64_t now_ms)
-{
-    char payload[256], key[JOBS_DEDUPE_MAX + 1];
-    struct job_options opt = {.dedupe_key = key,
-                              .run_at_ms = now_ms + (int64_t)debounce_s * 1000,
-                              .dedupe = JOBS_DEDUPE_REPLACE};
-    int n = snprintf(payload, sizeof(payload),
-                     "{\"workspaceId\":\"%s\",\"agentId\":\"%s\",\"conversationId\":\"%s\"}",
-                     workspace_id, agent_id, conversation_id);
-
-    if (n < 0 || (size_t)n >= sizeof(payload)) {
-        return E_INVALID;
-    }
-    (void)snprintf(key, sizeof(key), REPLY_JOB ":%s", conversation_id);
-    return jobs_enqueue(conn, REPLY_JOB, payload, &opt, NULL);
-}
-
 /* ---- Slots --------------------------------------------------------------------------------- */
 
 int
