@@ -121,6 +121,56 @@ void db_rollback(struct db_conn *conn);
 typedef int (*db_tx_fn)(struct db_conn *conn, void *arg);
 NODISCARD int db_tx(struct db *db, db_tx_fn fn, void *arg);
 
+/*
+ * Connections of their own, outside the pool (and not counted in its size),
+ * for long-lived threads: job workers, listeners. db_connect opens one
+ * (0, E_UNAVAILABLE or E_DB); db_disconnect closes it (accepts NULL; rolls
+ * back an open transaction). The owner replaces a connection once
+ * db_is_broken says the server went away. SQLite ":memory:" has no second
+ * connection to the same database: E_INVALID.
+ */
+NODISCARD int db_connect(struct db *db, struct db_conn **out);
+void db_disconnect(struct db_conn *conn);
+bool db_is_broken(const struct db_conn *conn);
+
+/*
+ * Notifications: a small publish/subscribe across everything that shares
+ * the database, delivered after the sending transaction commits.
+ *
+ * db_notify sends payload on channel from conn. Inside a transaction it is
+ * delivered only if and when the transaction commits (dropped on rollback);
+ * outside one, at once. Identical (channel, payload) pairs sent in one
+ * transaction may be delivered once. Channel: 1..DB_NOTIFY_CHANNEL_MAX of
+ * [a-z0-9_]; payload: UTF-8 up to DB_NOTIFY_PAYLOAD_MAX bytes. E_INVALID for
+ * anything else.
+ *   PostgreSQL: pg_notify(), so every instance listening on the database
+ *   gets it (this one included).
+ *   SQLite (one process by design): handed to this process's listeners by
+ *   the thread that commits, right after its COMMIT.
+ *
+ * db_listen calls fn(channel, payload, arg) for every notification on
+ * channel until db_unlisten or db_free. On PostgreSQL a listener thread
+ * with a dedicated connection (started by the first db_listen) receives
+ * them, and reconnects with back-off when the connection is lost; after
+ * each (re)connection it calls every fn once with payload NULL, meaning
+ * "notifications may have been missed: look at the state again". fn runs on
+ * the listener thread (PostgreSQL) or a committing thread (SQLite), with no
+ * lock of the db held: it must be quick, must not block and must not use
+ * the database (signal a condition variable, set a flag). At most
+ * DB_MAX_LISTENERS subscriptions per struct db (E_INVALID past it).
+ *
+ * Delivery is best effort (a lost connection loses notifications): a
+ * listener keeps a slow safety poll of the state it watches.
+ */
+#define DB_NOTIFY_CHANNEL_MAX 63
+#define DB_NOTIFY_PAYLOAD_MAX 1000
+#define DB_MAX_LISTENERS      16
+typedef void (*db_listen_fn)(const char *channel, const char *payload, void *arg);
+NODISCARD int db_notify(struct db_conn *conn, const char *channel, const char *payload);
+NODISCARD int db_listen(struct db *db, const char *channel, db_listen_fn fn, void *arg);
+/* Removes the subscription (fn, arg) on channel; when it returns, fn is not running for it. */
+void db_unlisten(struct db *db, const char *channel, db_listen_fn fn, void *arg);
+
 /* Acquire + exec + release, for single statements. */
 NODISCARD int db_run(struct db *db, const char *sql, const struct db_param *params, size_t n,
                      struct db_result **out);
