@@ -15,14 +15,14 @@
 #include "db/db.h"
 
 struct ratelimiter;
-struct mail_sender;
+struct jobs;
 
 struct app {
     const struct config *cfg;
     struct db *db;
     struct workpool *pool;
     struct ratelimiter *rl;
-    struct mail_sender *mailer; /* NULL when mail goes nowhere (production without SMTP) */
+    struct jobs *jobs; /* the job queue's workers; NULL with JOB_WORKERS=0 */
     int64_t started_wall_s;
     atomic_bool draining; /* SIGTERM received: /readyz answers 503 */
 };

@@ -8,6 +8,8 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "jobs/queue.h"
+#include "json/json.h"
 
 static struct audit_entry
 entry(const char *user_id, const char *event, const char *outcome, const struct auth_client *client,
@@ -595,37 +597,50 @@ auth_resend_verification(struct db *db, const struct config *cfg, const struct s
     return err;
 }
 
-static int
-forgot_body(struct db_conn *conn, void *arg)
-{
-    struct mail_tx *m = arg;
-    char token[TOKEN_SIZE] = "";
-    int64_t now = clock_wall_s();
-    int64_t age = INT64_MAX;
-    struct user u;
-    int err = accounts_find_by_email(conn, m->email, &u);
+/*
+ * Forgot-password: the request only enqueues (the same statements whether
+ * or not the address has an account, so the answer and its cost say
+ * nothing); the job looks the account up and mails it (issue 9).
+ */
+struct forgot_tx {
+    const char *email;
+    const struct auth_client *client;
+};
 
-    if (err == E_NOT_FOUND) {
-        return 0; /* same answer, nothing to send */
+/* Appends "name":"value" (JSON-escaped; text that is not UTF-8 becomes ""). */
+static int
+add_member(struct buf *b, const char *name, const char *value)
+{
+    struct str v = str_from_cstr(value ? value : "");
+    int err = buf_addf(b, "%s\"%s\":\"", b->len > 1 ? "," : "", name);
+
+    if (!err && str_is_utf8(v)) {
+        err = buf_add_json_escaped(b, v);
+    }
+    return err ? err : buf_addch(b, '"');
+}
+
+static int
+forgot_enqueue_body(struct db_conn *conn, void *arg)
+{
+    struct forgot_tx *f = arg;
+    struct buf payload = BUF_INIT;
+    int err = buf_addch(&payload, '{');
+
+    if (!err) {
+        err = add_member(&payload, "email", f->email);
     }
     if (!err) {
-        err = tokens_age(conn, u.id, TOKEN_RESET, now, &age);
-    }
-    /* One reset mail a minute per address: more is a mail bomb, not a user. */
-    if (err || age < 60) {
-        return err;
-    }
-    err = tokens_issue(conn, u.id, TOKEN_RESET, u.email, TOKEN_RESET_TTL_S, now, token);
-    if (!err) {
-        err = mails_enqueue(conn, m->cfg, MAIL_RESET, u.email, u.name, token, now);
+        err = add_member(&payload, "ip", f->client->ip);
     }
     if (!err) {
-        struct audit_entry e =
-            entry(u.id, "password_reset_requested", "success", m->client, NULL, now);
-        err = audit_write(conn, &e);
+        err = add_member(&payload, "userAgent", f->client->user_agent);
     }
-    crypto_wipe(token, sizeof(token));
-    m->sent = err == 0;
+    if (!err) {
+        err = buf_addch(&payload, '}');
+    }
+    err = err ? E_INTERNAL : jobs_enqueue(conn, AUTH_FORGOT_JOB, payload.ptr, NULL, NULL);
+    buf_release(&payload);
     return err;
 }
 
@@ -633,16 +648,90 @@ int
 auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
                      const struct auth_client *client, bool *sent)
 {
-    struct mail_tx m = {cfg, NULL, email, client, NULL, 0, false};
+    struct forgot_tx f = {email, client};
     int err;
 
+    (void)cfg;
     *sent = false;
     if (!email) {
         return 0;
     }
-    err = db_tx(db, forgot_body, &m);
-    *sent = m.sent;
+    err = db_tx(db, forgot_enqueue_body, &f);
+    *sent = err == 0;
     return err;
+}
+
+static const struct json_field forgot_job_fields[] = {
+    {"email", JSON_F_STRING, true, 1, ACCOUNT_EMAIL_MAX},
+    {"ip", JSON_F_STRING, true, 0, 64},
+    {"userAgent", JSON_F_STRING, true, 0, 1024},
+};
+
+/* The job's transaction: look up, issue, mail, audit, and complete the job, all at once. */
+static int
+forgot_job_body(struct db_conn *conn, struct job_ctx *ctx, const struct config *cfg,
+                const char *email, const struct auth_client *client)
+{
+    char token[TOKEN_SIZE] = "";
+    int64_t now = clock_wall_s();
+    int64_t age = INT64_MAX;
+    struct user u;
+    int err = accounts_find_by_email(conn, email, &u);
+
+    if (err == E_NOT_FOUND) {
+        return jobs_complete(ctx, conn); /* nobody to mail */
+    }
+    if (!err) {
+        err = tokens_age(conn, u.id, TOKEN_RESET, now, &age);
+    }
+    /* One reset mail a minute per address: more is a mail bomb, not a user. */
+    if (!err && age >= 60) {
+        err = tokens_issue(conn, u.id, TOKEN_RESET, u.email, TOKEN_RESET_TTL_S, now, token);
+        if (!err) {
+            err = mails_enqueue(conn, cfg, MAIL_RESET, u.email, u.name, token, now);
+        }
+        if (!err) {
+            struct audit_entry e =
+                entry(u.id, "password_reset_requested", "success", client, NULL, now);
+            err = audit_write(conn, &e);
+        }
+    }
+    crypto_wipe(token, sizeof(token));
+    return err ? err : jobs_complete(ctx, conn);
+}
+
+int
+auth_forgot_password_job(struct job_ctx *ctx, const struct job *job)
+{
+    struct db_conn *conn = jobs_ctx_conn(ctx);
+    struct json_doc *doc = NULL;
+    struct json_value v[ARRAY_LEN(forgot_job_fields)];
+    char email[ACCOUNT_EMAIL_MAX + 1];
+    char ip[65];
+    char ua[1025];
+    struct auth_client client = {ip, ua};
+    int err = json_doc_parse(str_make(job->payload, job->payload_len), &doc);
+
+    if (!err) {
+        err = json_pick(doc, forgot_job_fields, ARRAY_LEN(forgot_job_fields), v);
+    }
+    if (err) {
+        json_doc_free(doc);
+        return jobs_fail_for_good(ctx, "malformed forgot-password payload");
+    }
+    str_copy_to(v[0].s, email, sizeof(email));
+    str_copy_to(v[1].s, ip, sizeof(ip));
+    str_copy_to(v[2].s, ua, sizeof(ua));
+    json_doc_free(doc);
+    if (!(err = db_begin(conn))) {
+        err = forgot_job_body(conn, ctx, jobs_ctx_cfg(ctx), email, &client);
+        if (!err) {
+            err = db_commit(conn);
+        } else {
+            db_rollback(conn);
+        }
+    }
+    return err ? jobs_fail(ctx, err, "forgot-password: %s", err_name(err)) : 0;
 }
 
 struct reset_tx {

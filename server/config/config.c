@@ -402,6 +402,8 @@ static const struct setting settings[] = {
     {"WORKER_QUEUE", U(worker_queue), 1, 100000, "256", "256", 0,
      "queued worker tasks before 503"},
     {"DB_POOL_SIZE", U(db_pool_size), 1, 1000, "8", "10", 0, "database connections"},
+    {"JOB_WORKERS", U(job_workers), 0, 64, "2", "4", 0,
+     "job queue worker threads, each with its own database connection (0: run no jobs here)"},
     {"MAX_CONNECTIONS", U(max_connections), 1, 100000, "1024", "1024", 0,
      "concurrent HTTP connections"},
     {"MAX_CONNECTIONS_PER_IP", U(max_connections_per_ip), 1, 100000, "256", "256", 0,

@@ -36,7 +36,26 @@ struct db {
     int64_t connect_retry_ms; /* clock_mono_ms() before which no connect is tried */
     uint64_t acquire_timeouts;
     uint64_t errors_unavailable;
+
+    /* Notifications (db_listen): the subscriptions, guarded by listen_lock. */
+    pthread_mutex_t listen_lock; /* also held while a fn runs, so db_unlisten can wait it out */
+    struct subscription {
+        char channel[DB_NOTIFY_CHANNEL_MAX + 1];
+        db_listen_fn fn;
+        void *arg;
+    } subs[DB_MAX_LISTENERS];
+    size_t nsubs;
+    unsigned subs_version; /* bumped by db_listen: the listener thread LISTENs again */
+    bool listener_started;
+    bool listener_stop;
+    pthread_t listener;
 };
+
+/* Listener thread back-off after a failed (re)connect: doubles from the first to the cap. */
+#define LISTENER_BACKOFF_MIN_MS 250
+#define LISTENER_BACKOFF_MAX_MS 5000
+/* How long the listener thread waits on its socket before checking for stop or new channels. */
+#define LISTENER_WAIT_MS 250
 
 /* A value: NULL, or len bytes at data.ptr + off followed by a NUL. */
 struct cell {
@@ -69,6 +88,18 @@ db_log_sql_len(const char *sql)
 {
     size_t n = strnlen(sql, DB_LOG_SQL_MAX);
     return (int)n;
+}
+
+/* Closes a connection with what db.c keeps on it. Accepts NULL. */
+static void
+close_conn(struct db_conn *conn)
+{
+    if (!conn) {
+        return;
+    }
+    free(conn->notes);
+    conn->notes = NULL;
+    conn->ops->disconnect(conn);
 }
 
 static void
@@ -116,6 +147,7 @@ db_open(const char *url, unsigned pool_size, int acquire_timeout_ms, struct db *
     db->acquire_timeout_ms = acquire_timeout_ms;
     db->idle = xcalloc(pool_size, sizeof(struct db_conn *));
     pthread_mutex_init(&db->lock, NULL);
+    pthread_mutex_init(&db->listen_lock, NULL);
     clock_cond_init(&db->freed);
     *out = db;
 out:
@@ -132,10 +164,17 @@ db_free(struct db *db)
     if (db->in_use) {
         BUG("db_free with %u connections checked out", db->in_use);
     }
+    pthread_mutex_lock(&db->listen_lock);
+    db->listener_stop = true;
+    pthread_mutex_unlock(&db->listen_lock);
+    if (db->listener_started) {
+        pthread_join(db->listener, NULL);
+    }
     for (unsigned i = 0; i < db->nidle; i++) {
-        db->ops->disconnect(db->idle[i]);
+        close_conn(db->idle[i]);
     }
     pthread_cond_destroy(&db->freed);
+    pthread_mutex_destroy(&db->listen_lock);
     pthread_mutex_destroy(&db->lock);
     free(db->idle);
     free(db->target);
@@ -196,7 +235,7 @@ db_acquire(struct db *db, struct db_conn **out)
     }
     if (conn && !db->ops->is_usable(conn)) {
         log_msg(LOG_DEBUG, "dropping a %s connection the server closed", db->ops->name);
-        db->ops->disconnect(conn);
+        close_conn(conn);
         conn = NULL;
         pthread_mutex_lock(&db->lock);
         db->open--;
@@ -253,7 +292,7 @@ db_release(struct db_conn *conn)
     }
     keep = !conn->broken && !conn->ops->in_transaction(conn);
     if (!keep) {
-        conn->ops->disconnect(conn);
+        close_conn(conn);
     }
     pthread_mutex_lock(&db->lock);
     if (keep) {
@@ -338,6 +377,47 @@ db_exec_script(struct db_conn *conn, const char *sql)
     return track(conn, err);
 }
 
+/* Calls every subscriber of channel; payload NULL means "resync". With listen_lock held. */
+static void
+dispatch_locked(struct db *db, const char *channel, const char *payload)
+{
+    for (size_t i = 0; i < db->nsubs; i++) {
+        if (!channel || strcmp(db->subs[i].channel, channel) == 0) {
+            db->subs[i].fn(db->subs[i].channel, payload, db->subs[i].arg);
+        }
+    }
+}
+
+static void
+dispatch(struct db *db, const char *channel, const char *payload)
+{
+    pthread_mutex_lock(&db->listen_lock);
+    dispatch_locked(db, channel, payload);
+    pthread_mutex_unlock(&db->listen_lock);
+}
+
+/* In-process delivery (SQLite) of what a committed transaction sent. */
+static void
+deliver_notes(struct db_conn *conn)
+{
+    size_t off = 0;
+
+    while (off < conn->notes_len) {
+        const char *channel = conn->notes + off;
+        const char *payload = channel + strlen(channel) + 1;
+        off = (size_t)(payload - conn->notes) + strlen(payload) + 1;
+        dispatch(conn->db, channel, payload);
+    }
+}
+
+static void
+drop_notes(struct db_conn *conn)
+{
+    free(conn->notes);
+    conn->notes = NULL;
+    conn->notes_len = 0;
+}
+
 int
 db_begin(struct db_conn *conn)
 {
@@ -346,6 +426,7 @@ db_begin(struct db_conn *conn)
     if (conn->in_tx) {
         BUG("db_begin inside a transaction");
     }
+    drop_notes(conn);
     err = conn->broken ? E_UNAVAILABLE : conn->ops->begin(conn);
     if (!err) {
         conn->in_tx = true;
@@ -375,6 +456,10 @@ db_commit(struct db_conn *conn)
     }
     conn->in_tx = false;
     conn->tx_err = 0;
+    if (!err) {
+        deliver_notes(conn);
+    }
+    drop_notes(conn);
     count_unavailable(conn->db, err);
     return err;
 }
@@ -387,6 +472,13 @@ db_rollback(struct db_conn *conn)
     }
     conn->in_tx = false;
     conn->tx_err = 0;
+    drop_notes(conn);
+}
+
+bool
+db_in_tx(const struct db_conn *conn)
+{
+    return conn->in_tx;
 }
 
 int
@@ -408,6 +500,249 @@ db_tx(struct db *db, db_tx_fn fn, void *arg)
     }
     db_release(conn);
     return err;
+}
+
+int
+db_connect(struct db *db, struct db_conn **out)
+{
+    struct db_conn *conn = NULL;
+    int err;
+
+    *out = NULL;
+    /* Every connection to ":memory:" is another database (db_open kept the pool at one). */
+    if (db->ops->kind == DB_SQLITE && strcmp(db->target, ":memory:") == 0) {
+        return E_INVALID;
+    }
+    err = db->ops->connect(db->target, &conn);
+    if (err) {
+        count_unavailable(db, err);
+        return err;
+    }
+    conn->ops = db->ops;
+    conn->db = db;
+    conn->broken = false;
+    conn->in_tx = false;
+    conn->tx_err = 0;
+    *out = conn;
+    return 0;
+}
+
+void
+db_disconnect(struct db_conn *conn)
+{
+    if (!conn) {
+        return;
+    }
+    if (!conn->broken && (conn->in_tx || conn->ops->in_transaction(conn))) {
+        conn->ops->rollback(conn);
+    }
+    close_conn(conn);
+}
+
+bool
+db_is_broken(const struct db_conn *conn)
+{
+    return conn->broken;
+}
+
+static bool
+is_channel(const char *channel)
+{
+    size_t n = channel ? strlen(channel) : 0;
+
+    if (n == 0 || n > DB_NOTIFY_CHANNEL_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = channel[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int
+db_notify(struct db_conn *conn, const char *channel, const char *payload)
+{
+    size_t clen;
+    size_t plen;
+
+    if (!payload) {
+        payload = "";
+    }
+    plen = strlen(payload);
+    if (!is_channel(channel) || plen > DB_NOTIFY_PAYLOAD_MAX ||
+        !str_is_utf8(str_make(payload, plen))) {
+        return E_INVALID;
+    }
+    if (conn->ops->listen) {
+        struct db_param p[] = {DB_CSTR(channel), DB_TEXT(payload, plen)};
+        return db_exec(conn, "SELECT pg_notify($1, $2)", p, 2, NULL);
+    }
+    if (!conn->in_tx) {
+        dispatch(conn->db, channel, payload);
+        return 0;
+    }
+    /* Identical notifications of one transaction are delivered once, as PostgreSQL does. */
+    for (size_t off = 0; off < conn->notes_len;) {
+        const char *c = conn->notes + off;
+        const char *p = c + strlen(c) + 1;
+        if (strcmp(c, channel) == 0 && strcmp(p, payload) == 0) {
+            return 0;
+        }
+        off = (size_t)(p - conn->notes) + strlen(p) + 1;
+    }
+    clen = strlen(channel);
+    conn->notes = xrealloc(conn->notes, conn->notes_len + clen + plen + 2);
+    memcpy(conn->notes + conn->notes_len, channel, clen + 1);
+    memcpy(conn->notes + conn->notes_len + clen + 1, payload, plen + 1);
+    conn->notes_len += clen + plen + 2;
+    return 0;
+}
+
+/* LISTENs on every subscribed channel; 0 or the first error. */
+static int
+listen_all(struct db *db, struct db_conn *conn, unsigned *version)
+{
+    char channels[DB_MAX_LISTENERS][DB_NOTIFY_CHANNEL_MAX + 1];
+    size_t n;
+    int err = 0;
+
+    pthread_mutex_lock(&db->listen_lock);
+    n = db->nsubs;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(channels[i], db->subs[i].channel, sizeof(channels[i]));
+    }
+    *version = db->subs_version;
+    pthread_mutex_unlock(&db->listen_lock);
+    for (size_t i = 0; i < n && !err; i++) {
+        err = db->ops->listen(conn, channels[i]);
+    }
+    return err;
+}
+
+static void
+on_notify(const char *channel, const char *payload, void *arg)
+{
+    dispatch(arg, channel, payload);
+}
+
+/*
+ * The PostgreSQL listener: one dedicated connection that LISTENs on every
+ * subscribed channel and hands notifications over; on a lost connection it
+ * reconnects with back-off and tells every subscriber to resync.
+ */
+static void *
+listener_main(void *arg)
+{
+    struct db *db = arg;
+    struct db_conn *conn = NULL;
+    int64_t backoff = LISTENER_BACKOFF_MIN_MS;
+    unsigned version = 0;
+    bool lost_logged = false;
+
+    for (;;) {
+        bool stop;
+        unsigned want;
+        int err = 0;
+
+        pthread_mutex_lock(&db->listen_lock);
+        stop = db->listener_stop;
+        want = db->subs_version;
+        pthread_mutex_unlock(&db->listen_lock);
+        if (stop) {
+            break;
+        }
+        if (!conn) {
+            err = db_connect(db, &conn);
+            if (!err) {
+                err = listen_all(db, conn, &version);
+            }
+            if (err) {
+                if (!lost_logged) {
+                    log_msg(LOG_WARNING, "database listener cannot connect: %s, retrying",
+                            err_name(err));
+                    lost_logged = true;
+                }
+                db_disconnect(conn);
+                conn = NULL;
+                {
+                    struct timespec ts = {(time_t)(backoff / 1000),
+                                          (long)(backoff % 1000) * 1000000L};
+                    nanosleep(&ts, NULL);
+                }
+                backoff =
+                    backoff * 2 > LISTENER_BACKOFF_MAX_MS ? LISTENER_BACKOFF_MAX_MS : backoff * 2;
+                continue;
+            }
+            if (lost_logged) {
+                log_msg(LOG_INFO, "database listener connected again");
+                lost_logged = false;
+            }
+            backoff = LISTENER_BACKOFF_MIN_MS;
+            /* Whatever was sent while nobody listened is lost: everyone looks again. */
+            dispatch(db, NULL, NULL);
+            continue;
+        }
+        if (want != version) {
+            err = listen_all(db, conn, &version);
+        }
+        if (!err) {
+            err = db->ops->wait_notify(conn, LISTENER_WAIT_MS, on_notify, db);
+        }
+        if (err) {
+            log_msg(LOG_WARNING, "database listener lost its connection: %s", err_name(err));
+            lost_logged = true;
+            db_disconnect(conn);
+            conn = NULL;
+        }
+    }
+    db_disconnect(conn);
+    return NULL;
+}
+
+int
+db_listen(struct db *db, const char *channel, db_listen_fn fn, void *arg)
+{
+    int err = 0;
+
+    if (!is_channel(channel) || !fn) {
+        return E_INVALID;
+    }
+    pthread_mutex_lock(&db->listen_lock);
+    if (db->nsubs == DB_MAX_LISTENERS) {
+        err = E_INVALID;
+    } else {
+        struct subscription *s = &db->subs[db->nsubs++];
+        memcpy(s->channel, channel, strlen(channel) + 1);
+        s->fn = fn;
+        s->arg = arg;
+        db->subs_version++;
+        if (db->ops->listen && !db->listener_started) {
+            if (pthread_create(&db->listener, NULL, listener_main, db) != 0) {
+                BUG("cannot start the database listener");
+            }
+            db->listener_started = true;
+        }
+    }
+    pthread_mutex_unlock(&db->listen_lock);
+    return err;
+}
+
+void
+db_unlisten(struct db *db, const char *channel, db_listen_fn fn, void *arg)
+{
+    pthread_mutex_lock(&db->listen_lock);
+    for (size_t i = 0; i < db->nsubs; i++) {
+        struct subscription *s = &db->subs[i];
+        if (s->fn == fn && s->arg == arg && strcmp(s->channel, channel) == 0) {
+            db->subs[i] = db->subs[--db->nsubs];
+            break;
+        }
+    }
+    /* The channel stays LISTENed until reconnect: harmless, nobody receives it. */
+    pthread_mutex_unlock(&db->listen_lock);
 }
 
 int

@@ -111,6 +111,8 @@ NODISCARD int db_begin(struct db_conn *conn);
 NODISCARD int db_commit(struct db_conn *conn);
 /* Rolls back; harmless outside a transaction. */
 void db_rollback(struct db_conn *conn);
+/* true between db_begin and db_commit/db_rollback. */
+bool db_in_tx(const struct db_conn *conn);
 
 /*
  * The one transaction runner every flow uses: acquire a connection, begin,

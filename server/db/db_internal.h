@@ -41,6 +41,13 @@ struct db_conn {
     /* Kept by db.c: inside db_begin/db_commit, and the first error in there. */
     bool in_tx;
     int tx_err;
+    /*
+     * Kept by db.c for backends without listen (SQLite): notifications sent
+     * in the open transaction, "channel\0payload\0" after one another,
+     * handed to this process's listeners after COMMIT.
+     */
+    char *notes;
+    size_t notes_len;
 };
 
 struct db_ops {
@@ -82,6 +89,15 @@ struct db_ops {
      */
     int (*lock_migrations)(struct db_conn *conn);
     void (*unlock_migrations)(struct db_conn *conn);
+    /*
+     * Notifications across processes (PostgreSQL: LISTEN/NOTIFY); NULL when
+     * the backend has none (SQLite), and db.c delivers them in-process.
+     * listen subscribes conn (a dedicated connection) to channel;
+     * wait_notify waits up to timeout_ms for notifications on it and hands
+     * each to fn: 0, or E_UNAVAILABLE once the connection is lost.
+     */
+    int (*listen)(struct db_conn *conn, const char *channel);
+    int (*wait_notify)(struct db_conn *conn, int timeout_ms, db_listen_fn fn, void *arg);
     /* Finds a table by name ($1) in the current schema; returns one row if it exists. */
     const char *table_exists_sql;
 };

@@ -481,6 +481,48 @@ unlock_migrations(struct db_conn *conn)
     (void)exec_script(conn, "SELECT pg_advisory_unlock(" PG_MIGRATE_LOCK ")");
 }
 
+/* LISTEN on a channel db.c checked ([a-z0-9_], short): quoting it as an identifier is exact. */
+static int
+listen_channel(struct db_conn *conn, const char *channel)
+{
+    char sql[DB_NOTIFY_CHANNEL_MAX + 16];
+
+    (void)snprintf(sql, sizeof(sql), "LISTEN \"%s\"", channel);
+    return exec_script(conn, sql);
+}
+
+/*
+ * Waits up to timeout_ms for the socket, reads what arrived and hands every
+ * notification to fn. A closed socket or a failed read is a lost connection.
+ */
+static int
+wait_notify(struct db_conn *conn, int timeout_ms, db_listen_fn fn, void *arg)
+{
+    struct pg_conn *c = to_pg(conn);
+    struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN, .revents = 0};
+    PGnotify *note;
+    int rc;
+
+    if (PQstatus(c->pg) != CONNECTION_OK || pfd.fd < 0) {
+        conn->broken = true;
+        return E_UNAVAILABLE;
+    }
+    rc = poll(&pfd, 1, timeout_ms);
+    if (rc < 0) {
+        return 0; /* EINTR: the caller loops */
+    }
+    if (rc > 0 && ((pfd.revents & (POLLERR | POLLNVAL)) || !PQconsumeInput(c->pg) ||
+                   PQstatus(c->pg) != CONNECTION_OK)) {
+        conn->broken = true;
+        return E_UNAVAILABLE;
+    }
+    while ((note = PQnotifies(c->pg)) != NULL) {
+        fn(note->relname, note->extra ? note->extra : "", arg);
+        PQfreemem(note);
+    }
+    return 0;
+}
+
 const struct db_ops db_postgres_ops = {
     .name = "postgres",
     .kind = DB_POSTGRES,
@@ -496,6 +538,8 @@ const struct db_ops db_postgres_ops = {
     .rollback = rollback_tx,
     .lock_migrations = lock_migrations,
     .unlock_migrations = unlock_migrations,
+    .listen = listen_channel,
+    .wait_notify = wait_notify,
     .table_exists_sql = "SELECT 1 FROM pg_catalog.pg_tables"
                         " WHERE schemaname = current_schema() AND tablename = $1",
 };

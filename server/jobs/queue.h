@@ -200,6 +200,8 @@ struct jobs_options {
  * returned; every other function accepts that NULL.
  */
 struct jobs *jobs_start(struct db *db, const struct jobs_options *opt);
+/* SIGTERM, first step: no worker claims another job from now on. Accepts NULL. */
+void jobs_stop_claiming(struct jobs *q);
 /*
  * SIGTERM: stop claiming at once, wait until deadline_ms (clock_mono_ms) for
  * running handlers, then give the jobs still running back (lease ended now,
@@ -248,8 +250,7 @@ int jobs_fail_for_good(struct job_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2,
  * upstream's Retry-After; capped at JOBS_MAX_DELAY_MS). Counts as an attempt.
  * Returns E_UPSTREAM.
  */
-int jobs_retry_after(struct job_ctx *ctx, int64_t delay_ms, const char *fmt, ...)
-    PRINTF_LIKE(3, 4);
+int jobs_retry_after(struct job_ctx *ctx, int64_t delay_ms, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /*
  * Not a failure: run the job again at run_at_ms (wall clock; capped at now +
  * JOBS_MAX_DELAY_MS) without counting an attempt (waiting for a window, a

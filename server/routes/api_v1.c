@@ -11,7 +11,6 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
-#include "jobs/mail_sender.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
 
@@ -238,7 +237,6 @@ email_then(struct request *req)
     if (job->err) {
         return account_fail(req, job->err, &job->result);
     }
-    mail_sender_wake(req->app->mailer);
     response_empty(req, 202);
     return 0;
 }

@@ -12,7 +12,6 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
-#include "jobs/mail_sender.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
 #include "session/cookies.h"
@@ -115,9 +114,6 @@ signup_then(struct request *req)
 {
     struct auth_job *job = req->ctx;
 
-    if (!req->defer_err && (job->err == 0 || job->err == E_CONFLICT)) {
-        mail_sender_wake(req->app->mailer);
-    }
     if (!req->defer_err && job->err == E_CONFLICT) {
         return signup_decoy(req);
     }
@@ -314,9 +310,6 @@ verify_email_resend(struct request *req)
     if (err) {
         return account_fail(req, err, &r);
     }
-    if (sent) {
-        mail_sender_wake(req->app->mailer);
-    }
     response_empty(req, sent ? 202 : 204);
     return 0;
 }
@@ -345,10 +338,7 @@ password_forgot(struct request *req)
     if ((err = auth_forgot_password(req->app->db, req->app->cfg, email, &client, &sent))) {
         return err;
     }
-    if (sent) {
-        mail_sender_wake(req->app->mailer);
-    }
-    response_empty(req, 202);
+    response_empty(req, 202); /* the same whether or not a job was queued */
     return 0;
 }
 
@@ -369,10 +359,6 @@ reset_work(struct request *req)
 static int
 reset_then(struct request *req)
 {
-    struct auth_job *job = req->ctx;
-    if (!req->defer_err && !job->err) {
-        mail_sender_wake(req->app->mailer);
-    }
     return reply_session(req, 200);
 }
 
