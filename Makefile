@@ -124,13 +124,15 @@ unit-san: deps $(UNIT_SAN)
 	@set -e; for t in $(UNIT_SAN); do echo "== $$t (asan+ubsan)"; $$t; done
 
 # test_db against a throw-away PostgreSQL too, including its restart case.
-unit-pg: deps build/san/tests/test_db
+unit-pg: deps build/san/tests/test_db build/san/tests/test_jobs
 	@set -e; dir=$(CURDIR)/build/pg-unit; rm -rf $$dir; \
 	  url=$$(tests/support/pg.sh start $$dir 55439); \
 	  trap "tests/support/pg.sh stop $$dir >/dev/null 2>&1 || true" EXIT; \
 	  echo "== build/san/tests/test_db (PostgreSQL)"; \
 	  PILOTO_TEST_PG_URL=$$url PILOTO_TEST_PG_CTL=$(CURDIR)/tests/support/pg.sh \
-	  PILOTO_TEST_PG_DIR=$$dir build/san/tests/test_db
+	  PILOTO_TEST_PG_DIR=$$dir build/san/tests/test_db; \
+	  echo "== build/san/tests/test_jobs (PostgreSQL)"; \
+	  PILOTO_TEST_PG_URL=$$url build/san/tests/test_jobs
 
 fuzz-replay: deps $(REPLAY_BIN)
 	@set -e; for t in $(REPLAY_BIN); do n=$$(basename $$t); \
