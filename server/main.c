@@ -224,6 +224,8 @@ serve(struct config *cfg)
                     http_server_inflight(srv));
         }
         (void)jobs_drain(app.jobs, deadline);
+        /* Jobs still blocked on an upstream were given back: cut their calls short. */
+        httpc_cancel_all();
     }
     rc = 0;
 out:

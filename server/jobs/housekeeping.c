@@ -7,7 +7,8 @@
 /*
  * The purges. Columns: what it deletes (for the log), whether $1 is now in
  * milliseconds (the jobs table) rather than seconds, and the statement: $1
- * is now, $2 the batch size; it deletes at most $2 rows. Every WHERE is
+ * is now (CAST to BIGINT, or PostgreSQL infers a 32-bit integer from the
+ * arithmetic), $2 the batch size; it deletes at most $2 rows. Every WHERE is
  * served by an index or a small table.
  */
 #define DAY_S   86400
@@ -20,27 +21,41 @@ static const struct purge {
 } purges[] = {
     {"sessions", false,
      "DELETE FROM user_sessions WHERE id IN (SELECT id FROM user_sessions "
-     "WHERE idle_expires_at < $1 - 7 * " STR(DAY_S) " OR absolute_expires_at < $1 - 7 * " STR(
-         DAY_S) " OR revoked_at < $1 - 7 * " STR(DAY_S) " LIMIT $2)"},
+     "WHERE idle_expires_at < CAST($1 AS BIGINT) - 7 * " STR(
+         DAY_S) " OR absolute_expires_at < CAST($1 AS BIGINT) - 7 * " STR(DAY_S) " OR revoked_at < "
+                                                                                 "CAST($1 AS "
+                                                                                 "BIGINT) - 7 "
+                                                                                 "* " STR(DAY_S) " "
+                                                                                                 "L"
+                                                                                                 "I"
+                                                                                                 "M"
+                                                                                                 "I"
+                                                                                                 "T"
+                                                                                                 " "
+                                                                                                 "$"
+                                                                                                 "2"
+                                                                                                 ")"},
     {"email tokens", false,
      "DELETE FROM email_tokens WHERE id IN (SELECT id FROM email_tokens "
-     "WHERE (used_at IS NOT NULL OR expires_at < $1) AND created_at < $1 - " STR(
+     "WHERE (used_at IS NOT NULL OR expires_at < $1) AND created_at < CAST($1 AS BIGINT) - " STR(
          DAY_S) " LIMIT $2)"},
     {"login throttles", false,
      "DELETE FROM login_throttle WHERE key_hash IN (SELECT key_hash FROM login_throttle "
-     "WHERE last_failure_at < $1 - 3600 AND locked_until < $1 LIMIT $2)"},
+     "WHERE last_failure_at < CAST($1 AS BIGINT) - 3600 AND locked_until < $1 LIMIT $2)"},
     {"oauth states", false,
      "DELETE FROM oauth_states WHERE id_hash IN (SELECT id_hash FROM oauth_states "
      "WHERE expires_at < $1 LIMIT $2)"},
     {"done jobs", true,
      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'dead') "
-     "AND finished_at < $1 - " STR(JOBS_DONE_KEEP_S) " * 1000 AND state = 'done' LIMIT $2)"},
+     "AND finished_at < CAST($1 AS BIGINT) - "
+     "CAST(1000 AS BIGINT) * " STR(JOBS_DONE_KEEP_S) " AND state = 'done' LIMIT $2)"},
     {"dead jobs", true,
      "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'dead') "
-     "AND finished_at < $1 - " STR(JOBS_DEAD_KEEP_S) " * 1000 AND state = 'dead' LIMIT $2)"},
+     "AND finished_at < CAST($1 AS BIGINT) - "
+     "CAST(1000 AS BIGINT) * " STR(JOBS_DEAD_KEEP_S) " AND state = 'dead' LIMIT $2)"},
     {"outbox mails", false,
      "DELETE FROM mail_outbox WHERE id IN (SELECT id FROM mail_outbox "
-     "WHERE status IN ('sent', 'logged', 'failed') AND created_at < $1 - 30 * " STR(
+     "WHERE status IN ('sent', 'logged', 'failed') AND created_at < CAST($1 AS BIGINT) - 30 * " STR(
          DAY_S) " LIMIT $2)"},
 };
 

@@ -359,7 +359,9 @@ test_dedupe(void **state)
     /* Debounce: the queued job moves and takes the new payload. */
     assert_int_equal(enqueue(db, "t.ok", "{\"v\":3}", &replace), first);
     assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE payload = '{\"v\":3}'"), 1);
-    assert_int_equal(scalar(db, "SELECT CASE WHEN run_at - created_at > 3600000 THEN 1 ELSE 0 END FROM jobs"), 1);
+    assert_int_equal(
+        scalar(db, "SELECT CASE WHEN run_at - created_at > 3600000 THEN 1 ELSE 0 END FROM jobs"),
+        1);
     /* Another kind, or no key, never collides. */
     assert_true(enqueue(db, "t.fail", "{}", &keep) > 0);
     assert_true(enqueue(db, "t.ok", "{}", NULL) > 0);
@@ -456,8 +458,8 @@ test_dead_after_max_attempts(void **state)
     wait_for(db, sql, 1);
     assert_int_equal(atomic_load(&runs_fail), 3);
     assert_int_equal(scalar(db, "SELECT attempts FROM jobs WHERE kind = 't.fail'"), 3);
-    assert_int_equal(
-        scalar(db, "SELECT COUNT(*) FROM jobs WHERE last_error = 'attempt 3 refused'"), 1);
+    assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE last_error = 'attempt 3 refused'"),
+                     1);
     /* The dead hook ran in the burial's transaction. */
     assert_int_equal(scalar(db, "SELECT COUNT(*) FROM effects WHERE note = 'attempt 3 refused'"),
                      1);
@@ -476,8 +478,9 @@ test_retry_after_and_snooze(void **state)
     /* The kind's back-off is a minute: only the handler's Retry-After brings it back soon. */
     (void)enqueue(db, "t.retry", "{}", NULL);
     (void)enqueue(db, "t.snooze", "{}", NULL);
-    wait_for(db, "SELECT COUNT(*) FROM jobs WHERE kind IN ('t.retry', 't.snooze') "
-                 "AND state = 'done'",
+    wait_for(db,
+             "SELECT COUNT(*) FROM jobs WHERE kind IN ('t.retry', 't.snooze') "
+             "AND state = 'done'",
              2);
     assert_int_equal(atomic_load(&runs_retry), 2);
     assert_int_equal(atomic_load(&runs_snooze), 2);
@@ -546,9 +549,8 @@ test_fenced_completion(void **state)
         nanosleep(&ts, NULL);
     }
     /* Another instance claims it meanwhile (as after a lost lease). */
-    assert_int_equal(db_run(db, "UPDATE jobs SET claims = claims + 1 WHERE kind = 't.slow'", NULL,
-                            0, NULL),
-                     0);
+    assert_int_equal(
+        db_run(db, "UPDATE jobs SET claims = claims + 1 WHERE kind = 't.slow'", NULL, 0, NULL), 0);
     /* Its "done" must not land: the run ends as "lost". */
     for (;;) {
         struct buf b = BUF_INIT;
