@@ -25,16 +25,17 @@ static const struct purge {
          DAY_S) " OR absolute_expires_at < CAST($1 AS BIGINT) - 7 * " STR(DAY_S) " OR revoked_at < "
                                                                                  "CAST($1 AS "
                                                                                  "BIGINT) - 7 "
-                                                                                 "* " STR(DAY_S) " "
-                                                                                                 "L"
-                                                                                                 "I"
-                                                                                                 "M"
-                                                                                                 "I"
-                                                                                                 "T"
-                                                                                                 " "
-                                                                                                 "$"
-                                                                                                 "2"
-                                                                                                 ")"},
+                                                                                 "* " STR(
+                                                                                     DAY_S) " "
+                                                                                            "L"
+                                                                                            "I"
+                                                                                            "M"
+                                                                                            "I"
+                                                                                            "T"
+                                                                                            " "
+                                                                                            "$"
+                                                                                            "2"
+                                                                                            ")"},
     {"email tokens", false,
      "DELETE FROM email_tokens WHERE id IN (SELECT id FROM email_tokens "
      "WHERE (used_at IS NOT NULL OR expires_at < $1) AND created_at < CAST($1 AS BIGINT) - " STR(

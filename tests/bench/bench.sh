@@ -12,6 +12,8 @@
 # Settings (environment): BENCH_ROUNDS (3), BENCH_DURATION (seconds, 10),
 # BENCH_WARMUP (seconds, 2), BENCH_THREADS (2), BENCH_CONNECTIONS (64),
 # BENCH_LOG_LEVEL (piloto's LOG_LEVEL, warning: no access log, as nginx),
+# BENCH_JOBS (1: the job queue's enqueue and claim rates; needs BENCH_AUTH's
+# PostgreSQL for the second backend), BENCH_JOB_WORKERS (2), BENCH_JOBS_N (20000),
 # PILOTO_BIN (build/piloto).
 #
 # More targets: add_target NAME URL [HEADER...] before run_rounds, e.g.
@@ -351,9 +353,27 @@ bench_logins() {
     } >"$WORK/logins.txt"
 }
 
+# The job queue (issue 11): enqueues/s (one transaction each) and claims/s
+# (claim + no-op run + done, JOB_WORKERS threads) on SQLite and PostgreSQL,
+# each on a database of its own (build/bench/jobs_rate).
+bench_jobs() {
+    local workers=${BENCH_JOB_WORKERS:-2} n=${BENCH_JOBS_N:-20000} pgurl
+    {
+        echo
+        echo "# job queue: $n no-op jobs, enqueued one per transaction, then run by $workers workers"
+        "$ROOT/build/bench/jobs_rate" "sqlite:$WORK/jobs-bench.db" "$workers" "$n"
+        if [ -n "${PGDIR_TO_STOP:-}" ]; then
+            pgurl=$("$ROOT/tests/support/pg.sh" url "$PGDIR_TO_STOP")
+            psql "$pgurl" -qc "CREATE DATABASE jobs_bench" >/dev/null
+            "$ROOT/build/bench/jobs_rate" "${pgurl%/*}/jobs_bench" "$workers" "$n"
+        fi
+    } >"$WORK/jobs.txt" 2>&1
+}
+
 report_extra() {
     local name pid
     cat "$WORK/logins.txt" 2>/dev/null || true
+    cat "$WORK/jobs.txt" 2>/dev/null || true
     echo
     printf '%-18s %10s %10s\n' "auth instance" "VmRSS MiB" "VmHWM MiB"
     for name in PSQLITE PPG; do
@@ -371,6 +391,7 @@ main() {
     [ "${BENCH_AUTH:-1}" = 1 ] && bench_auth
     run_rounds
     [ "${BENCH_AUTH:-1}" = 1 ] && bench_logins
+    [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_JOBS:-1}" = 1 ] && bench_jobs
     mkdir -p "$OUT_DIR"
     { report; [ "${BENCH_AUTH:-1}" = 1 ] && report_extra; } | tee "$RESULTS.tmp"
     mv "$RESULTS.tmp" "$RESULTS"
