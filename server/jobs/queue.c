@@ -201,7 +201,7 @@ jobs_enqueue(struct db_conn *conn, const char *kind, const char *payload,
         payload = "{}";
     }
     plen = strlen(payload);
-    if (!jobs_is_kind_name(kind) || plen > JOBS_PAYLOAD_MAX ||
+    if (!kind || !jobs_is_kind_name(kind) || plen > JOBS_PAYLOAD_MAX ||
         (opt->dedupe_key && (!*opt->dedupe_key || strlen(opt->dedupe_key) > JOBS_DEDUPE_MAX))) {
         return E_INVALID;
     }
