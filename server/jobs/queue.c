@@ -33,6 +33,8 @@
 
 /* A worker whose connection failed waits this long before connecting again. */
 #define RECONNECT_MS 1000
+/* A worker that found due jobs locked by others looks again after this long. */
+#define SKIPPED_RETRY_MS 50
 /* An unknown kind (a newer instance's) is put back for this long. */
 #define UNKNOWN_KIND_DELAY_MS 60000
 
@@ -566,6 +568,7 @@ run_job(struct worker *w, const struct db_result *r)
     };
     struct job_ctx ctx = {q, w, &job, ASK_NONE, 0, false, ""};
     enum outcome o;
+    bool released;
     int rc;
 
     if (!kind) {
@@ -593,12 +596,14 @@ run_job(struct worker *w, const struct db_result *r)
 
     pthread_mutex_lock(&q->lock);
     w->busy = false;
-    if (w->released) {
-        rc = 0;
-        ctx.completed = true; /* jobs_drain gave it back: its outcome is another run's now */
-    }
+    released = w->released;
     pthread_cond_broadcast(&q->changed);
     pthread_mutex_unlock(&q->lock);
+    if (released) {
+        /* jobs_drain gave it back: its outcome belongs to the next run now. */
+        count(q, kind, OUT_RELEASED);
+        return;
+    }
 
     if (db_is_broken(w->conn)) {
         /* The handler's connection died: record the outcome on a fresh one. */
@@ -649,7 +654,7 @@ run_job(struct worker *w, const struct db_result *r)
             pthread_mutex_unlock(&q->lock);
         }
     }
-    if (o == OUT_LOST && !w->released) {
+    if (o == OUT_LOST) {
         log_msg(LOG_WARNING, "job %lld (%s): lease lost before its outcome was recorded",
                 (long long)job.id, job.kind);
     }
@@ -685,7 +690,15 @@ work(struct worker *w, enum wake why)
         }
         err = claim(q, w->conn, &r);
         if (err || db_result_rows(r) == 0) {
-            int64_t next = err ? clock_wall_ms() + RECONNECT_MS : find_next_due(w->conn);
+            int64_t now = clock_wall_ms();
+            int64_t next = err ? now + RECONNECT_MS : find_next_due(w->conn);
+            /*
+             * A due job this claim skipped is locked by another claim (or an
+             * enqueue's upsert) about to commit: look again shortly, not in a loop.
+             */
+            if (next <= now) {
+                next = now + SKIPPED_RETRY_MS;
+            }
             if (err && err != E_UNAVAILABLE) {
                 log_msg(LOG_WARNING, "cannot claim a job: %s", err_name(err));
             }

@@ -228,3 +228,22 @@ def test_a_job_enqueued_on_one_instance_runs_on_another_woken_by_notify(spawn, t
         assert metric(a, "piloto_jobs_workers", state="total") == 0
     finally:
         sink.stop()
+
+
+def test_sigterm_gives_running_jobs_back_by_the_deadline(spawn):
+    tarpit = Tarpit()
+    try:
+        s = spawn(env={"SMTP_URL": tarpit.url, "SHUTDOWN_TIMEOUT": "2"})
+        new_user(s)
+        tarpit.accepted.wait(30)
+        wait(lambda: mail_jobs(s.db) and mail_jobs(s.db)[0][0] == "running",
+             what="the mail job to run")
+        # SIGTERM: the run cannot finish (SMTP never answers); at the deadline
+        # the job goes back to the queue, uncounted, and the process exits 0.
+        s.stop()
+        [(state, attempts, claims, last_error)] = mail_jobs(s.db)
+        assert (state, attempts, claims) == ("queued", "0", "1")
+        assert last_error == "given back at shutdown"
+        assert "still running at the drain deadline: given back" in s.log()
+    finally:
+        tarpit.close()
