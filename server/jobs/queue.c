@@ -337,8 +337,9 @@ static const char requeue_sql[] =
 static const char supersede_sql[] = "UPDATE jobs SET state = 'done', finished_at = $1, "
                                     "last_error = 'superseded by a newer job with its dedupe key' "
                                     "WHERE id = $2 AND claims = $3 AND state = 'running'";
-static const char bury_sql[] = "UPDATE jobs SET state = 'dead', finished_at = $1, last_error = $2 "
-                               "WHERE id = $3 AND claims = $4 AND state = 'running'";
+static const char bury_sql[] =
+    "UPDATE jobs SET state = 'dead', finished_at = $1, last_error = $2, attempts = $3 "
+    "WHERE id = $4 AND claims = $5 AND state = 'running'";
 
 static void
 count(struct jobs *q, const struct job_kind *kind, enum outcome o)
@@ -384,12 +385,12 @@ requeue(struct db_conn *conn, const struct job *job, int64_t claims, int64_t run
     return hit ? o : OUT_LOST;
 }
 
-/* Marks the job dead and runs the kind's hook, in one transaction. */
+/* Marks the job dead after runs attempts and runs the kind's hook, in one transaction. */
 static enum outcome
 bury(struct db_conn *conn, const struct job_kind *kind, const struct job *job, int64_t claims,
-     const char *error)
+     int runs, const char *error)
 {
-    struct db_param p[] = {DB_INT(clock_wall_ms()), DB_CSTR(error), DB_INT(job->id),
+    struct db_param p[] = {DB_INT(clock_wall_ms()), DB_CSTR(error), DB_INT(runs), DB_INT(job->id),
                            DB_INT(claims)};
     bool hit = false;
     int err = db_begin(conn);
@@ -411,7 +412,7 @@ bury(struct db_conn *conn, const struct job_kind *kind, const struct job *job, i
     }
     if (hit) {
         log_msg(LOG_ERROR, "job %lld (%s) is dead after %d attempts: %s", (long long)job->id,
-                job->kind, job->attempt, error);
+                job->kind, runs, error);
     }
     return hit ? OUT_DEAD : OUT_LOST;
 }
@@ -581,7 +582,9 @@ run_job(struct worker *w, const struct db_result *r)
     }
     if (job.attempt > kind->max_attempts) {
         /* Its last run never finished (killed, lease lost): nothing left to try. */
-        count(q, kind, bury(w->conn, kind, &job, claims, "lease expired on the last attempt"));
+        count(q, kind,
+              bury(w->conn, kind, &job, claims, job.attempt - 1,
+                   "lease expired on the last attempt"));
         return;
     }
     pthread_mutex_lock(&q->lock);
@@ -635,7 +638,7 @@ run_job(struct worker *w, const struct db_result *r)
             copy_utf8(err_name(rc), ctx.error, sizeof(ctx.error));
         }
         if (ctx.ask == ASK_DEAD || job.attempt >= kind->max_attempts) {
-            o = bury(w->conn, kind, &job, claims, ctx.error);
+            o = bury(w->conn, kind, &job, claims, job.attempt, ctx.error);
         } else {
             uint32_t rnd;
             int64_t at;

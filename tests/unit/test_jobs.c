@@ -524,13 +524,31 @@ test_expired_lease_runs_again_once(void **state)
     assert_int_equal(scalar(db, "SELECT claims FROM jobs WHERE kind = 't.once'"), 2);
     assert_int_equal(atomic_load(&runs_fail), 0);
     assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.fail' "
-                                "AND last_error = 'lease expired on the last attempt'"),
+                                "AND last_error = 'lease expired on the last attempt' "
+                                "AND attempts = 3"),
                      1);
     assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.ok' "
                                 "AND state = 'running'"),
                      1);
     assert_int_equal(atomic_load(&runs_ok), 0);
     jobs_free(q);
+}
+
+/* Enqueues a t.slow job and starts one worker; returns once the job runs. */
+static struct jobs *
+start_slow_job(struct db *db)
+{
+    int64_t deadline = clock_mono_ms() + WAIT_MS;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    struct jobs *q;
+
+    (void)enqueue(db, "t.slow", "{}", NULL);
+    q = start(db, 1);
+    while (atomic_load(&slow_started) == 0) {
+        assert_true(clock_mono_ms() < deadline);
+        nanosleep(&ts, NULL);
+    }
+    return q;
 }
 
 /* A run whose lease was taken over can no longer complete the job. */
@@ -542,12 +560,7 @@ test_fenced_completion(void **state)
     int64_t deadline = clock_mono_ms() + WAIT_MS;
     struct timespec ts = {0, 10 * 1000 * 1000};
 
-    (void)enqueue(db, "t.slow", "{}", NULL);
-    q = start(db, 1);
-    while (atomic_load(&slow_started) == 0) {
-        assert_true(clock_mono_ms() < deadline);
-        nanosleep(&ts, NULL);
-    }
+    q = start_slow_job(db);
     /* Another instance claims it meanwhile (as after a lost lease). */
     assert_int_equal(
         db_run(db, "UPDATE jobs SET claims = claims + 1 WHERE kind = 't.slow'", NULL, 0, NULL), 0);
@@ -576,15 +589,8 @@ test_drain_gives_back(void **state)
 {
     struct db *db = need_db(state);
     struct jobs *q;
-    int64_t deadline = clock_mono_ms() + WAIT_MS;
-    struct timespec ts = {0, 10 * 1000 * 1000};
 
-    (void)enqueue(db, "t.slow", "{}", NULL);
-    q = start(db, 1);
-    while (atomic_load(&slow_started) == 0) {
-        assert_true(clock_mono_ms() < deadline);
-        nanosleep(&ts, NULL);
-    }
+    q = start_slow_job(db);
     assert_int_equal(jobs_drain(q, clock_mono_ms() + 50), 1);
     assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.slow' "
                                 "AND state = 'queued' AND attempts = 0"),
@@ -593,6 +599,28 @@ test_drain_gives_back(void **state)
     /* Its late finish did not override the give-back. */
     assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.slow' "
                                 "AND state = 'queued'"),
+                     1);
+}
+
+/* A kind this binary does not know (a newer instance's) is put back, uncounted, for a minute. */
+static void
+test_unknown_kind_is_put_back(void **state)
+{
+    struct db *db = need_db(state);
+    struct jobs *q;
+
+    (void)enqueue(db, "t.from_the_future", "{}", NULL);
+    q = start(db, 1);
+    wait_for(db,
+             "SELECT COUNT(*) FROM jobs WHERE kind = 't.from_the_future' "
+             "AND last_error = 'unknown kind'",
+             1);
+    jobs_free(q);
+    assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.from_the_future' "
+                                "AND state = 'queued' AND attempts = 0 AND claims = 1"),
+                     1);
+    assert_int_equal(scalar(db, "SELECT CASE WHEN run_at > created_at + 30000 THEN 1 ELSE 0 END "
+                                "FROM jobs WHERE kind = 't.from_the_future'"),
                      1);
 }
 
@@ -631,6 +659,7 @@ main(void)
         BOTH(test_expired_lease_runs_again_once),
         BOTH(test_fenced_completion),
         BOTH(test_drain_gives_back),
+        BOTH(test_unknown_kind_is_put_back),
         BOTH(test_periodic_seeded_once),
     };
 
