@@ -1018,14 +1018,19 @@ jobs_render_metrics(struct jobs *q, struct db *db, struct buf *b)
     int64_t now = clock_wall_ms();
     struct db_param p[] = {DB_INT(now)};
     int err = db_run(db,
-                     "SELECT kind, "
-                     "SUM(CASE WHEN state = 'queued' AND run_at <= $1 THEN 1 ELSE 0 END), "
-                     "SUM(CASE WHEN state = 'queued' AND run_at > $1 THEN 1 ELSE 0 END), "
-                     "SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END), "
-                     "SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), "
-                     "MIN(CASE WHEN state = 'queued' AND run_at <= $1 THEN run_at END) "
-                     "FROM jobs WHERE state IN ('queued', 'running', 'dead') GROUP BY kind "
-                     "ORDER BY kind",
+                     /*
+                      * Two index ranges, never the done jobs: the live ones
+                      * through jobs_due, the dead ones through jobs_finished.
+                      */
+                     "SELECT kind, SUM(q), SUM(s), SUM(r), SUM(d), MIN(o) FROM ("
+                     "SELECT kind, CASE WHEN state = 'queued' AND run_at <= $1 THEN 1 ELSE 0 END "
+                     "AS q, CASE WHEN state = 'queued' AND run_at > $1 THEN 1 ELSE 0 END AS s, "
+                     "CASE WHEN state = 'running' THEN 1 ELSE 0 END AS r, 0 AS d, "
+                     "CASE WHEN state = 'queued' AND run_at <= $1 THEN run_at END AS o "
+                     "FROM jobs WHERE state IN ('queued', 'running') UNION ALL "
+                     "SELECT kind, 0, 0, 0, 1, NULL FROM jobs "
+                     "WHERE state IN ('done', 'dead') AND state = 'dead') AS t "
+                     "GROUP BY kind ORDER BY kind",
                      p, 1, &r);
     static const char *const gauges[][2] = {
         {"piloto_jobs_queued", "jobs due now and waiting for a worker (all instances)"},

@@ -23,7 +23,7 @@ CREATE INDEX jobs_due ON jobs (run_at, id) WHERE state IN ('queued', 'running');
 CREATE UNIQUE INDEX jobs_dedupe ON jobs (kind, dedupe_key)
     WHERE state = 'queued' AND dedupe_key IS NOT NULL;
 -- Housekeeping's purge of finished jobs, and the dead count of /metrics.
-CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('done', 'dead');
+CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE state IN ('done', 'dead');
 
 -- The mail outbox keeps the mails (and their delivery status for people to
 -- read); the queue now schedules them. Mails still waiting become jobs.
