@@ -30,8 +30,9 @@
  * the handler runs, a keeper thread renews the lease every JOBS_RENEW_MS (up
  * to the kind's time budget). A killed process stops renewing, so its jobs
  * are claimed again about JOBS_LEASE_MS later by any instance. Each claim
- * increments `attempts`, which fences the run: a worker whose lease was lost
- * can no longer finish, retry or renew the job.
+ * increments `attempts` (a killed run counts) and `claims`, which fences the
+ * run: a worker whose lease was lost can no longer finish, retry or renew
+ * the job. A job given back at shutdown or snoozed gets its attempt back.
  *
  * Retries: after a failed attempt n (1-based) the job waits
  * min(backoff_max_ms, backoff_base_ms * 2^(n-1)), then a random jitter takes
@@ -41,13 +42,12 @@
  * runs), shown in /metrics, purged after JOBS_DEAD_KEEP_S by housekeeping.
  *
  * Dedupe: a job enqueued with a dedupe key is unique among the *queued* jobs
- * with that key (a partial unique index). Enqueueing it again while one is
- * queued keeps the queued one (JOBS_DEDUPE_KEEP) or moves it to the new
- * run_at and payload (JOBS_DEDUPE_REPLACE: debounce, e.g. "reply to this
- * conversation 3 s after its last message"). A running job does not block a
- * new one with its key (the new work arrived after the run started); when a
- * failed run comes back to `queued` while a newer job holds its key, the
- * newer one supersedes it (it is marked done, last_error says so).
+ * of its kind with that key (a partial unique index on (kind, dedupe_key)). Enqueueing it again
+ * while one is queued keeps the queued one (JOBS_DEDUPE_KEEP) or moves it to the new run_at and
+ * payload (JOBS_DEDUPE_REPLACE: debounce, e.g. "reply to this conversation 3 s after its last
+ * message"). A running job does not block a new one with its key (the new work arrived after the
+ * run started); when a failed run comes back to `queued` while a newer job holds its key, the newer
+ * one supersedes it (it is marked done, last_error says so).
  *
  * Threads: jobs_enqueue runs on the caller's thread and connection; the rest
  * of the API is for main.c (start, stop, metrics) and for handlers, which run
