@@ -11,7 +11,6 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "jobs/queue.h"
-#include "json/json.h"
 
 struct audit_entry
 auth_entry(const char *user_id, const char *event, const char *outcome,
@@ -698,12 +697,6 @@ auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
     return err;
 }
 
-static const struct json_field forgot_job_fields[] = {
-    {"email", JSON_F_STRING, true, 1, ACCOUNT_EMAIL_MAX},
-    {"ip", JSON_F_STRING, true, 0, 64},
-    {"userAgent", JSON_F_STRING, true, 0, 1024},
-};
-
 /* The job's transaction: look up, issue, mail, audit, and complete the job, all at once. */
 static int
 forgot_job_body(struct db_conn *conn, struct job_ctx *ctx, const struct config *cfg,
@@ -742,25 +735,21 @@ int
 auth_forgot_password_job(struct job_ctx *ctx, const struct job *job)
 {
     struct db_conn *conn = jobs_ctx_conn(ctx);
-    struct json_doc *doc = NULL;
-    struct json_value v[ARRAY_LEN(forgot_job_fields)];
     char email[ACCOUNT_EMAIL_MAX + 1];
-    char ip[65];
-    char ua[1025];
+    char ip[128];
+    char ua[1024];
     struct auth_client client = {ip, ua};
-    int err = json_doc_parse(str_make(job->payload, job->payload_len), &doc);
+    int err = jobs_payload_str(job, "email", email, sizeof(email));
 
     if (!err) {
-        err = json_pick(doc, forgot_job_fields, ARRAY_LEN(forgot_job_fields), v);
+        err = jobs_payload_str(job, "ip", ip, sizeof(ip));
+    }
+    if (!err) {
+        err = jobs_payload_str(job, "userAgent", ua, sizeof(ua));
     }
     if (err) {
-        json_doc_free(doc);
-        return jobs_fail_for_good(ctx, "malformed forgot-password payload");
+        return jobs_fail_for_good(ctx, "malformed forgot-password payload: %s", err_name(err));
     }
-    str_copy_to(v[0].s, email, sizeof(email));
-    str_copy_to(v[1].s, ip, sizeof(ip));
-    str_copy_to(v[2].s, ua, sizeof(ua));
-    json_doc_free(doc);
     if (!(err = db_begin(conn))) {
         err = forgot_job_body(conn, ctx, jobs_ctx_cfg(ctx), email, &client);
         if (!err) {

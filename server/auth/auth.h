@@ -22,7 +22,6 @@
 #include "core/common.h"
 #include "core/str.h"
 #include "db/db.h"
-#include "jobs/queue.h"
 #include "session/session.h"
 
 /* Where a request came from, for sessions and the audit log. */
@@ -94,6 +93,8 @@ NODISCARD int auth_resend_verification(struct db *db, const struct config *cfg,
  * one transaction with its own completion.
  */
 #define AUTH_FORGOT_JOB "auth.password_forgot"
+struct job;
+struct job_ctx;
 NODISCARD int auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
                                    const struct auth_client *client, bool *sent);
 int auth_forgot_password_job(struct job_ctx *ctx, const struct job *job);

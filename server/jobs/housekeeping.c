@@ -43,6 +43,11 @@ static const struct purge {
     {"login throttles", false,
      "DELETE FROM login_throttle WHERE key_hash IN (SELECT key_hash FROM login_throttle "
      "WHERE last_failure_at < CAST($1 AS BIGINT) - 3600 AND locked_until < $1 LIMIT $2)"},
+    {"mail throttles", false,
+     "DELETE FROM mail_throttle WHERE key_hash IN (SELECT key_hash FROM mail_throttle "
+     "WHERE window_start < CAST($1 AS BIGINT) - 2 * " STR(DAY_S) " AND last_sent_at < "
+                                                                 "CAST($1 AS BIGINT) - 2 * " STR(
+                                                                     DAY_S) " LIMIT $2)"},
     {"oauth states", false,
      "DELETE FROM oauth_states WHERE id_hash IN (SELECT id_hash FROM oauth_states "
      "WHERE expires_at < $1 LIMIT $2)"},

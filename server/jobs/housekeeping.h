@@ -6,7 +6,8 @@
  *     (the week keeps a just-ended session recognisable in the logs);
  *   - email tokens used or expired, a day after they were issued (the
  *     once-a-minute limits look at the newest token only);
- *   - login-throttle rows whose failures have decayed and that lock nothing;
+ *   - login-throttle rows whose failures have decayed and that lock nothing,
+ *     and mail-throttle rows whose daily window ended more than a day ago;
  *   - OAuth states past their expiry;
  *   - finished jobs after JOBS_DONE_KEEP_S, dead ones after JOBS_DEAD_KEEP_S;
  *   - outbox mails delivered, logged or failed more than 30 days ago (their

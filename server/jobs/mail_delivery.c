@@ -6,14 +6,9 @@
 #include "crypto/crypto.h"
 #include "integrations/httpc.h"
 #include "integrations/mail.h"
-#include "json/json.h"
 
 /* Without SMTP_URL in production, a mail waits this long before it looks again. */
 #define MAIL_NO_SMTP_WAIT_MS (5 * 60 * 1000)
-
-static const struct json_field payload_fields[] = {
-    {"outbox", JSON_F_INT, true, 1, INT64_MAX},
-};
 
 /* Records the outcome on the outbox row; a delivered or abandoned mail loses its body. */
 static int
@@ -38,16 +33,8 @@ record(struct db_conn *conn, int64_t id, const char *status, const char *error, 
 static int
 outbox_id(const struct job *job, int64_t *id)
 {
-    struct json_doc *doc = NULL;
-    struct json_value v[ARRAY_LEN(payload_fields)];
-    int err = json_doc_parse(str_make(job->payload, job->payload_len), &doc);
-
-    if (!err) {
-        err = json_pick(doc, payload_fields, ARRAY_LEN(payload_fields), v);
-    }
-    *id = err ? 0 : v[0].i;
-    json_doc_free(doc);
-    return err;
+    int err = jobs_payload_int(job, "outbox", id);
+    return !err && *id < 1 ? E_INVALID : err;
 }
 
 int

@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "crypto/crypto.h"
+#include "json/json.h"
 
 /* A worker whose connection failed waits this long before connecting again. */
 #define RECONNECT_MS 1000
@@ -544,6 +545,64 @@ jobs_snooze_until(struct job_ctx *ctx, int64_t run_at_ms)
     ctx->ask = ASK_SNOOZE;
     ctx->at_ms = run_at_ms > cap ? cap : run_at_ms;
     return 0;
+}
+
+/* One member of the payload's root object against a one-field spec. */
+static int
+payload_member(const struct job *job, const struct json_field *spec, struct json_value *v)
+{
+    struct json_doc *doc = NULL;
+    int err = json_doc_parse(str_make(job->payload, job->payload_len), &doc);
+
+    if (!err) {
+        err = json_pick(doc, spec, 1, v);
+    }
+    if (err) {
+        err = E_INVALID;
+    } else if (!v->present) {
+        err = E_NOT_FOUND;
+    }
+    if (err || spec->type != JSON_F_STRING) {
+        json_doc_free(doc);
+        return err;
+    }
+    /* The view lives in doc: the caller copies it before doc goes. */
+    v->s = str_make(xstrndup(v->s.ptr, v->s.len), v->s.len);
+    json_doc_free(doc);
+    return 0;
+}
+
+int
+jobs_payload_int(const struct job *job, const char *name, int64_t *out)
+{
+    struct json_field spec = {name, JSON_F_INT, false, INT64_MIN, INT64_MAX};
+    struct json_value v;
+    int err = payload_member(job, &spec, &v);
+
+    *out = err ? 0 : v.i;
+    return err;
+}
+
+int
+jobs_payload_str(const struct job *job, const char *name, char *out, size_t cap)
+{
+    struct json_field spec = {name, JSON_F_STRING, false, 0, JOBS_PAYLOAD_MAX};
+    struct json_value v;
+    int err = payload_member(job, &spec, &v);
+
+    if (cap) {
+        out[0] = '\0';
+    }
+    if (err) {
+        return err;
+    }
+    if (v.s.len >= cap) {
+        err = E_TOO_LARGE;
+    } else {
+        memcpy(out, v.s.ptr, v.s.len + 1);
+    }
+    free((void *)(uintptr_t)v.s.ptr);
+    return err;
 }
 
 /* --- Running a job -------------------------------------------------------- */

@@ -7,7 +7,7 @@
  * The parts:
  *   - one `jobs` table (migration 0008): a row per job, its kind (a name),
  *     a JSON payload, a state, when it may run, its attempts and last error;
- *   - one table of job kinds in the code (jobs/kinds.c): name, handler,
+ *   - one table of job kinds in the code (routes/job_kinds.c): name, handler,
  *     attempts, back-off, time budget, period; jobs_start takes it;
  *   - JOB_WORKERS worker threads per process, each with its own database
  *     connection (outside the request pool), woken when a transaction that
@@ -127,7 +127,7 @@ typedef int (*job_handler_fn)(struct job_ctx *ctx, const struct job *job);
 typedef int (*job_dead_fn)(struct db_conn *conn, const struct job *job, const char *last_error);
 
 /*
- * A kind of job: one row of the table in jobs/kinds.c. Columns:
+ * A kind of job: one row of the table in routes/job_kinds.c. Columns:
  *   name            stored in jobs.kind (see JOBS_KIND_MAX); never rename one
  *                   that may be in a database (or keep the old name too)
  *   run             the handler
@@ -257,6 +257,16 @@ int jobs_retry_after(struct job_ctx *ctx, int64_t delay_ms, const char *fmt, ...
  * debounce that is not over yet). Returns 0 for the handler to return.
  */
 int jobs_snooze_until(struct job_ctx *ctx, int64_t run_at_ms);
+
+/*
+ * Reading the payload (handlers need no JSON code of their own): the member
+ * name of the payload's root object, as an integer, or as a string copied
+ * into out (cap bytes, NUL-terminated). 0, E_NOT_FOUND (absent or null),
+ * E_INVALID (the payload is not a JSON object, or the member has another
+ * type), E_TOO_LARGE (the string needs more than cap bytes).
+ */
+NODISCARD int jobs_payload_int(const struct job *job, const char *name, int64_t *out);
+NODISCARD int jobs_payload_str(const struct job *job, const char *name, char *out, size_t cap);
 
 /* --- Pure helpers (exposed for tests) ----------------------------------- */
 

@@ -164,6 +164,8 @@ def test_housekeeping_purges_what_has_expired(spawn):
     s.db.query("UPDATE email_tokens SET expires_at = 1, created_at = 1")
     s.db.query("INSERT INTO login_throttle (key_hash, failures, last_failure_at, locked_until) "
                "VALUES ('old', 5, 1, 0), ('fresh', 1, 9999999999, 0)")
+    s.db.query("INSERT INTO mail_throttle (key_hash, last_sent_at, window_start, "
+               "sent_in_window) VALUES ('old', 1, 1, 1)")
     s.db.query("UPDATE jobs SET finished_at = 1 WHERE state = 'done'")
     s.db.query("UPDATE mail_outbox SET created_at = 1 WHERE status = 'sent' OR status = 'logged'")
     s.db.query("UPDATE jobs SET run_at = 0 WHERE kind = 'housekeeping' AND state = 'queued'")
@@ -175,6 +177,7 @@ def test_housekeeping_purges_what_has_expired(spawn):
     wait(lambda: s.db.scalar("SELECT COUNT(*) FROM user_sessions") == "0", what="the purge")
     assert s.db.scalar("SELECT COUNT(*) FROM email_tokens") == "0"
     assert s.db.query("SELECT key_hash FROM login_throttle") == [("fresh",)]
+    assert s.db.scalar("SELECT COUNT(*) FROM mail_throttle WHERE key_hash = 'old'") == "0"
     assert s.db.scalar("SELECT COUNT(*) FROM mail_outbox") == "0"
     assert "housekeeping: 1 sessions purged" in s.log()
     assert u.me().status_code == 401

@@ -309,6 +309,30 @@ test_kind_names(void **state)
 }
 
 static void
+test_payload(void **state)
+{
+    static const char payload[] = "{\"outbox\":42,\"email\":\"ana@example.com\",\"n\":null}";
+    struct job job = {.payload = payload, .payload_len = sizeof(payload) - 1};
+    struct job bad = {.payload = "[1]", .payload_len = 3};
+    char s[16];
+    char tiny[4];
+    int64_t v = -1;
+
+    (void)state;
+    assert_int_equal(jobs_payload_int(&job, "outbox", &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(jobs_payload_str(&job, "email", s, sizeof(s)), 0);
+    assert_string_equal(s, "ana@example.com");
+    assert_int_equal(jobs_payload_str(&job, "email", tiny, sizeof(tiny)), E_TOO_LARGE);
+    assert_string_equal(tiny, "");
+    assert_int_equal(jobs_payload_int(&job, "email", &v), E_INVALID);
+    assert_int_equal(jobs_payload_str(&job, "outbox", s, sizeof(s)), E_INVALID);
+    assert_int_equal(jobs_payload_int(&job, "missing", &v), E_NOT_FOUND);
+    assert_int_equal(jobs_payload_int(&job, "n", &v), E_NOT_FOUND);
+    assert_int_equal(jobs_payload_int(&bad, "outbox", &v), E_INVALID);
+}
+
+static void
 test_enqueue_validates(void **state)
 {
     struct db *db = need_db(state);
@@ -649,6 +673,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_kind_names),
+        cmocka_unit_test(test_payload),
         BOTH(test_enqueue_validates),
         BOTH(test_enqueue_is_transactional),
         BOTH(test_dedupe),

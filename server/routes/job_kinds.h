@@ -3,11 +3,12 @@
  * this binary runs, with its handler, attempts, back-off, time budget and
  * period. To add a kind: write its handler in the module that owns the work
  * (declared in that module's header), define its name there, and add one row
- * to jobs_kinds[] in kinds.c. This file is wiring, like the route tables: it
- * is the one place in jobs/ allowed to include domain modules (tools/lint.sh).
+ * to jobs_kinds[] in job_kinds.c. It lives with the route tables because it
+ * is the same kind of wiring: a dispatch table naming handlers of every
+ * domain module, above all of them.
  */
-#ifndef PILOTO_JOBS_KINDS_H
-#define PILOTO_JOBS_KINDS_H
+#ifndef PILOTO_ROUTES_JOB_KINDS_H
+#define PILOTO_ROUTES_JOB_KINDS_H
 
 #include <stddef.h>
 

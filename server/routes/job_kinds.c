@@ -1,4 +1,4 @@
-#include "jobs/kinds.h"
+#include "routes/job_kinds.h"
 
 #include "auth/auth.h"
 #include "auth/mails.h"
