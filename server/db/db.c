@@ -36,26 +36,21 @@ struct db {
     int64_t connect_retry_ms; /* clock_mono_ms() before which no connect is tried */
     uint64_t acquire_timeouts;
     uint64_t errors_unavailable;
-
-    /* Notifications (db_listen): the subscriptions, guarded by listen_lock. */
-    pthread_mutex_t listen_lock; /* also held while a fn runs, so db_unlisten can wait it out */
-    struct subscription {
-        char channel[DB_NOTIFY_CHANNEL_MAX + 1];
-        db_listen_fn fn;
-        void *arg;
-    } subs[DB_MAX_LISTENERS];
+    db_change_fn on_change; /* set once before serving (db_set_change_callback) */
+    void *on_change_ctx;
+    /* db_subscribe's subscriptions, guarded by subs_lock (also held while an fn runs). */
+    pthread_mutex_t subs_lock;
+    struct db_subscription *subs[DB_MAX_SUBSCRIBERS];
     size_t nsubs;
-    unsigned subs_version; /* bumped by db_listen: the listener thread LISTENs again */
-    bool listener_started;
-    bool listener_stop;
-    pthread_t listener;
 };
 
-/* Listener thread back-off after a failed (re)connect: doubles from the first to the cap. */
-#define LISTENER_BACKOFF_MIN_MS 250
-#define LISTENER_BACKOFF_MAX_MS 5000
-/* How long the listener thread waits on its socket before checking for stop or new channels. */
-#define LISTENER_WAIT_MS 250
+struct db_subscription {
+    struct db *db;
+    char channel[DB_NOTIFY_CHANNEL_MAX + 1];
+    db_change_fn fn;
+    void *ctx;
+    struct db_listener *listener; /* PostgreSQL: the channel's LISTEN thread */
+};
 
 /* A value: NULL, or len bytes at data.ptr + off followed by a NUL. */
 struct cell {
@@ -88,18 +83,6 @@ db_log_sql_len(const char *sql)
 {
     size_t n = strnlen(sql, DB_LOG_SQL_MAX);
     return (int)n;
-}
-
-/* Closes a connection with what db.c keeps on it. Accepts NULL. */
-static void
-close_conn(struct db_conn *conn)
-{
-    if (!conn) {
-        return;
-    }
-    free(conn->notes);
-    conn->notes = NULL;
-    conn->ops->disconnect(conn);
 }
 
 static void
@@ -147,7 +130,7 @@ db_open(const char *url, unsigned pool_size, int acquire_timeout_ms, struct db *
     db->acquire_timeout_ms = acquire_timeout_ms;
     db->idle = xcalloc(pool_size, sizeof(struct db_conn *));
     pthread_mutex_init(&db->lock, NULL);
-    pthread_mutex_init(&db->listen_lock, NULL);
+    pthread_mutex_init(&db->subs_lock, NULL);
     clock_cond_init(&db->freed);
     *out = db;
 out:
@@ -164,17 +147,14 @@ db_free(struct db *db)
     if (db->in_use) {
         BUG("db_free with %u connections checked out", db->in_use);
     }
-    pthread_mutex_lock(&db->listen_lock);
-    db->listener_stop = true;
-    pthread_mutex_unlock(&db->listen_lock);
-    if (db->listener_started) {
-        pthread_join(db->listener, NULL);
+    if (db->nsubs) {
+        BUG("db_free with %zu subscriptions", db->nsubs);
     }
     for (unsigned i = 0; i < db->nidle; i++) {
-        close_conn(db->idle[i]);
+        db->ops->disconnect(db->idle[i]);
     }
     pthread_cond_destroy(&db->freed);
-    pthread_mutex_destroy(&db->listen_lock);
+    pthread_mutex_destroy(&db->subs_lock);
     pthread_mutex_destroy(&db->lock);
     free(db->idle);
     free(db->target);
@@ -235,7 +215,7 @@ db_acquire(struct db *db, struct db_conn **out)
     }
     if (conn && !db->ops->is_usable(conn)) {
         log_msg(LOG_DEBUG, "dropping a %s connection the server closed", db->ops->name);
-        close_conn(conn);
+        db->ops->disconnect(conn);
         conn = NULL;
         pthread_mutex_lock(&db->lock);
         db->open--;
@@ -271,6 +251,10 @@ db_acquire(struct db *db, struct db_conn **out)
     conn->broken = false;
     conn->in_tx = false;
     conn->tx_err = 0;
+    conn->nnotes = 0;
+    conn->notes_overflow = false;
+    conn->npending = 0;
+    conn->pending_overflow = false;
     *out = conn;
 out:
     return err;
@@ -292,7 +276,7 @@ db_release(struct db_conn *conn)
     }
     keep = !conn->broken && !conn->ops->in_transaction(conn);
     if (!keep) {
-        close_conn(conn);
+        conn->ops->disconnect(conn);
     }
     pthread_mutex_lock(&db->lock);
     if (keep) {
@@ -303,6 +287,60 @@ db_release(struct db_conn *conn)
     db->in_use--;
     pthread_cond_signal(&db->freed);
     pthread_mutex_unlock(&db->lock);
+}
+
+/* Runs the change callback for the notes of a committed transaction. */
+static void
+report_notes(struct db_conn *conn)
+{
+    struct db *db = conn->db;
+
+    if (!db->on_change) {
+        return;
+    }
+    if (conn->notes_overflow) {
+        db->on_change(db->on_change_ctx, NULL);
+        return;
+    }
+    for (unsigned i = 0; i < conn->nnotes; i++) {
+        db->on_change(db->on_change_ctx, conn->notes[i]);
+    }
+}
+
+static void
+drop_notes(struct db_conn *conn)
+{
+    conn->nnotes = 0;
+    conn->notes_overflow = false;
+    conn->npending = 0;
+    conn->pending_overflow = false;
+}
+
+/* Calls the subscribers of channel (every one when channel is NULL) with payload. */
+static void
+dispatch(struct db *db, const char *channel, const char *payload)
+{
+    pthread_mutex_lock(&db->subs_lock);
+    for (size_t i = 0; i < db->nsubs; i++) {
+        if (!channel || strcmp(db->subs[i]->channel, channel) == 0) {
+            db->subs[i]->fn(db->subs[i]->ctx, payload);
+        }
+    }
+    pthread_mutex_unlock(&db->subs_lock);
+}
+
+/* In-process delivery (SQLite) of what a committed transaction notified. */
+static void
+deliver_pending(struct db_conn *conn)
+{
+    if (conn->pending_overflow) {
+        dispatch(conn->db, NULL, NULL);
+        return;
+    }
+    for (unsigned i = 0; i < conn->npending; i++) {
+        const char *channel = conn->pending[i];
+        dispatch(conn->db, channel, channel + strlen(channel) + 1);
+    }
 }
 
 /* Notes the first error inside a transaction: the rest of it then fails, as on PostgreSQL. */
@@ -377,47 +415,6 @@ db_exec_script(struct db_conn *conn, const char *sql)
     return track(conn, err);
 }
 
-/* Calls every subscriber of channel; payload NULL means "resync". With listen_lock held. */
-static void
-dispatch_locked(struct db *db, const char *channel, const char *payload)
-{
-    for (size_t i = 0; i < db->nsubs; i++) {
-        if (!channel || strcmp(db->subs[i].channel, channel) == 0) {
-            db->subs[i].fn(db->subs[i].channel, payload, db->subs[i].arg);
-        }
-    }
-}
-
-static void
-dispatch(struct db *db, const char *channel, const char *payload)
-{
-    pthread_mutex_lock(&db->listen_lock);
-    dispatch_locked(db, channel, payload);
-    pthread_mutex_unlock(&db->listen_lock);
-}
-
-/* In-process delivery (SQLite) of what a committed transaction sent. */
-static void
-deliver_notes(struct db_conn *conn)
-{
-    size_t off = 0;
-
-    while (off < conn->notes_len) {
-        const char *channel = conn->notes + off;
-        const char *payload = channel + strlen(channel) + 1;
-        off = (size_t)(payload - conn->notes) + strlen(payload) + 1;
-        dispatch(conn->db, channel, payload);
-    }
-}
-
-static void
-drop_notes(struct db_conn *conn)
-{
-    free(conn->notes);
-    conn->notes = NULL;
-    conn->notes_len = 0;
-}
-
 int
 db_begin(struct db_conn *conn)
 {
@@ -457,7 +454,8 @@ db_commit(struct db_conn *conn)
     conn->in_tx = false;
     conn->tx_err = 0;
     if (!err) {
-        deliver_notes(conn);
+        report_notes(conn);
+        deliver_pending(conn);
     }
     drop_notes(conn);
     count_unavailable(conn->db, err);
@@ -475,10 +473,56 @@ db_rollback(struct db_conn *conn)
     drop_notes(conn);
 }
 
-bool
-db_in_tx(const struct db_conn *conn)
+void
+db_set_change_callback(struct db *db, db_change_fn fn, void *ctx)
 {
-    return conn->in_tx;
+    db->on_change = fn;
+    db->on_change_ctx = ctx;
+}
+
+void
+db_note_change(struct db_conn *conn, const char *key)
+{
+    size_t len = strlen(key);
+
+    if (!conn->in_tx) {
+        if (conn->db->on_change) {
+            conn->db->on_change(conn->db->on_change_ctx, len <= DB_NOTE_KEY_MAX ? key : NULL);
+        }
+        return;
+    }
+    for (unsigned i = 0; i < conn->nnotes; i++) {
+        if (strcmp(conn->notes[i], key) == 0) {
+            return;
+        }
+    }
+    if (conn->nnotes == DB_MAX_NOTES || len > DB_NOTE_KEY_MAX) {
+        conn->notes_overflow = true;
+        return;
+    }
+    memcpy(conn->notes[conn->nnotes], key, len + 1);
+    conn->nnotes++;
+}
+
+int
+db_listen(struct db *db, const char *channel, db_change_fn fn, void *ctx, struct db_listener **out)
+{
+    *out = NULL;
+    return db->ops->listen ? db->ops->listen(db->target, channel, fn, ctx, out) : 0;
+}
+
+bool
+db_listener_is_current(const struct db_listener *l)
+{
+    return l && l->ops->listener_is_current(l);
+}
+
+void
+db_listener_free(struct db_listener *l)
+{
+    if (l) {
+        l->ops->listener_free(l);
+    }
 }
 
 int
@@ -502,6 +546,12 @@ db_tx(struct db *db, db_tx_fn fn, void *arg)
     return err;
 }
 
+bool
+db_in_tx(const struct db_conn *conn)
+{
+    return conn->in_tx;
+}
+
 int
 db_connect(struct db *db, struct db_conn **out)
 {
@@ -523,6 +573,7 @@ db_connect(struct db *db, struct db_conn **out)
     conn->broken = false;
     conn->in_tx = false;
     conn->tx_err = 0;
+    drop_notes(conn);
     *out = conn;
     return 0;
 }
@@ -536,7 +587,7 @@ db_disconnect(struct db_conn *conn)
     if (!conn->broken && (conn->in_tx || conn->ops->in_transaction(conn))) {
         conn->ops->rollback(conn);
     }
-    close_conn(conn);
+    conn->ops->disconnect(conn);
 }
 
 bool
@@ -584,165 +635,78 @@ db_notify(struct db_conn *conn, const char *channel, const char *payload)
         dispatch(conn->db, channel, payload);
         return 0;
     }
+    clen = strlen(channel);
     /* Identical notifications of one transaction are delivered once, as PostgreSQL does. */
-    for (size_t off = 0; off < conn->notes_len;) {
-        const char *c = conn->notes + off;
-        const char *p = c + strlen(c) + 1;
-        if (strcmp(c, channel) == 0 && strcmp(p, payload) == 0) {
+    for (unsigned i = 0; i < conn->npending; i++) {
+        const char *c = conn->pending[i];
+        if (strcmp(c, channel) == 0 && strcmp(c + clen + 1, payload) == 0) {
             return 0;
         }
-        off = (size_t)(p - conn->notes) + strlen(p) + 1;
     }
-    clen = strlen(channel);
-    conn->notes = xrealloc(conn->notes, conn->notes_len + clen + plen + 2);
-    memcpy(conn->notes + conn->notes_len, channel, clen + 1);
-    memcpy(conn->notes + conn->notes_len + clen + 1, payload, plen + 1);
-    conn->notes_len += clen + plen + 2;
+    if (conn->npending == DB_MAX_PENDING) {
+        conn->pending_overflow = true;
+        return 0;
+    }
+    memcpy(conn->pending[conn->npending], channel, clen + 1);
+    memcpy(conn->pending[conn->npending] + clen + 1, payload, plen + 1);
+    conn->npending++;
     return 0;
 }
 
-/* LISTENs on every subscribed channel; 0 or the first error. */
-static int
-listen_all(struct db *db, struct db_conn *conn, unsigned *version)
-{
-    char channels[DB_MAX_LISTENERS][DB_NOTIFY_CHANNEL_MAX + 1];
-    size_t n;
-    int err = 0;
-
-    pthread_mutex_lock(&db->listen_lock);
-    n = db->nsubs;
-    for (size_t i = 0; i < n; i++) {
-        memcpy(channels[i], db->subs[i].channel, sizeof(channels[i]));
-    }
-    *version = db->subs_version;
-    pthread_mutex_unlock(&db->listen_lock);
-    for (size_t i = 0; i < n && !err; i++) {
-        err = db->ops->listen(conn, channels[i]);
-    }
-    return err;
-}
-
-static void
-on_notify(const char *channel, const char *payload, void *arg)
-{
-    dispatch(arg, channel, payload);
-}
-
-/*
- * The PostgreSQL listener: one dedicated connection that LISTENs on every
- * subscribed channel and hands notifications over; on a lost connection it
- * reconnects with back-off and tells every subscriber to resync.
- */
-static void *
-listener_main(void *arg)
-{
-    struct db *db = arg;
-    struct db_conn *conn = NULL;
-    int64_t backoff = LISTENER_BACKOFF_MIN_MS;
-    unsigned version = 0;
-    bool lost_logged = false;
-
-    for (;;) {
-        bool stop;
-        unsigned want;
-        int err = 0;
-
-        pthread_mutex_lock(&db->listen_lock);
-        stop = db->listener_stop;
-        want = db->subs_version;
-        pthread_mutex_unlock(&db->listen_lock);
-        if (stop) {
-            break;
-        }
-        if (!conn) {
-            err = db_connect(db, &conn);
-            if (!err) {
-                err = listen_all(db, conn, &version);
-            }
-            if (err) {
-                if (!lost_logged) {
-                    log_msg(LOG_WARNING, "database listener cannot connect: %s, retrying",
-                            err_name(err));
-                    lost_logged = true;
-                }
-                db_disconnect(conn);
-                conn = NULL;
-                {
-                    struct timespec ts = {(time_t)(backoff / 1000),
-                                          (long)(backoff % 1000) * 1000000L};
-                    nanosleep(&ts, NULL);
-                }
-                backoff =
-                    backoff * 2 > LISTENER_BACKOFF_MAX_MS ? LISTENER_BACKOFF_MAX_MS : backoff * 2;
-                continue;
-            }
-            if (lost_logged) {
-                log_msg(LOG_INFO, "database listener connected again");
-                lost_logged = false;
-            }
-            backoff = LISTENER_BACKOFF_MIN_MS;
-            /* Whatever was sent while nobody listened is lost: everyone looks again. */
-            dispatch(db, NULL, NULL);
-            continue;
-        }
-        if (want != version) {
-            err = listen_all(db, conn, &version);
-        }
-        if (!err) {
-            err = db->ops->wait_notify(conn, LISTENER_WAIT_MS, on_notify, db);
-        }
-        if (err) {
-            log_msg(LOG_WARNING, "database listener lost its connection: %s", err_name(err));
-            lost_logged = true;
-            db_disconnect(conn);
-            conn = NULL;
-        }
-    }
-    db_disconnect(conn);
-    return NULL;
-}
-
 int
-db_listen(struct db *db, const char *channel, db_listen_fn fn, void *arg)
+db_subscribe(struct db *db, const char *channel, db_change_fn fn, void *ctx,
+             struct db_subscription **out)
 {
+    struct db_subscription *sub;
     int err = 0;
 
+    *out = NULL;
     if (!is_channel(channel) || !fn) {
         return E_INVALID;
     }
-    pthread_mutex_lock(&db->listen_lock);
-    if (db->nsubs == DB_MAX_LISTENERS) {
+    sub = xcalloc(1, sizeof(*sub));
+    sub->db = db;
+    memcpy(sub->channel, channel, strlen(channel) + 1);
+    sub->fn = fn;
+    sub->ctx = ctx;
+    pthread_mutex_lock(&db->subs_lock);
+    if (db->nsubs == DB_MAX_SUBSCRIBERS) {
         err = E_INVALID;
     } else {
-        struct subscription *s = &db->subs[db->nsubs++];
-        memcpy(s->channel, channel, strlen(channel) + 1);
-        s->fn = fn;
-        s->arg = arg;
-        db->subs_version++;
-        if (db->ops->listen && !db->listener_started) {
-            if (pthread_create(&db->listener, NULL, listener_main, db) != 0) {
-                BUG("cannot start the database listener");
-            }
-            db->listener_started = true;
-        }
+        db->subs[db->nsubs++] = sub;
     }
-    pthread_mutex_unlock(&db->listen_lock);
+    pthread_mutex_unlock(&db->subs_lock);
+    /* PostgreSQL: the channel's own LISTEN thread (SQLite: none, delivery is in-process). */
+    if (!err && (err = db_listen(db, channel, fn, ctx, &sub->listener))) {
+        db_unsubscribe(sub);
+        sub = NULL;
+    } else if (err) {
+        free(sub);
+        sub = NULL;
+    }
+    *out = sub;
     return err;
 }
 
 void
-db_unlisten(struct db *db, const char *channel, db_listen_fn fn, void *arg)
+db_unsubscribe(struct db_subscription *sub)
 {
-    pthread_mutex_lock(&db->listen_lock);
+    struct db *db;
+
+    if (!sub) {
+        return;
+    }
+    db = sub->db;
+    db_listener_free(sub->listener);
+    pthread_mutex_lock(&db->subs_lock);
     for (size_t i = 0; i < db->nsubs; i++) {
-        struct subscription *s = &db->subs[i];
-        if (s->fn == fn && s->arg == arg && strcmp(s->channel, channel) == 0) {
+        if (db->subs[i] == sub) {
             db->subs[i] = db->subs[--db->nsubs];
             break;
         }
     }
-    /* The channel stays LISTENed until reconnect: harmless, nobody receives it. */
-    pthread_mutex_unlock(&db->listen_lock);
+    pthread_mutex_unlock(&db->subs_lock);
+    free(sub);
 }
 
 int

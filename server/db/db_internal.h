@@ -22,6 +22,9 @@
 
 /* Longest SQL text quoted in a DEBUG log line. */
 #define DB_LOG_SQL_MAX 200
+/* Notifications one transaction keeps for in-process delivery (db_notify on SQLite). */
+#define DB_MAX_PENDING 8
+
 /* Bytes of values one result may hold: queries that need more want a LIMIT. */
 #define DB_RESULT_MAX_BYTES (64u * 1024 * 1024)
 /* Parameters one statement may take (PostgreSQL's protocol allows 65535). */
@@ -41,13 +44,24 @@ struct db_conn {
     /* Kept by db.c: inside db_begin/db_commit, and the first error in there. */
     bool in_tx;
     int tx_err;
+    /* Change notes of the open transaction (db_note_change). */
+    char notes[DB_MAX_NOTES][DB_NOTE_KEY_MAX + 1];
+    unsigned nnotes;
+    bool notes_overflow;
     /*
-     * Kept by db.c for backends without listen (SQLite): notifications sent
-     * in the open transaction, "channel\0payload\0" after one another,
-     * handed to this process's listeners after COMMIT.
+     * db_notify's notifications of the open transaction on a backend without
+     * a channel (SQLite), "channel\0payload\0" after one another, handed to
+     * this process's subscribers after COMMIT (at most DB_MAX_PENDING; more
+     * become one "look again" per channel).
      */
-    char *notes;
-    size_t notes_len;
+    char pending[DB_MAX_PENDING][DB_NOTIFY_CHANNEL_MAX + DB_NOTIFY_PAYLOAD_MAX + 2];
+    unsigned npending;
+    bool pending_overflow;
+};
+
+/* A backend's listener type embeds this as its first member (db_listen). */
+struct db_listener {
+    const struct db_ops *ops;
 };
 
 struct db_ops {
@@ -89,17 +103,13 @@ struct db_ops {
      */
     int (*lock_migrations)(struct db_conn *conn);
     void (*unlock_migrations)(struct db_conn *conn);
-    /*
-     * Notifications across processes (PostgreSQL: LISTEN/NOTIFY); NULL when
-     * the backend has none (SQLite), and db.c delivers them in-process.
-     * listen subscribes conn (a dedicated connection) to channel;
-     * wait_notify waits up to timeout_ms for notifications on it and hands
-     * each to fn: 0, or E_UNAVAILABLE once the connection is lost.
-     */
-    int (*listen)(struct db_conn *conn, const char *channel);
-    int (*wait_notify)(struct db_conn *conn, int timeout_ms, db_listen_fn fn, void *arg);
     /* Finds a table by name ($1) in the current schema; returns one row if it exists. */
     const char *table_exists_sql;
+    /* db_listen; NULL when the backend has no notification channel. */
+    int (*listen)(const char *target, const char *channel, db_change_fn fn, void *ctx,
+                  struct db_listener **out);
+    bool (*listener_is_current)(const struct db_listener *l);
+    void (*listener_free)(struct db_listener *l);
 };
 
 extern const struct db_ops db_sqlite_ops;

@@ -387,7 +387,5 @@ const struct db_ops db_sqlite_ops = {
     .rollback = rollback_tx,
     .lock_migrations = NULL,
     .unlock_migrations = NULL,
-    .listen = NULL,
-    .wait_notify = NULL,
     .table_exists_sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1",
 };

@@ -9,7 +9,7 @@
  *            and the idle workers sleep until then, a wake-up, or the
  *            safety poll.
  *   wake-ups an enqueue sends db_notify(JOBS_CHANNEL) in its transaction;
- *            our db_listen callback runs when it commits (in this process
+ *            our db_subscribe callback runs when it commits (in this process
  *            on SQLite, in every instance on PostgreSQL) and wakes a worker.
  *   keeper   one thread with its own connection: renews the leases of the
  *            jobs running here every JOBS_RENEW_MS, up to their budget.
@@ -86,6 +86,7 @@ struct jobs {
     struct worker *workers;
     pthread_t keeper;
     struct db_conn *keeper_conn;
+    struct db_subscription *sub; /* JOBS_CHANNEL */
 
     pthread_mutex_t lock;   /* guards everything below and the workers' job fields */
     pthread_cond_t wake;    /* idle workers wait here */
@@ -255,13 +256,13 @@ jobs_wake(struct jobs *q)
     pthread_mutex_unlock(&q->lock);
 }
 
-/* db_listen callback: a job was enqueued somewhere (or, payload NULL, we may have missed some). */
+/* db_subscribe callback: a job was enqueued somewhere (or, payload NULL, we may have missed some).
+ */
 static void
-on_notify(const char *channel, const char *payload, void *arg)
+on_notify(void *arg, const char *payload)
 {
     struct jobs *q = arg;
 
-    (void)channel;
     pthread_mutex_lock(&q->lock);
     wake_locked(q, payload ? 1 : q->nworkers, payload ? WAKE_NOTIFY : WAKE_START);
     pthread_mutex_unlock(&q->lock);
@@ -957,7 +958,7 @@ jobs_start(struct db *db, const struct jobs_options *opt)
     q->next_due = INT64_MAX;
     q->pending = q->nworkers; /* everyone looks once at start */
     q->pending_why = WAKE_START;
-    if (db_listen(db, JOBS_CHANNEL, on_notify, q)) {
+    if (db_subscribe(db, JOBS_CHANNEL, on_notify, q, &q->sub)) {
         BUG("cannot listen for jobs");
     }
     seed_periodic(q);
@@ -1049,7 +1050,7 @@ jobs_free(struct jobs *q)
         return;
     }
     (void)jobs_drain(q, clock_mono_ms());
-    db_unlisten(q->db, JOBS_CHANNEL, on_notify, q);
+    db_unsubscribe(q->sub);
     for (unsigned i = 0; i < q->nworkers; i++) {
         pthread_join(q->workers[i].thread, NULL);
         db_disconnect(q->workers[i].conn);

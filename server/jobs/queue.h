@@ -12,7 +12,7 @@
  *   - JOB_WORKERS worker threads per process, each with its own database
  *     connection (outside the request pool), woken when a transaction that
  *     enqueued commits: in this process on SQLite, in every instance on
- *     PostgreSQL (LISTEN/NOTIFY through db_notify/db_listen in db.h).
+ *     PostgreSQL (LISTEN/NOTIFY through db_notify/db_subscribe in db.h).
  *
  * A job's life:
  *

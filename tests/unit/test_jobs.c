@@ -400,10 +400,9 @@ test_dedupe(void **state)
 }
 
 static void
-on_test_notify(const char *channel, const char *payload, void *arg)
+on_test_notify(void *ctx, const char *payload)
 {
-    (void)arg;
-    assert_string_equal(channel, "t_chan");
+    (void)ctx;
     if (payload) {
         assert_string_equal(payload, "hello");
         atomic_fetch_add(&notified, 1);
@@ -418,12 +417,15 @@ test_notify(void **state)
 {
     struct db *db = need_db(state);
     struct db_conn *conn = NULL;
+    struct db_subscription *sub = NULL;
+    struct db_subscription *bad = NULL;
     int64_t deadline = clock_mono_ms() + WAIT_MS;
     struct timespec ts = {0, 10 * 1000 * 1000};
 
-    assert_int_equal(db_listen(db, "t_chan", on_test_notify, NULL), 0);
-    assert_int_equal(db_listen(db, "Bad-Chan", on_test_notify, NULL), E_INVALID);
-    /* PostgreSQL: the listener connects first (its resync), then notifications flow. */
+    assert_int_equal(db_subscribe(db, "t_chan", on_test_notify, NULL, &sub), 0);
+    assert_int_equal(db_subscribe(db, "Bad-Chan", on_test_notify, NULL, &bad), E_INVALID);
+    assert_null(bad);
+    /* PostgreSQL: the listener says when LISTEN took effect (a NULL: look again). */
     while (db_get_kind(db) == DB_POSTGRES && atomic_load(&resyncs) == 0) {
         assert_true(clock_mono_ms() < deadline);
         nanosleep(&ts, NULL);
@@ -446,7 +448,7 @@ test_notify(void **state)
     ts.tv_nsec = 300 * 1000 * 1000;
     nanosleep(&ts, NULL);
     assert_int_equal(atomic_load(&notified), 1);
-    db_unlisten(db, "t_chan", on_test_notify, NULL);
+    db_unsubscribe(sub);
 }
 
 static void
