@@ -2,7 +2,7 @@
 # `make test` runs every test. See README.md.
 
 CC        ?= gcc
-PKGS      := libmicrohttpd jansson libsodium sqlite3 libpq libcurl openssl
+PKGS      := libmicrohttpd jansson libsodium sqlite3 libpq libcurl openssl libzip libxml-2.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -46,6 +46,9 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/san/replay/%)
 PY         := /usr/bin/python3
 export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+# Test vectors every checkout finds beside the main one (../shared/testdata).
+SHARED_DIR ?= $(abspath $(firstword $(wildcard ../shared $(dir $(abspath $(shell git rev-parse --git-common-dir 2>/dev/null)))../shared)))
+export PILOTO_TESTDATA ?= $(SHARED_DIR)/testdata
 export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 .PHONY: all deps run test test-web unit unit-san unit-pg integration integration-sqlite integration-postgres \
