@@ -49,6 +49,11 @@ export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 # Test vectors every checkout finds beside the main one (../shared/testdata).
 SHARED_DIR ?= $(abspath $(firstword $(wildcard ../shared $(dir $(abspath $(shell git rev-parse --git-common-dir 2>/dev/null)))../shared)))
 export PILOTO_TESTDATA ?= $(SHARED_DIR)/testdata
+# Documents of every format, good and bad, for the extraction tests.
+export PILOTO_TESTDOCS := $(CURDIR)/build/testdocs
+build/testdocs/.stamp: tests/support/mkdocs.py
+	@mkdir -p $(dir $@)
+	$(PY) tests/support/mkdocs.py $(dir $@) && touch $@
 export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 .PHONY: all deps run test test-web unit unit-san unit-pg integration integration-sqlite integration-postgres \
@@ -120,10 +125,10 @@ build/san/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(SAN_OBJ)
 	@echo '  LD-SAN $@'
 	@$(CC) $(CFLAGS_ALL) $(SAN) -o $@ $< tests/fuzz/replay.c $(SAN_OBJ) $(LIBS)
 
-unit: deps $(UNIT_BIN)
+unit: deps $(UNIT_BIN) build/testdocs/.stamp
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-unit-san: deps $(UNIT_SAN)
+unit-san: deps $(UNIT_SAN) build/testdocs/.stamp
 	@set -e; for t in $(UNIT_SAN); do echo "== $$t (asan+ubsan)"; $$t; done
 
 # test_db against a throw-away PostgreSQL too, including its restart case.

@@ -15,11 +15,13 @@ rule '#include <sqlite3.h>' '^server/db/sqlite.c$' 'sqlite3.h outside server/db/
 rule '#include <libpq-fe.h>' '^server/db/postgres.c$' 'libpq-fe.h outside server/db/postgres.c'
 rule '#include <curl/curl.h>' '^server/integrations/httpc.c$' 'curl.h outside server/integrations/httpc.c'
 rule '#include <sodium.h>' '^server/crypto/' 'sodium.h outside server/crypto'
+rule '#include <(zip.h|libxml/)' '^server/knowledge/docx.c$' 'libzip or libxml2 outside server/knowledge/docx.c'
 rule '\bjson_t\b' '^server/(json|routes)/' 'json_t outside server/json and server/routes'
 rule '\bgetenv\(' '^server/config/config.c$' 'getenv outside server/config/config.c'
 rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|middleware/)' 'a lower layer includes an upper one'
 rule '#include "(auth|session)/' '^server/(main.c|routes/|middleware/|auth/|session/)' 'a wrapper or core includes a domain module'
-rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|jobs/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
+rule '#include "knowledge/' '^server/(main.c|routes/|jobs/|knowledge/)' 'a wrapper or core includes a domain module'
+rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|knowledge/|jobs/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
 # server/crypto/ wraps the cryptography libraries: libsodium for what it
 # offers, OpenSSL only for what it lacks (RSA: RS256 ID tokens, GOOG4-RSA-SHA256).
 rule '#include <openssl/' '^server/crypto/' 'openssl outside server/crypto'
