@@ -131,14 +131,17 @@ unit: deps $(UNIT_BIN) build/testdocs/.stamp
 unit-san: deps $(UNIT_SAN) build/testdocs/.stamp
 	@set -e; for t in $(UNIT_SAN); do echo "== $$t (asan+ubsan)"; $$t; done
 
-# test_db against a throw-away PostgreSQL too, including its restart case.
-unit-pg: deps build/san/tests/test_db
+# test_db against a throw-away PostgreSQL too, including its restart case;
+# then test_retrieve (the retrieval test set) on the database test_db left migrated.
+unit-pg: deps build/san/tests/test_db build/san/tests/test_retrieve
 	@set -e; dir=$(CURDIR)/build/pg-unit; rm -rf $$dir; \
 	  url=$$(tests/support/pg.sh start $$dir 55439); \
 	  trap "tests/support/pg.sh stop $$dir >/dev/null 2>&1 || true" EXIT; \
 	  echo "== build/san/tests/test_db (PostgreSQL)"; \
 	  PILOTO_TEST_PG_URL=$$url PILOTO_TEST_PG_CTL=$(CURDIR)/tests/support/pg.sh \
-	  PILOTO_TEST_PG_DIR=$$dir build/san/tests/test_db
+	  PILOTO_TEST_PG_DIR=$$dir build/san/tests/test_db; \
+	  echo "== build/san/tests/test_retrieve (PostgreSQL)"; \
+	  PILOTO_TEST_PG_URL=$$url build/san/tests/test_retrieve
 
 fuzz-replay: deps $(REPLAY_BIN)
 	@set -e; for t in $(REPLAY_BIN); do n=$$(basename $$t); \

@@ -82,6 +82,7 @@ push_sentence(struct units *u, struct str t, size_t start, size_t end, bool para
 {
     while (end - start > CHUNK_MAX) {
         size_t cut = 0;
+
         for (size_t i = start + CHUNK_MAX; i > start + CHUNK_MAX / 2; i--) {
             if (t.ptr[i] == '\n') {
                 cut = i;
@@ -91,10 +92,17 @@ push_sentence(struct units *u, struct str t, size_t start, size_t end, bool para
                 cut = i;
             }
         }
+        size_t piece_end;
+
         if (!cut) {
             cut = utf8_floor(t, start, start + CHUNK_MAX);
         }
-        push_unit(u, start, cut, para);
+        /* A cut at a space may follow more spaces: the piece ends at its last visible byte. */
+        piece_end = cut;
+        while (piece_end > start && is_space(t.ptr[piece_end - 1])) {
+            piece_end--;
+        }
+        push_unit(u, start, piece_end, para);
         para = false;
         start = cut;
         while (start < end && is_space(t.ptr[start])) {
