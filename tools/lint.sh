@@ -28,7 +28,7 @@ rule '#include <openssl/' '^server/crypto/' 'openssl outside server/crypto'
 
 if command -v clang-tidy >/dev/null 2>&1; then
     files=$(find server -name '*.c' | sort)
-    inc="-Iserver -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson libsodium sqlite3 libpq libcurl)"
+    inc="-Iserver -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson libsodium sqlite3 libpq libcurl libzip libxml-2.0)"
     if ! clang-tidy --quiet $files -- -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $inc \
         2>/dev/null | grep -E 'warning:|error:'; then :; else fail=1; fi
 fi

@@ -23,7 +23,7 @@ parse_status(const char *s)
 }
 
 #define DOCUMENT_COLUMNS                                                                           \
-    "id, workspace_id, filename, doctype, size, version, status, error_code, chunk_count, "       \
+    "id, workspace_id, filename, doctype, size, version, status, error_code, chunk_count, "        \
     "created_at, updated_at"
 
 static void
@@ -47,10 +47,9 @@ documents_find(struct db_conn *conn, const char *wid, const char *id, struct doc
 {
     struct db_param p[] = {DB_CSTR(id), DB_CSTR(wid)};
     struct db_result *r = NULL;
-    int err = db_exec(conn,
-                      "SELECT " DOCUMENT_COLUMNS
-                      " FROM documents WHERE id = $1 AND workspace_id = $2",
-                      p, ARRAY_LEN(p), &r);
+    int err = db_exec(
+        conn, "SELECT " DOCUMENT_COLUMNS " FROM documents WHERE id = $1 AND workspace_id = $2", p,
+        ARRAY_LEN(p), &r);
 
     if (!err && db_result_rows(r) == 0) {
         err = E_NOT_FOUND;
@@ -73,8 +72,12 @@ documents_begin_upload(struct db_conn *conn, const char *wid, struct str filenam
 
     crypto_random_token(16, id, sizeof(id));
     struct db_param p[] = {
-        DB_CSTR(id),         DB_CSTR(wid), DB_TEXT(filename.ptr, filename.len),
-        DB_CSTR(doctype_name(type)), DB_INT(size), user_id ? DB_CSTR(user_id) : DB_NULL,
+        DB_CSTR(id),
+        DB_CSTR(wid),
+        DB_TEXT(filename.ptr, filename.len),
+        DB_CSTR(doctype_name(type)),
+        DB_INT(size),
+        user_id ? DB_CSTR(user_id) : DB_NULL,
         DB_INT(now),
     };
     /* A new name inserts; a known one starts its next version (the id stays). */
@@ -112,9 +115,7 @@ check_version(struct db_conn *conn, const char *wid, const char *id, int64_t ver
                       p, ARRAY_LEN(p), &r);
 
     if (!err) {
-        err = db_result_rows(r) == 0           ? E_NOT_FOUND
-              : db_int(r, 0, 0) != version ? E_CONFLICT
-                                               : 0;
+        err = db_result_rows(r) == 0 ? E_NOT_FOUND : db_int(r, 0, 0) != version ? E_CONFLICT : 0;
     }
     db_result_free(r);
     return err;

@@ -41,7 +41,10 @@ struct retrieve_result {
     size_t n;
 };
 
-#define RETRIEVE_RESULT_INIT {NULL, 0}
+#define RETRIEVE_RESULT_INIT                                                                       \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 struct retrieve_query {
     const char *workspace_id;

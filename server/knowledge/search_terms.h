@@ -41,7 +41,13 @@ struct search_terms {
     bool prefix[SEARCH_TERMS_MAX];
 };
 
-#define SEARCH_TERMS_INIT {0, {{0}}, {{0}}, {0}}
+#define SEARCH_TERMS_INIT                                                                          \
+    {                                                                                              \
+        0, {{0}}, {{0}},                                                                           \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
+    }
 
 /*
  * Adds the terms of text (any bytes; invalid UTF-8 is skipped) to t, each

@@ -255,8 +255,8 @@ test_hit_rate(void **state)
             hit = hit || strstr(r.v[i].text, expect) != NULL;
         }
         if (!hit) {
-            print_message("  miss (%s): \"%s\" -> wanted \"%s\", got: %.60s\n", kind_name(f),
-                          qbuf, expect, r.n ? r.v[0].text : "(nothing)");
+            print_message("  miss (%s): \"%s\" -> wanted \"%s\", got: %.60s\n", kind_name(f), qbuf,
+                          expect, r.n ? r.v[0].text : "(nothing)");
         }
         hits += hit;
         asked++;
@@ -412,12 +412,11 @@ test_reupload_and_delete(void **state)
     assert_int_equal(chunk_text(text, &chunks), 0);
     assert_int_equal(db_acquire(f->db, &conn), 0);
     /* The superseded version cannot write its chunks over the new one. */
-    assert_int_equal(documents_store_chunks(conn, f->wid[0], doc.id, older.version, text, &chunks,
-                                            1700000200),
-                     E_CONFLICT);
-    assert_int_equal(documents_store_chunks(conn, f->wid[0], doc.id, doc.version, text, &chunks,
-                                            1700000200),
-                     0);
+    assert_int_equal(
+        documents_store_chunks(conn, f->wid[0], doc.id, older.version, text, &chunks, 1700000200),
+        E_CONFLICT);
+    assert_int_equal(
+        documents_store_chunks(conn, f->wid[0], doc.id, doc.version, text, &chunks, 1700000200), 0);
     assert_int_equal(documents_find(conn, f->wid[0], doc.id, &doc), 0);
     assert_int_equal(doc.status, DOCUMENT_READY);
     assert_int_equal(doc.chunks, 1);
