@@ -22,9 +22,34 @@ rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|mi
 rule '#include "(auth|session)/' '^server/(main.c|routes/|middleware/|auth/|session/)' 'a wrapper or core includes a domain module'
 rule '#include "knowledge/' '^server/(main.c|routes/|jobs/|knowledge/)' 'a wrapper or core includes a domain module'
 rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|knowledge/|jobs/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
-# server/crypto/ wraps the cryptography libraries: libsodium for what it
-# offers, OpenSSL only for what it lacks (RSA: RS256 ID tokens, GOOG4-RSA-SHA256).
+# server/crypto/ wraps the cryptography libraries: libsodium for what it offers,
+# OpenSSL for what it lacks (RSA: verifying RS256 ID tokens, signing GOOG4-RSA-SHA256).
 rule '#include <openssl/' '^server/crypto/' 'openssl outside server/crypto'
+rule '#include "app.h"' '^server/(main.c|routes/|middleware/)' 'app.h below the routes and middleware'
+rule '#include <jansson.h>' '^server/json/' 'jansson.h outside server/json'
+rule '#include "json/value.h"' '^server/(json|routes)/' 'json/value.h (json_t) outside server/json and server/routes'
+
+# only DIR ALLOWED...: files in server/DIR include project headers from DIR and ALLOWED only.
+# The layers, bottom up: core; crypto; the other wrappers, none including a sibling;
+# integrations; the domain modules; router, middleware and routes; main.c.
+only() {
+    local dir=$1 hits
+    shift
+    local allowed="$dir"
+    for a in "$@"; do allowed="$allowed|$a"; done
+    hits=$(grep -rnE '#include "' "server/$dir" --include='*.[ch]' |
+        grep -vE "#include \"($allowed)/" || true)
+    if [ -n "$hits" ]; then
+        echo "lint: server/$dir may include only $* and itself:"; echo "$hits" | sed 's/^/  /'; fail=1
+    fi
+}
+only core
+only crypto core
+only config core crypto
+only json core crypto
+only http core crypto
+only db core crypto
+only integrations core crypto json
 
 if command -v clang-tidy >/dev/null 2>&1; then
     files=$(find server -name '*.c' | sort)
