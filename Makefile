@@ -201,7 +201,12 @@ build/bench/argon2_rate: tests/bench/argon2_rate.c $(OBJ)
 	@echo '  LD     $@'
 	@$(CC) $(CFLAGS_ALL) $(RELEASE) -o $@ $< $(OBJ) $(LIBS)
 
-bench: deps build/piloto build/bench/argon2_rate
+build/bench/knowledge_rate: tests/bench/knowledge_rate.c $(OBJ)
+	@mkdir -p $(dir $@)
+	@echo '  LD     $@'
+	@$(CC) $(CFLAGS_ALL) $(RELEASE) -o $@ $< $(OBJ) $(LIBS)
+
+bench: deps build/piloto build/bench/argon2_rate build/bench/knowledge_rate
 	tests/bench/bench.sh
 
 fuzz: deps

@@ -27,6 +27,12 @@
 #define RETRIEVE_DOCS_MAX  200
 #define RETRIEVE_MSGS_MAX  20
 #define RETRIEVE_ID_MAX    64
+/*
+ * Chunks one question ranks at most, summed over its terms (rarest first;
+ * see select_terms in retrieve.c): what bounds a question's cost on a big
+ * collection.
+ */
+#define RETRIEVE_BUDGET 3000
 
 struct retrieve_hit {
     int64_t chunk_id;

@@ -137,7 +137,8 @@ add_word(struct search_terms *t, const char *word)
         return;
     }
     len = stem(w, len);
-    add_term(t, word, w, len, len >= 3);
+    /* A word of 3 letters is whole ("sac", "pix"): as a prefix it would match thousands. */
+    add_term(t, word, w, len, len >= 4);
 }
 
 static void
