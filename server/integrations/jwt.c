@@ -109,8 +109,8 @@ jwt_key_new(struct str n_b64, struct str e_b64, struct jwt_key **out)
     *out = NULL;
     if (crypto_b64url_decode(n_b64, nraw, sizeof(nraw), &nlen) ||
         crypto_b64url_decode(e_b64, eraw, sizeof(eraw), &elen) ||
-        rsa_public_key_new(str_make((const char *)nraw, nlen),
-                           str_make((const char *)eraw, elen), &rsa)) {
+        rsa_public_key_new(str_make((const char *)nraw, nlen), str_make((const char *)eraw, elen),
+                           &rsa)) {
         return E_INVALID;
     }
     *out = xmalloc(sizeof(**out));

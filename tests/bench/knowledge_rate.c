@@ -27,9 +27,9 @@
 #include "knowledge/extract.h"
 #include "knowledge/retrieve.h"
 
-#define TESTSET "tests/data/retrieval"
+#define TESTSET   "tests/data/retrieval"
 #define VOCAB_MAX 20000
-#define DOCS 50
+#define DOCS      50
 
 static char *vocab[VOCAB_MAX];
 static size_t nvocab;
@@ -69,9 +69,9 @@ slurp(const char *path)
 static void
 build_vocab(void)
 {
-    static const char *const files[] = {"entrega.md", "trocas.md", "pagamento.md",
+    static const char *const files[] = {"entrega.md",   "trocas.md", "pagamento.md",
                                         "produtos.txt", "lojas.csv", "atendimento.md"};
-    static const char *const syl[] = {"ba", "ca", "de", "fi", "go", "lu", "ma", "ne", "po",
+    static const char *const syl[] = {"ba", "ca", "de", "fi", "go", "lu", "ma",  "ne",  "po",
                                       "ra", "sa", "te", "vi", "xo", "zu", "ção", "ões", "nh"};
 
     for (size_t f = 0; f < ARRAY_LEN(files); f++) {
@@ -165,8 +165,8 @@ fill_tx(struct db_conn *conn, void *arg)
             exit(1);
         }
     }
-    err = documents_begin_upload(conn, f->wid, str_from_cstr(name), DOCTYPE_TXT,
-                                 (int64_t)text.len, NULL, clock_wall_s(), &d);
+    err = documents_begin_upload(conn, f->wid, str_from_cstr(name), DOCTYPE_TXT, (int64_t)text.len,
+                                 NULL, clock_wall_s(), &d);
     err = err ? err
               : documents_store_chunks(conn, f->wid, d.id, d.version, buf_str(&text), &l,
                                        clock_wall_s());
@@ -243,9 +243,8 @@ bench_pdf(struct db *db, const char *wid, const char *path)
     t3 = clock_mono_us();
     printf("pdf %.1f MB -> %.1f MB text, %zu chunks: extract %.2f s, chunk %.3f s, store %.2f s, "
            "total %.2f s = %.2f MB/s\n",
-           mb, (double)text.len / 1048576.0, l.n, (double)(t1 - t0) / 1e6,
-           (double)(t2 - t1) / 1e6, (double)(t3 - t2) / 1e6, (double)(t3 - t0) / 1e6,
-           mb / ((double)(t3 - t0) / 1e6));
+           mb, (double)text.len / 1048576.0, l.n, (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6,
+           (double)(t3 - t2) / 1e6, (double)(t3 - t0) / 1e6, mb / ((double)(t3 - t0) / 1e6));
     chunk_list_release(&l);
     buf_release(&text);
     buf_release(&data);
