@@ -181,6 +181,27 @@ documents_store_chunks(struct db_conn *conn, const char *wid, const char *id, in
 }
 
 int
+documents_fail(struct db_conn *conn, const char *wid, const char *id, int64_t version,
+               enum docfail why, int64_t now)
+{
+    struct db_param del[] = {DB_CSTR(id), DB_CSTR(wid)};
+    int err = check_version(conn, wid, id, version);
+
+    err = err ? err
+              : db_exec(conn,
+                        "DELETE FROM document_chunks WHERE document_id = $1 AND workspace_id = $2",
+                        del, ARRAY_LEN(del), NULL);
+    if (!err) {
+        struct db_param p[] = {DB_CSTR(id), DB_CSTR(wid), DB_CSTR(docfail_code(why)), DB_INT(now)};
+        err = db_exec(conn,
+                      "UPDATE documents SET status = 'failed', error_code = $3, chunk_count = 0, "
+                      "updated_at = $4 WHERE id = $1 AND workspace_id = $2",
+                      p, ARRAY_LEN(p), NULL);
+    }
+    return err;
+}
+
+int
 documents_delete(struct db_conn *conn, const char *wid, const char *id)
 {
     struct db_param p[] = {DB_CSTR(id), DB_CSTR(wid)};

@@ -82,6 +82,13 @@ NODISCARD int documents_set_status(struct db_conn *conn, const char *wid, const 
 NODISCARD int documents_store_chunks(struct db_conn *conn, const char *wid, const char *id,
                                      int64_t version, struct str text,
                                      const struct chunk_list *chunks, int64_t now);
+/*
+ * Marks version failed with why and drops the document's chunks (a failed
+ * document does not answer, even with an older version's text): 0,
+ * E_NOT_FOUND, E_CONFLICT (version superseded), or a db error.
+ */
+NODISCARD int documents_fail(struct db_conn *conn, const char *wid, const char *id, int64_t version,
+                             enum docfail why, int64_t now);
 /* Deletes the document and its chunks: 0, E_NOT_FOUND, or a db error. */
 NODISCARD int documents_delete(struct db_conn *conn, const char *wid, const char *id);
 

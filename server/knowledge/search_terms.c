@@ -248,7 +248,7 @@ int
 search_terms_render_tsquery(const struct search_terms *t, const char *sep, struct buf *out)
 {
     for (size_t i = 0; i < t->n; i++) {
-        if (buf_addf(out, "%s%s%s", i ? sep : "", t->word[i], t->prefix[i] ? ":*" : "")) {
+        if (buf_addf(out, "%s%s", i ? sep : "", t->word[i])) {
             return E_INTERNAL;
         }
     }

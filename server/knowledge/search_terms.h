@@ -59,9 +59,11 @@ void search_terms_add(struct search_terms *t, struct str text);
 /* The terms as an FTS5 MATCH expression ("entreg"* OR "pix"). 0 or E_INTERNAL. */
 NODISCARD int search_terms_render_fts5(const struct search_terms *t, struct buf *out);
 /*
- * The words as tsquery terms joined by sep: " | " gives one tsquery
- * (entregas:* | pix:*), " " a list to split. to_tsquery stems them. 0 or
- * E_INTERNAL.
+ * The folded words as tsquery terms joined by sep: " | " gives one tsquery
+ * (entregas | pix), " " a list to split. to_tsquery stems each with the
+ * index's Snowball stemmer, which already joins plurals and verb forms, so
+ * no prefixes: a prefix of a stem ("tec" from "tecido") would match
+ * "tecla" and "tecnologia" too. 0 or E_INTERNAL.
  */
 NODISCARD int search_terms_render_tsquery(const struct search_terms *t, const char *sep,
                                           struct buf *out);

@@ -46,4 +46,5 @@ CREATE TABLE document_chunks (
     tsv tsvector GENERATED ALWAYS AS (to_tsvector('piloto_pt'::regconfig, text)) STORED
 );
 CREATE INDEX document_chunks_document ON document_chunks (document_id, ord);
+CREATE INDEX document_chunks_workspace ON document_chunks (workspace_id, document_id);
 CREATE INDEX document_chunks_tsv ON document_chunks USING GIN (tsv);

@@ -30,6 +30,7 @@ CREATE TABLE document_chunks (
     text TEXT NOT NULL
 );
 CREATE INDEX document_chunks_document ON document_chunks (document_id, ord);
+CREATE INDEX document_chunks_workspace ON document_chunks (workspace_id, document_id);
 
 -- FTS5 over the chunks' text (external content: the text is stored once).
 -- unicode61 with remove_diacritics 2 folds case and accents ("São" and
