@@ -351,9 +351,35 @@ bench_logins() {
     } >"$WORK/logins.txt"
 }
 
+# Retrieval latency over BENCH_CHUNKS chunks on both databases and a 10 MB PDF
+# indexed (build/bench/knowledge_rate; BENCH_KNOWLEDGE=0 skips it).
+bench_knowledge() {
+    local chunks=${BENCH_CHUNKS:-50000} queries=${BENCH_QUERIES:-500} pgdir pgurl
+    /usr/bin/python3 "$ROOT/tests/support/mkdocs.py" "$WORK/docs" --big-pdf 10
+    {
+        echo
+        echo "# knowledge: retrieval over $chunks chunks, $queries questions; a 10 MB PDF indexed"
+        (cd "$ROOT" && build/bench/knowledge_rate "sqlite:$WORK/knowledge.db" "$chunks" "$queries" \
+            "$WORK/docs/big.pdf") | grep -v '"severity"' | sed 's/^/sqlite    /'
+        if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+            pgdir=${PGDIR_TO_STOP:-}
+            if [ -z "$pgdir" ]; then
+                pgdir=$WORK/pg
+                "$ROOT/tests/support/pg.sh" start "$pgdir" "$(free_port)" >/dev/null || die "cannot start PostgreSQL"
+                PGDIR_TO_STOP=$pgdir
+            fi
+            pgurl=$("$ROOT/tests/support/pg.sh" url "$pgdir")
+            psql -q "$pgurl" -c 'CREATE DATABASE knowledge' >/dev/null
+            (cd "$ROOT" && build/bench/knowledge_rate "${pgurl%/*}/knowledge" "$chunks" "$queries" \
+                "$WORK/docs/big.pdf") | grep -v '"severity"' | sed 's/^/postgres  /'
+        fi
+    } >"$WORK/knowledge.txt"
+}
+
 report_extra() {
     local name pid
     cat "$WORK/logins.txt" 2>/dev/null || true
+    cat "$WORK/knowledge.txt" 2>/dev/null || true
     echo
     printf '%-18s %10s %10s\n' "auth instance" "VmRSS MiB" "VmHWM MiB"
     for name in PSQLITE PPG; do
@@ -371,8 +397,9 @@ main() {
     [ "${BENCH_AUTH:-1}" = 1 ] && bench_auth
     run_rounds
     [ "${BENCH_AUTH:-1}" = 1 ] && bench_logins
+    [ "${BENCH_KNOWLEDGE:-1}" = 1 ] && bench_knowledge
     mkdir -p "$OUT_DIR"
-    { report; [ "${BENCH_AUTH:-1}" = 1 ] && report_extra; } | tee "$RESULTS.tmp"
+    { report; report_extra; } | tee "$RESULTS.tmp"
     mv "$RESULTS.tmp" "$RESULTS"
     echo "(written to ${RESULTS#"$ROOT"/})" >&2
     kill -0 "$PILOTO_PID" 2>/dev/null || die "piloto died during the bench: $(tail -5 "$WORK/piloto/stderr.log")"

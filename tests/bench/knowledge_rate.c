@@ -71,8 +71,6 @@ build_vocab(void)
 {
     static const char *const files[] = {"entrega.md",   "trocas.md", "pagamento.md",
                                         "produtos.txt", "lojas.csv", "atendimento.md"};
-    static const char *const syl[] = {"ba", "ca", "de", "fi", "go", "lu", "ma",  "ne",  "po",
-                                      "ra", "sa", "te", "vi", "xo", "zu", "ção", "ões", "nh"};
 
     for (size_t f = 0; f < ARRAY_LEN(files); f++) {
         char path[256];
@@ -98,25 +96,46 @@ build_vocab(void)
         buf_release(&b);
     }
     while (nvocab < VOCAB_MAX) {
-        char w[32] = "";
-        size_t n = 2 + next_rand() % 4;
+        /* Made-up words of alternating consonants and vowels, 4 to 11 letters. */
+        static const char cons[] = "bcdfgjlmnprstvxz";
+        static const char vow[] = "aeiou";
+        char w[16];
+        size_t n = 4 + next_rand() % 8;
         for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(w);
-            (void)snprintf(w + len, sizeof(w) - len, "%s", syl[next_rand() % ARRAY_LEN(syl)]);
+            w[i] = i % 2 ? vow[next_rand() % 5] : cons[next_rand() % 16];
         }
+        w[n] = '\0';
         vocab[nvocab++] = xstrdup(w);
     }
 }
 
-/* Shuffles the vocabulary, so which words are common is left to chance, not to file order. */
+/*
+ * Function words take the top ranks, as in any Portuguese text; the rest of
+ * the vocabulary is shuffled, so which content words are common is left to
+ * chance, not to file order.
+ */
+static const char *const function_words[] = {
+    "de",     "a",     "o",   "que", "e",      "do",  "da",   "em",   "um",   "para",
+    "com",    "não",   "uma", "os",  "no",     "se",  "na",   "por",  "mais", "as",
+    "dos",    "como",  "mas", "ao",  "ele",    "das", "à",    "seu",  "sua",  "ou",
+    "quando", "muito", "nos", "já",  "também", "só",  "pelo", "pela", "até",  "isso",
+};
+
 static void
 shuffle_vocab(void)
 {
+    size_t f = ARRAY_LEN(function_words);
+
+    /* Fisher-Yates over all, then the function words take the first places. */
     for (size_t i = nvocab - 1; i > 0; i--) {
         size_t j = (size_t)(next_rand() % (i + 1));
         char *t = vocab[i];
         vocab[i] = vocab[j];
         vocab[j] = t;
+    }
+    for (size_t i = 0; i < f; i++) {
+        free(vocab[i]);
+        vocab[i] = xstrdup(function_words[i]);
     }
 }
 
