@@ -21,7 +21,8 @@ rule '\bgetenv\(' '^server/config/config.c$' 'getenv outside server/config/confi
 rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|middleware/)' 'a lower layer includes an upper one'
 rule '#include "(auth|session)/' '^server/(main.c|routes/|middleware/|auth/|session/)' 'a wrapper or core includes a domain module'
 rule '#include "knowledge/' '^server/(main.c|routes/|jobs/|knowledge/)' 'a wrapper or core includes a domain module'
-rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|knowledge/|jobs/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
+rule '#include "(http|db|crypto|json|config|unicode)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|knowledge/|jobs/|integrations/|http/|db/|crypto/|json/|config/|unicode/)' 'core includes a wrapper'
+rule '#include <utf8proc.h>' '^server/unicode/unicode.c$' 'utf8proc.h outside server/unicode/unicode.c'
 # server/crypto/ wraps the cryptography libraries: libsodium for what it offers,
 # OpenSSL for what it lacks (RSA: verifying RS256 ID tokens, signing GOOG4-RSA-SHA256).
 rule '#include <openssl/' '^server/crypto/' 'openssl outside server/crypto'
@@ -49,11 +50,12 @@ only config core crypto
 only json core crypto
 only http core crypto
 only db core crypto
+only unicode core
 only integrations core crypto json
 
 if command -v clang-tidy >/dev/null 2>&1; then
     files=$(find server -name '*.c' | sort)
-    inc="-Iserver -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson libsodium sqlite3 libpq libcurl libzip libxml-2.0)"
+    inc="-Iserver -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson libsodium sqlite3 libpq libcurl libutf8proc libzip libxml-2.0)"
     if ! clang-tidy --quiet $files -- -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $inc \
         2>/dev/null | grep -E 'warning:|error:'; then :; else fail=1; fi
 fi
