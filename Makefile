@@ -132,7 +132,7 @@ unit-san: deps $(UNIT_SAN) build/testdocs/.stamp
 	@set -e; for t in $(UNIT_SAN); do echo "== $$t (asan+ubsan)"; $$t; done
 
 # test_db against a throw-away PostgreSQL too, including its restart case;
-# then test_retrieve (the retrieval test set) on the database test_db left migrated.
+# then test_retrieve (the retrieval test set) in a database of its own beside it.
 unit-pg: deps build/san/tests/test_db build/san/tests/test_retrieve
 	@set -e; dir=$(CURDIR)/build/pg-unit; rm -rf $$dir; \
 	  url=$$(tests/support/pg.sh start $$dir 55439); \

@@ -134,10 +134,24 @@ setup(void **state)
         }
         (void)snprintf(f->url, sizeof(f->url), "sqlite:%s/test.db", f->dir);
     } else {
-        if (!pg || !*pg) {
+        static bool created;
+        const char *slash = pg ? strrchr(pg, '/') : NULL;
+        if (!pg || !*pg || !slash) {
             return 0;
         }
-        (void)snprintf(f->url, sizeof(f->url), "%s", pg);
+        /* A database of our own beside the one given (test_db leaves that one half-migrated). */
+        if (!created) {
+            struct db *admin = NULL;
+            if (db_open(pg, 1, 5000, &admin) ||
+                db_run(admin, "DROP DATABASE IF EXISTS piloto_retrieve", NULL, 0, NULL) ||
+                db_run(admin, "CREATE DATABASE piloto_retrieve", NULL, 0, NULL)) {
+                db_free(admin);
+                return -1;
+            }
+            db_free(admin);
+            created = true;
+        }
+        (void)snprintf(f->url, sizeof(f->url), "%.*s/piloto_retrieve", (int)(slash - pg), pg);
     }
     if (db_open(f->url, 4, 5000, &f->db) || db_migrate(f->db)) {
         return -1;
