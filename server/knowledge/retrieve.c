@@ -119,7 +119,7 @@ static int
 select_terms(struct db_conn *conn, bool pg, const char *wid, const struct search_terms *all,
              struct search_terms *kept)
 {
-    struct term_count counts[SEARCH_TERMS_MAX];
+    struct term_count counts[SEARCH_TERMS_MAX] = {{0, 0}};
     int64_t total = 0;
     int err = 0;
 
