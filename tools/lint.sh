@@ -58,6 +58,7 @@ only session core crypto config db
 only auth core crypto config db integrations session unicode
 only jobs core crypto config db integrations
 only workspaces core crypto config db auth session unicode
+only knowledge core crypto config db integrations
 only router core http
 
 if command -v clang-tidy >/dev/null 2>&1; then
