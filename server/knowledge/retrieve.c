@@ -13,7 +13,7 @@
 static const char sql_sqlite[] =
     "SELECT c.id, c.document_id, c.ord, r.score, c.text FROM"
     " (SELECT document_chunks_fts.rowid AS id, -bm25(document_chunks_fts) AS score"
-    "  FROM document_chunks_fts JOIN document_chunks c ON c.id = document_chunks_fts.rowid"
+    "  FROM document_chunks_fts CROSS JOIN document_chunks c ON c.id = document_chunks_fts.rowid"
     "  WHERE document_chunks_fts MATCH $1 AND c.workspace_id = $2"
     "  AND ($3 IS NULL OR c.document_id IN (SELECT value FROM json_each($3)))"
     "  ORDER BY bm25(document_chunks_fts), c.id LIMIT $4) r"
@@ -46,12 +46,16 @@ static const char sql_postgres[] =
     " ORDER BY r.score DESC, c.id";
 
 /*
+ * On SQLite, CROSS JOIN keeps the full-text index the outer loop: given the
+ * choice, the planner would walk the workspace's chunks and run the MATCH
+ * once per chunk.
+ *
  * How many chunks of the workspace one term matches, counted up to a cap
  * ($3): the cost of a count is bounded whatever the term.
  */
 static const char count_sqlite[] =
     "SELECT count(*) FROM (SELECT 1 FROM document_chunks_fts"
-    " JOIN document_chunks c ON c.id = document_chunks_fts.rowid"
+    " CROSS JOIN document_chunks c ON c.id = document_chunks_fts.rowid"
     " WHERE document_chunks_fts MATCH $1 AND c.workspace_id = $2 LIMIT $3)";
 static const char count_postgres[] =
     "SELECT count(*) FROM (SELECT 1 FROM document_chunks c"
