@@ -298,7 +298,16 @@ main(int argc, char **argv)
     build_vocab();
     shuffle_vocab();
     for (int w = 0; w < 2; w++) {
+        struct db_param p[1];
         crypto_random_token(16, wid[w], sizeof(wid[w]));
+        p[0] = DB_CSTR(wid[w]);
+        if (db_run(db,
+                   "INSERT INTO workspaces (id, name, created_at, updated_at) "
+                   "VALUES ($1, 'bench', 0, 0)",
+                   p, 1, NULL)) {
+            fprintf(stderr, "cannot create the workspaces\n");
+            return 1;
+        }
     }
     t0 = clock_mono_ms();
     for (size_t d = 0; d < DOCS; d++) {

@@ -47,7 +47,11 @@ setup(void **state)
     (void)snprintf(store, sizeof(store), "file:%s/up", f.dir);
     f.cfg.storage_url = store;
     if (db_open(url, 2, 5000, &f.db) || db_migrate(f.db) ||
-        storage_open(&f.cfg, &f.st, err, sizeof(err))) {
+        storage_open(&f.cfg, &f.st, err, sizeof(err)) ||
+        db_run(f.db,
+               "INSERT INTO workspaces (id, name, created_at, updated_at) "
+               "VALUES ('ws1', 'Loja', 0, 0)",
+               NULL, 0, NULL)) {
         return -1;
     }
     f.cfg.storage_url = NULL;

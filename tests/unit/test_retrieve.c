@@ -157,7 +157,15 @@ setup(void **state)
         return -1;
     }
     for (int w = 0; w < 2; w++) {
+        struct db_param p[1];
         crypto_random_token(16, f->wid[w], sizeof(f->wid[w]));
+        p[0] = DB_CSTR(f->wid[w]);
+        if (db_run(f->db,
+                   "INSERT INTO workspaces (id, name, created_at, updated_at) "
+                   "VALUES ($1, 'Casa Verde', 0, 0)",
+                   p, 1, NULL)) {
+            return -1;
+        }
     }
     d = opendir(TESTSET_DIR);
     if (!d) {

@@ -5,7 +5,7 @@
 -- error_code is a stable failure reason (knowledge/extract.h).
 CREATE TABLE documents (
     id TEXT PRIMARY KEY,
-    workspace_id TEXT NOT NULL,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     filename TEXT NOT NULL,
     doctype TEXT NOT NULL,
     size BIGINT NOT NULL,
