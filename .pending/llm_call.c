@@ -58,11 +58,9 @@ llm_complete(const struct llm_client *c, const struct llm_request *rq, int64_t d
              struct llm_answer *out)
 {
     struct buf body = BUF_INIT;
-    struct httpc_response resp;
+    struct httpc_response resp = HTTPC_RESPONSE_INIT;
     int rc;
 
-    memset(&resp, 0, sizeof(resp));
-    buf_init(&resp.body, 0);
     out->attempts = 0;
     out->status = 0;
     out->retry_after_ms = -1;

@@ -47,6 +47,12 @@ struct httpc_response {
     int should_retry;
 };
 
+/* An empty response, safe to release before httpc_do filled it. */
+#define HTTPC_RESPONSE_INIT                                                                        \
+    {                                                                                              \
+        .body = BUF_INIT, .retry_after_ms = -1, .should_retry = -1                                 \
+    }
+
 /* Once at start-up, before threads. 0 or E_INTERNAL. */
 NODISCARD int httpc_global_init(void);
 void httpc_global_cleanup(void);
