@@ -354,6 +354,33 @@ parse_json_limit(struct config *cfg, const struct setting *s, const char *v, cha
     return 0;
 }
 
+static int
+parse_whatsapp_app_secret(struct config *cfg, const struct setting *s, const char *v, char *err,
+                          size_t errlen)
+{
+    if (v[0] && strlen(v) < 16) {
+        return fail(err, errlen, "invalid %s: must be at least 16 characters", s->name);
+    }
+    return parse_plain(&cfg->whatsapp_app_secret, s, v, 256, err, errlen);
+}
+
+static int
+parse_whatsapp_verify_token(struct config *cfg, const struct setting *s, const char *v, char *err,
+                            size_t errlen)
+{
+    if (v[0] && strlen(v) < 8) {
+        return fail(err, errlen, "invalid %s: must be at least 8 characters", s->name);
+    }
+    return parse_plain(&cfg->whatsapp_verify_token, s, v, 256, err, errlen);
+}
+
+static int
+parse_whatsapp_api_url(struct config *cfg, const struct setting *s, const char *v, char *err,
+                       size_t errlen)
+{
+    return parse_url_into(&cfg->whatsapp_api_url, s, v, err, errlen);
+}
+
 #define U(field) parse_uint, offsetof(struct config, field)
 
 /* clang-format off */
@@ -396,6 +423,12 @@ static const struct setting settings[] = {
      "bearer token /metrics requires (empty: open)"},
     {"GOOGLE_CLOUD_PROJECT", parse_cloud_project, 0, 0, 0, NULL, NULL, 0,
      "project id, so request logs link to Cloud Trace"},
+    {"WHATSAPP_APP_SECRET", parse_whatsapp_app_secret, 0, 0, 0, NULL, NULL,
+     SET_SECRET | SET_REQUIRED_IN_PROD, "Meta app secret: checks X-Hub-Signature-256 of webhooks"},
+    {"WHATSAPP_VERIFY_TOKEN", parse_whatsapp_verify_token, 0, 0, 0, NULL, NULL, SET_SECRET,
+     "token Meta's webhook subscription handshake must present"},
+    {"WHATSAPP_API_URL", parse_whatsapp_api_url, 0, 0, 0, "https://graph.facebook.com/v23.0",
+     "https://graph.facebook.com/v23.0", 0, "Graph API base URL with its version"},
     {"HTTP_THREADS", U(http_threads), 1, 256, "4", "8", 0, "HTTP I/O threads (epoll pool)"},
     {"WORKER_THREADS", U(worker_threads), 1, 256, "2", "2", 0,
      "worker threads for CPU-heavy work and outbound HTTP"},
@@ -445,6 +478,9 @@ release(struct config *cfg)
     free(cfg->mail_from);
     free(cfg->metrics_token);
     free(cfg->cloud_project);
+    free(cfg->whatsapp_app_secret);
+    free(cfg->whatsapp_verify_token);
+    free(cfg->whatsapp_api_url);
     crypto_wipe(cfg->secret, sizeof(cfg->secret));
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -505,7 +541,8 @@ check_production(struct config *cfg, char *err, size_t errlen)
         }
         if ((s->parse == parse_secret && cfg->secret_len == 0) ||
             (s->parse == parse_origins && cfg->n_app_origins == 0) ||
-            (s->parse == parse_database_url && !cfg->database_url)) {
+            (s->parse == parse_database_url && !cfg->database_url) ||
+            (s->parse == parse_whatsapp_app_secret && !cfg->whatsapp_app_secret)) {
             return fail(err, errlen, "missing %s: required when PILOTO_ENV=production", s->name);
         }
     }
@@ -513,6 +550,10 @@ check_production(struct config *cfg, char *err, size_t errlen)
         return fail(err, errlen,
                     "invalid COOKIE_SECURE: cookies must be Secure when "
                     "PILOTO_ENV=production");
+    }
+    if (cfg->whatsapp_api_url && strncmp(cfg->whatsapp_api_url, "https://", 8) != 0) {
+        return fail(err, errlen,
+                    "invalid WHATSAPP_API_URL: must be https when PILOTO_ENV=production");
     }
     for (size_t i = 0; i < cfg->n_app_origins; i++) {
         if (!cfg->app_origins[i].https && !origin_is_loopback(&cfg->app_origins[i])) {
@@ -656,6 +697,7 @@ config_log(const struct config *cfg)
         origin_format(&cfg->app_origins[i], text, sizeof(text));
         err |= buf_addf(&b, "%s%s", i ? "," : "", text);
     }
+    err |= buf_addf(&b, " whatsapp=%s", cfg->whatsapp_app_secret ? "set" : "unset");
     err |= buf_addf(&b, " database=%s secret=%s static=%s google=%s smtp=%s",
                     cfg->database_url && strncmp(cfg->database_url, "sqlite:", 7) == 0 ? "sqlite"
                                                                                        : "postgres",

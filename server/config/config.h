@@ -52,6 +52,11 @@ struct config {
     char *metrics_token; /* NULL = /metrics is open */
     char *cloud_project; /* GOOGLE_CLOUD_PROJECT, for trace links in logs; may be NULL */
 
+    /* WhatsApp Cloud API (SPEC §11): one Meta app for the whole service. */
+    char *whatsapp_app_secret;   /* webhook signatures; NULL = every webhook is refused */
+    char *whatsapp_verify_token; /* hub.* handshake; NULL = every handshake is refused */
+    char *whatsapp_api_url;      /* Graph API base with its version, no trailing slash */
+
     /* Engine and pools. */
     unsigned http_threads;
     unsigned worker_threads;
