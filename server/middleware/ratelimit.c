@@ -35,7 +35,7 @@ before(struct request *req)
 {
     const struct config *cfg = req->app->cfg;
 
-    if (!req->app->rl) {
+    if (!req->app->rl || (req->route && (req->route->flags & ROUTE_SIGNED))) {
         return 0;
     }
     if (!take(req, RATE_GENERAL, cfg->rate_general_per_min)) {
@@ -43,6 +43,15 @@ before(struct request *req)
     }
     if (req->route && (req->route->flags & ROUTE_STRICT_RATE) && req->method != HTTP_OPTIONS &&
         !take(req, RATE_STRICT, cfg->rate_auth_per_min)) {
+        return E_RATE_LIMITED;
+    }
+    return 0;
+}
+
+int
+mw_ratelimit_charge(struct request *req)
+{
+    if (req->app->rl && !take(req, RATE_GENERAL, req->app->cfg->rate_general_per_min)) {
         return E_RATE_LIMITED;
     }
     return 0;

@@ -20,6 +20,13 @@ enum route_flags {
     ROUTE_AUTH = 1 << 1, /* needs a valid session, else 401 */
     ROUTE_STRICT_RATE = 1 << 2, /* the stricter per-IP rate class (login, sign-up, reset) */
     ROUTE_RECENT_AUTH = 1 << 3, /* needs an authentication within REAUTH_WINDOW */
+    /*
+     * Authenticated by a signature its handler checks before any other work
+     * (webhooks): the per-IP limit charges only requests whose signature
+     * failed (mw_ratelimit_charge), so a sender's real traffic is never
+     * throttled by its address.
+     */
+    ROUTE_SIGNED = 1 << 4,
 };
 
 enum group_flags {
