@@ -28,7 +28,8 @@ Both directions of the channel, as Meta behaves:
 Control API (JSON), for the tests:
   POST /_control/numbers   {"phone_number_id","token"}       register a number
   POST /_control/faults    {"faults":[{"kind","count","delay"}]}
-  POST /_control/config    {"webhook_url","status_mode","retry_interval","resend"}
+  POST /_control/config    {"webhook_url","webhook_urls","status_mode","retry_interval",
+                            "resend"}
   POST /_control/deliver   {"messages":[..],"statuses":[..],"raw":str,"signature":
                             "good"|"bad"|"none","copies":n,"resend":bool,"split":n}
                             -> {"answers":[status...]} (first attempts; copies run
@@ -62,6 +63,8 @@ class State:
     def __init__(self, secret, webhook_url):
         self.secret = secret.encode()
         self.webhook_url = webhook_url
+        self.webhook_urls = []
+        self.rr = 0
         self.tokens = {}
         self.faults = []
         self.sends = []
@@ -129,9 +132,18 @@ def sign(body, mode="good"):
     return "sha256=" + mac
 
 
+def next_url():
+    """The webhook URL of this attempt: round robin over webhook_urls when set (several
+    instances behind one address, as Meta sees a load-balanced service)."""
+    with LOCK:
+        urls = STATE.webhook_urls or [STATE.webhook_url]
+        STATE.rr += 1
+        return urls[STATE.rr % len(urls)]
+
+
 def post_webhook(body, mode):
     """One attempt: the HTTP status, or 0 when there was no answer."""
-    u = urllib.parse.urlsplit(STATE.webhook_url)
+    u = urllib.parse.urlsplit(next_url())
     headers = {"Content-Type": "application/json", "User-Agent": "facebookexternalua"}
     sig = sign(body, mode)
     if sig:
@@ -326,7 +338,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {})
         if what == "config":
             with LOCK:
-                for k in ("webhook_url", "status_mode", "retry_interval", "resend"):
+                for k in ("webhook_url", "webhook_urls", "status_mode", "retry_interval",
+                          "resend"):
                     if k in req:
                         setattr(STATE, k, req[k])
             return self.reply(200, {})
