@@ -181,7 +181,7 @@ serve(struct config *cfg)
     app.mailer = mail_sender_start(cfg, db);
     app.started_wall_s = clock_wall_s();
     atomic_init(&app.draining, false);
-    routes_init(cfg->static_dir != NULL);
+    routes_init(cfg);
 
     opt = (struct http_options){
         .host = cfg->host,

@@ -19,8 +19,33 @@ rule '\bjson_t\b' '^server/(json|routes)/' 'json_t outside server/json and serve
 rule '\bgetenv\(' '^server/config/config.c$' 'getenv outside server/config/config.c'
 rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|middleware/)' 'a lower layer includes an upper one'
 rule '#include "(auth|session)/' '^server/(main.c|routes/|middleware/|auth/|session/)' 'a wrapper or core includes a domain module'
-rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|jobs/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
-rule '#include <openssl/' '^server/crypto/jwt.c$' 'openssl outside server/crypto/jwt.c'
+rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|jobs/|agents/|leads/|whatsapp/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
+rule '#include <openssl/' '^server/integrations/jwt.c$' 'openssl outside server/integrations/jwt.c'
+rule '#include "app.h"' '^server/(main.c|routes/|middleware/)' 'app.h below the routes and middleware'
+rule '#include <jansson.h>' '^server/json/' 'jansson.h outside server/json'
+rule '#include "json/value.h"' '^server/(json|routes)/' 'json/value.h (json_t) outside server/json and server/routes'
+
+# only DIR ALLOWED...: files in server/DIR include project headers from DIR and ALLOWED only.
+# The layers, bottom up: core; crypto; the other wrappers, none including a sibling;
+# integrations; the domain modules; router, middleware and routes; main.c.
+only() {
+    local dir=$1 hits
+    shift
+    local allowed="$dir"
+    for a in "$@"; do allowed="$allowed|$a"; done
+    hits=$(grep -rnE '#include "' "server/$dir" --include='*.[ch]' |
+        grep -vE "#include \"($allowed)/" || true)
+    if [ -n "$hits" ]; then
+        echo "lint: server/$dir may include only $* and itself:"; echo "$hits" | sed 's/^/  /'; fail=1
+    fi
+}
+only core
+only crypto core
+only config core crypto
+only json core crypto
+only http core crypto
+only db core crypto
+only integrations core crypto json
 
 if command -v clang-tidy >/dev/null 2>&1; then
     files=$(find server -name '*.c' | sort)

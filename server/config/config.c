@@ -13,31 +13,55 @@
 #include "crypto/crypto.h"
 
 enum setting_flags {
-    SET_SECRET = 1 << 0, /* never printed: only "set"/"unset" */
+    SET_SECRET = 1 << 0, /* never printed: only "set"/"unset" (implied by SETTING_SECRET) */
     SET_REQUIRED_IN_PROD = 1 << 1,
+};
+
+/*
+ * What a row's value is, and so how it is parsed and where it goes: the
+ * field at the row's offset in struct config, of the C type named here.
+ */
+enum setting_type {
+    SETTING_STRING, /* char *: visible characters, at most max bytes */
+    SETTING_SECRET, /* a STRING never printed, wiped on release */
+    SETTING_URL,    /* char *: http(s) URL without query; trailing slashes dropped */
+    SETTING_BOOL,   /* bool: true/1 or false/0 */
+    SETTING_NUMBER, /* unsigned or size_t (by the field's size): an integer min..max */
+    SETTING_CUSTOM, /* parse() fills the config itself */
 };
 
 struct setting;
 typedef int (*setting_parse_fn)(struct config *cfg, const struct setting *s, const char *v,
                                 char *err, size_t errlen);
+/* An extra rule on a STRING or SECRET value, checked before the type's own. */
+typedef bool (*setting_check_fn)(const char *v);
 
 /*
- * The settings table. Columns: environment name; parser; offset of the
- * unsigned field for uint settings; bounds for uint settings; default in dev
- * and in production (NULL = unset; "=" entries are computed after the table
- * is read); flags; one line of help.
+ * The settings table, one row per setting. Columns: environment name; type;
+ * offset and size of its field (FIELD); for NUMBER the bounds, for STRING and
+ * SECRET the longest value (max); an optional extra rule (check) and what
+ * the error line says when it fails (why); for CUSTOM the parser; default in
+ * dev and in production (NULL = unset; "=" entries are computed after the
+ * table is read); flags; one line of help. For a CUSTOM row marked
+ * SET_REQUIRED_IN_PROD the field is a size_t that is non-zero once set.
  */
 struct setting {
     const char *name;
-    setting_parse_fn parse;
     size_t offset;
+    size_t size;
     int64_t min;
     int64_t max;
+    setting_check_fn check;
+    const char *why;
+    setting_parse_fn parse;
     const char *dflt_dev;
     const char *dflt_prod;
-    unsigned flags;
     const char *help;
+    enum setting_type type;
+    unsigned flags;
 };
+
+#define FIELD(m) .offset = offsetof(struct config, m), .size = sizeof(((struct config *)0)->m)
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
@@ -51,16 +75,129 @@ fail(char *err, size_t errlen, const char *fmt, ...)
     return E_INVALID;
 }
 
+static void *
+field(struct config *cfg, const struct setting *s)
+{
+    return (char *)cfg + s->offset;
+}
+
+static bool
+is_secret(const struct setting *s)
+{
+    return s->type == SETTING_SECRET || (s->flags & SET_SECRET);
+}
+
 static int
-parse_uint(struct config *cfg, const struct setting *s, const char *v, char *err, size_t errlen)
+parse_number(struct config *cfg, const struct setting *s, const char *v, char *err, size_t errlen)
 {
     int64_t n;
     if (strnum_parse(str_from_cstr(v), s->min, s->max, &n)) {
         return fail(err, errlen, "invalid %s: must be an integer from %lld to %lld", s->name,
                     (long long)s->min, (long long)s->max);
     }
-    *(unsigned *)(void *)((char *)cfg + s->offset) = (unsigned)n;
+    if (s->size == sizeof(size_t)) {
+        *(size_t *)field(cfg, s) = (size_t)n;
+    } else {
+        *(unsigned *)field(cfg, s) = (unsigned)n;
+    }
     return 0;
+}
+
+static int
+parse_bool(struct config *cfg, const struct setting *s, const char *v, char *err, size_t errlen)
+{
+    bool *dst = field(cfg, s);
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+        *dst = true;
+    } else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+        *dst = false;
+    } else {
+        return fail(err, errlen, "invalid %s: must be true or false", s->name);
+    }
+    return 0;
+}
+
+static int
+parse_string(struct config *cfg, const struct setting *s, const char *v, char *err, size_t errlen)
+{
+    char **dst = field(cfg, s);
+    if (s->check && !s->check(v)) {
+        return fail(err, errlen, "invalid %s: %s", s->name, s->why);
+    }
+    if (strlen(v) > (size_t)s->max || !str_is_visible(str_from_cstr(v))) {
+        return fail(err, errlen, "invalid %s: too long or has control characters", s->name);
+    }
+    free(*dst);
+    *dst = v[0] ? xstrdup(v) : NULL;
+    return 0;
+}
+
+static int
+parse_url(struct config *cfg, const struct setting *s, const char *v, char *err, size_t errlen)
+{
+    char **dst = field(cfg, s);
+    struct origin o;
+    struct str path;
+    struct str u = str_from_cstr(v);
+
+    if (origin_parse_url(u, &o, &path)) {
+        return fail(err, errlen, "invalid %s: must be an http(s) URL without query", s->name);
+    }
+    while (u.len && u.ptr[u.len - 1] == '/') {
+        u.len--;
+    }
+    free(*dst);
+    *dst = xstrndup(u.ptr, u.len);
+    return 0;
+}
+
+/* Parses v as s's type into its field. */
+static int
+parse_value(struct config *cfg, const struct setting *s, const char *v, char *err, size_t errlen)
+{
+    switch (s->type) {
+    case SETTING_STRING:
+    case SETTING_SECRET:
+        return parse_string(cfg, s, v, err, errlen);
+    case SETTING_URL:
+        return parse_url(cfg, s, v, err, errlen);
+    case SETTING_BOOL:
+        return parse_bool(cfg, s, v, err, errlen);
+    case SETTING_NUMBER:
+        return parse_number(cfg, s, v, err, errlen);
+    case SETTING_CUSTOM:
+        return s->parse(cfg, s, v, err, errlen);
+    }
+    BUG("setting %s has no type", s->name);
+}
+
+/* The table is code: a row whose field does not fit its type is a bug, caught on first load. */
+static void
+check_row(const struct setting *s)
+{
+    size_t want = 0;
+
+    switch (s->type) {
+    case SETTING_STRING:
+    case SETTING_SECRET:
+    case SETTING_URL:
+        want = sizeof(char *);
+        break;
+    case SETTING_BOOL:
+        want = sizeof(bool);
+        break;
+    case SETTING_NUMBER:
+        want = s->size == sizeof(size_t) ? sizeof(size_t) : sizeof(unsigned);
+        break;
+    case SETTING_CUSTOM:
+        if (!s->parse || ((s->flags & SET_REQUIRED_IN_PROD) && s->size != sizeof(size_t))) {
+            BUG("setting %s: CUSTOM needs a parser (and a size_t count when required)", s->name);
+        }
+        return;
+    }
+    if (s->size != want || (s->check && !s->why)) {
+        BUG("setting %s: field does not fit its type", s->name);
+    }
 }
 
 static int
@@ -87,19 +224,14 @@ parse_host(struct config *cfg, const struct setting *s, const char *v, char *err
     return 0;
 }
 
-static int
-parse_database_url(struct config *cfg, const struct setting *s, const char *v, char *err,
-                   size_t errlen)
+static bool
+is_database_url(const char *v)
 {
     struct str u = str_from_cstr(v);
-    if (!((str_has_prefix(u, STR_LIT("sqlite:")) && u.len > 7) ||
-          str_has_prefix(u, STR_LIT("postgres://")) ||
-          str_has_prefix(u, STR_LIT("postgresql://"))) ||
-        !str_is_visible(u)) {
-        return fail(err, errlen, "invalid %s: must be sqlite:PATH or postgres://...", s->name);
-    }
-    cfg->database_url = xstrdup(v);
-    return 0;
+    return ((str_has_prefix(u, STR_LIT("sqlite:")) && u.len > 7) ||
+            str_has_prefix(u, STR_LIT("postgres://")) ||
+            str_has_prefix(u, STR_LIT("postgresql://"))) &&
+           str_is_visible(u);
 }
 
 static int
@@ -139,81 +271,19 @@ parse_origins(struct config *cfg, const struct setting *s, const char *v, char *
     return 0;
 }
 
-static int
-parse_url_into(char **dst, const struct setting *s, const char *v, char *err, size_t errlen)
-{
-    struct origin o;
-    struct str path;
-    struct str u = str_from_cstr(v);
-
-    if (origin_parse_url(u, &o, &path)) {
-        return fail(err, errlen, "invalid %s: must be an http(s) URL without query", s->name);
-    }
-    while (u.len && u.ptr[u.len - 1] == '/') {
-        u.len--;
-    }
-    free(*dst);
-    *dst = xstrndup(u.ptr, u.len);
-    return 0;
-}
-
-static int
-parse_app_url(struct config *cfg, const struct setting *s, const char *v, char *err, size_t errlen)
-{
-    return parse_url_into(&cfg->app_url, s, v, err, errlen);
-}
-
-static int
-parse_public_url(struct config *cfg, const struct setting *s, const char *v, char *err,
-                 size_t errlen)
-{
-    return parse_url_into(&cfg->public_url, s, v, err, errlen);
-}
-
-static int
-parse_google_issuer(struct config *cfg, const struct setting *s, const char *v, char *err,
-                    size_t errlen)
-{
-    return parse_url_into(&cfg->google_issuer, s, v, err, errlen);
-}
-
-static int
-parse_cookie_domain(struct config *cfg, const struct setting *s, const char *v, char *err,
-                    size_t errlen)
+static bool
+is_cookie_domain(const char *v)
 {
     struct origin o;
     char probe[ORIGIN_HOST_MAX + 16];
     const char *d = v[0] == '.' ? v + 1 : v;
 
     if (v[0] == '\0') {
-        return 0;
+        return true;
     }
     (void)snprintf(probe, sizeof(probe), "https://%s", d);
-    if (strlen(d) > ORIGIN_HOST_MAX || origin_parse(str_from_cstr(probe), &o) || !strchr(d, '.')) {
-        return fail(err, errlen, "invalid %s: must be a domain like .example.com", s->name);
-    }
-    cfg->cookie_domain = xstrdup(v);
-    return 0;
-}
-
-static int
-parse_bool_field(bool *dst, const struct setting *s, const char *v, char *err, size_t errlen)
-{
-    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
-        *dst = true;
-    } else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
-        *dst = false;
-    } else {
-        return fail(err, errlen, "invalid %s: must be true or false", s->name);
-    }
-    return 0;
-}
-
-static int
-parse_cookie_secure(struct config *cfg, const struct setting *s, const char *v, char *err,
-                    size_t errlen)
-{
-    return parse_bool_field(&cfg->cookie_secure, s, v, err, errlen);
+    return strlen(d) <= ORIGIN_HOST_MAX && !origin_parse(str_from_cstr(probe), &o) &&
+           strchr(d, '.');
 }
 
 static int
@@ -254,58 +324,17 @@ parse_static_dir(struct config *cfg, const struct setting *s, const char *v, cha
     return 0;
 }
 
-static int
-parse_plain(char **dst, const struct setting *s, const char *v, size_t max, char *err,
-            size_t errlen)
-{
-    if (strlen(v) > max || !str_is_visible(str_from_cstr(v))) {
-        return fail(err, errlen, "invalid %s: too long or has control characters", s->name);
-    }
-    free(*dst);
-    *dst = v[0] ? xstrdup(v) : NULL;
-    return 0;
-}
-
-static int
-parse_google_client_id(struct config *cfg, const struct setting *s, const char *v, char *err,
-                       size_t errlen)
-{
-    return parse_plain(&cfg->google_client_id, s, v, 512, err, errlen);
-}
-
-static int
-parse_google_client_secret(struct config *cfg, const struct setting *s, const char *v, char *err,
-                           size_t errlen)
-{
-    return parse_plain(&cfg->google_client_secret, s, v, 512, err, errlen);
-}
-
-static int
-parse_google_hd(struct config *cfg, const struct setting *s, const char *v, char *err,
-                size_t errlen)
-{
-    return parse_plain(&cfg->google_hosted_domain, s, v, 253, err, errlen);
-}
-
-static int
-parse_smtp_url(struct config *cfg, const struct setting *s, const char *v, char *err, size_t errlen)
+static bool
+is_smtp_url(const char *v)
 {
     struct str u = str_from_cstr(v);
-    if (v[0] && !str_has_prefix(u, STR_LIT("smtp://")) && !str_has_prefix(u, STR_LIT("smtps://"))) {
-        return fail(err, errlen, "invalid %s: must be smtp://... or smtps://...", s->name);
-    }
-    return parse_plain(&cfg->smtp_url, s, v, 1024, err, errlen);
+    return !v[0] || str_has_prefix(u, STR_LIT("smtp://")) || str_has_prefix(u, STR_LIT("smtps://"));
 }
 
-static int
-parse_mail_from(struct config *cfg, const struct setting *s, const char *v, char *err,
-                size_t errlen)
+static bool
+is_mail_from(const char *v)
 {
-    if (!strchr(v, '@') || strchr(v, '\r') || strchr(v, '\n')) {
-        return fail(err, errlen,
-                    "invalid %s: must be an address like Piloto <no-reply@example.com>", s->name);
-    }
-    return parse_plain(&cfg->mail_from, s, v, 320, err, errlen);
+    return strchr(v, '@') && !strchr(v, '\r') && !strchr(v, '\n');
 }
 
 static int
@@ -318,169 +347,155 @@ parse_log_level(struct config *cfg, const struct setting *s, const char *v, char
     return 0;
 }
 
-static int
-parse_metrics_token(struct config *cfg, const struct setting *s, const char *v, char *err,
-                    size_t errlen)
+static bool
+is_metrics_token(const char *v)
 {
-    if (v[0] && strlen(v) < 16) {
-        return fail(err, errlen, "invalid %s: must be at least 16 characters", s->name);
-    }
-    return parse_plain(&cfg->metrics_token, s, v, 256, err, errlen);
+    return !v[0] || strlen(v) >= 16;
 }
 
-static int
-parse_cloud_project(struct config *cfg, const struct setting *s, const char *v, char *err,
-                    size_t errlen)
+static bool
+is_cloud_project(const char *v)
 {
     for (const char *p = v; *p; p++) {
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-')) {
-            return fail(err, errlen, "invalid %s: must be a project id like my-project-123",
-                        s->name);
+            return false;
         }
     }
-    return parse_plain(&cfg->cloud_project, s, v, 64, err, errlen);
+    return true;
 }
 
-static int
-parse_json_limit(struct config *cfg, const struct setting *s, const char *v, char *err,
-                 size_t errlen)
+static bool
+is_whatsapp_app_secret(const char *v)
 {
-    int64_t n;
-    if (strnum_parse(str_from_cstr(v), s->min, s->max, &n)) {
-        return fail(err, errlen, "invalid %s: must be an integer from %lld to %lld", s->name,
-                    (long long)s->min, (long long)s->max);
-    }
-    cfg->json_body_limit = (size_t)n;
-    return 0;
+    return !v[0] || strlen(v) >= 16;
 }
 
-static int
-parse_whatsapp_app_secret(struct config *cfg, const struct setting *s, const char *v, char *err,
-                          size_t errlen)
+static bool
+is_whatsapp_verify_token(const char *v)
 {
-    if (v[0] && strlen(v) < 16) {
-        return fail(err, errlen, "invalid %s: must be at least 16 characters", s->name);
-    }
-    return parse_plain(&cfg->whatsapp_app_secret, s, v, 256, err, errlen);
+    return !v[0] || strlen(v) >= 8;
 }
 
-static int
-parse_whatsapp_verify_token(struct config *cfg, const struct setting *s, const char *v, char *err,
-                            size_t errlen)
-{
-    if (v[0] && strlen(v) < 8) {
-        return fail(err, errlen, "invalid %s: must be at least 8 characters", s->name);
-    }
-    return parse_plain(&cfg->whatsapp_verify_token, s, v, 256, err, errlen);
-}
-
-static int
-parse_whatsapp_api_url(struct config *cfg, const struct setting *s, const char *v, char *err,
-                       size_t errlen)
-{
-    return parse_url_into(&cfg->whatsapp_api_url, s, v, err, errlen);
-}
-
-#define U(field) parse_uint, offsetof(struct config, field)
+#define STRING(m, n)      .type = SETTING_STRING, FIELD(m), .max = (n)
+#define SECRET(m, n)      .type = SETTING_SECRET, FIELD(m), .max = (n)
+#define URL(m)            .type = SETTING_URL, FIELD(m)
+#define BOOL(m)           .type = SETTING_BOOL, FIELD(m)
+#define NUMBER(m, lo, hi) .type = SETTING_NUMBER, FIELD(m), .min = (lo), .max = (hi)
+#define CUSTOM(fn)        .type = SETTING_CUSTOM, .parse = (fn)
+#define CHECK(fn, msg)    .check = (fn), .why = (msg)
+#define DFLT(d, p)        .dflt_dev = (d), .dflt_prod = (p)
 
 /* clang-format off */
 static const struct setting settings[] = {
-    {"PILOTO_ENV", parse_env, 0, 0, 0, "dev", NULL, 0,
-     "dev or production (production refuses insecure settings)"},
-    {"PORT", U(port), 1, 65535, "8080", "8080", 0, "TCP port to listen on"},
-    {"HOST", parse_host, 0, 0, 0, "127.0.0.1", "0.0.0.0", 0, "address to listen on"},
-    {"DATABASE_URL", parse_database_url, 0, 0, 0, "sqlite:data/piloto.db", NULL,
-     SET_REQUIRED_IN_PROD, "sqlite:PATH or postgres://user:pass@host/db"},
-    {"PILOTO_SECRET", parse_secret, 0, 0, 0, NULL, NULL, SET_SECRET | SET_REQUIRED_IN_PROD,
-     "server secret for HMACs, 32+ characters (dev: generated in the data directory)"},
-    {"APP_ORIGINS", parse_origins, 0, 0, 0, "=", NULL, SET_REQUIRED_IN_PROD,
-     "comma-separated origins of the dashboard (CORS, CSRF)"},
-    {"APP_URL", parse_app_url, 0, 0, 0, "=", NULL, 0,
-     "where the dashboard lives (default: the first app origin)"},
-    {"PUBLIC_URL", parse_public_url, 0, 0, 0, "=", NULL, 0,
-     "this service's external base URL (default: APP_URL)"},
-    {"COOKIE_DOMAIN", parse_cookie_domain, 0, 0, 0, NULL, NULL, 0,
-     "parent domain for cookies, e.g. .example.com (empty: host-only __Host- cookies)"},
-    {"COOKIE_SECURE", parse_cookie_secure, 0, 0, 0, "false", "true", 0,
-     "Secure cookies; only dev may turn it off"},
-    {"TRUSTED_PROXIES", parse_proxies, 0, 0, 0, NULL, NULL, 0,
-     "comma-separated CIDRs whose X-Forwarded-For is believed"},
-    {"STATIC_DIR", parse_static_dir, 0, 0, 0, NULL, NULL, 0,
-     "built SPA to serve (empty: serve none)"},
-    {"GOOGLE_CLIENT_ID", parse_google_client_id, 0, 0, 0, NULL, NULL, 0, "Google OAuth client id"},
-    {"GOOGLE_CLIENT_SECRET", parse_google_client_secret, 0, 0, 0, NULL, NULL, SET_SECRET,
-     "Google OAuth client secret"},
-    {"GOOGLE_ISSUER", parse_google_issuer, 0, 0, 0, "https://accounts.google.com",
-     "https://accounts.google.com", 0, "OpenID issuer (discovery document)"},
-    {"GOOGLE_HOSTED_DOMAIN", parse_google_hd, 0, 0, 0, NULL, NULL, 0,
-     "restrict Google sign-in to this Workspace domain"},
-    {"SMTP_URL", parse_smtp_url, 0, 0, 0, NULL, NULL, SET_SECRET,
-     "smtp(s)://user:pass@host:port (empty: mails stay in the outbox and the log)"},
-    {"MAIL_FROM", parse_mail_from, 0, 0, 0, "Piloto <no-reply@localhost>",
-     "Piloto <no-reply@localhost>", 0, "sender of outgoing mail"},
-    {"LOG_LEVEL", parse_log_level, 0, 0, 0, "info", "info", 0, "debug, info, warning or error"},
-    {"METRICS_TOKEN", parse_metrics_token, 0, 0, 0, NULL, NULL, SET_SECRET,
-     "bearer token /metrics requires (empty: open)"},
-    {"GOOGLE_CLOUD_PROJECT", parse_cloud_project, 0, 0, 0, NULL, NULL, 0,
-     "project id, so request logs link to Cloud Trace"},
-    {"WHATSAPP_APP_SECRET", parse_whatsapp_app_secret, 0, 0, 0, NULL, NULL,
-     SET_SECRET | SET_REQUIRED_IN_PROD, "Meta app secret: checks X-Hub-Signature-256 of webhooks"},
-    {"WHATSAPP_VERIFY_TOKEN", parse_whatsapp_verify_token, 0, 0, 0, NULL, NULL, SET_SECRET,
-     "token Meta's webhook subscription handshake must present"},
-    {"WHATSAPP_API_URL", parse_whatsapp_api_url, 0, 0, 0, "https://graph.facebook.com/v23.0",
-     "https://graph.facebook.com/v23.0", 0, "Graph API base URL with its version"},
-    {"HTTP_THREADS", U(http_threads), 1, 256, "4", "8", 0, "HTTP I/O threads (epoll pool)"},
-    {"WORKER_THREADS", U(worker_threads), 1, 256, "2", "2", 0,
-     "worker threads for CPU-heavy work and outbound HTTP"},
-    {"WORKER_QUEUE", U(worker_queue), 1, 100000, "256", "256", 0,
-     "queued worker tasks before 503"},
-    {"DB_POOL_SIZE", U(db_pool_size), 1, 1000, "8", "10", 0, "database connections"},
-    {"MAX_CONNECTIONS", U(max_connections), 1, 100000, "1024", "1024", 0,
-     "concurrent HTTP connections"},
-    {"MAX_CONNECTIONS_PER_IP", U(max_connections_per_ip), 1, 100000, "256", "256", 0,
-     "concurrent HTTP connections per client address"},
-    {"CONNECTION_TIMEOUT", U(connection_timeout_s), 1, 3600, "15", "15", 0,
-     "seconds a connection may sit idle, or take to send a request's headers (and its body, plus 1 s per 500 bytes)"},
-    {"SHUTDOWN_TIMEOUT", U(shutdown_timeout_s), 1, 600, "10", "10", 0,
-     "seconds SIGTERM waits for in-flight requests"},
-    {"JOB_TIMEOUT_MS", U(job_timeout_ms), 100, 600000, "10000", "10000", 0,
-     "deadline of worker tasks a request waits for"},
-    {"JSON_BODY_LIMIT", parse_json_limit, 0, 1024, 64 * 1024 * 1024, "1048576", "1048576", 0,
-     "largest JSON request body, bytes"},
-    {"SESSION_IDLE_TIMEOUT", U(session_idle_s), 1, 31536000, "604800", "604800", 0,
-     "seconds of inactivity that end a session"},
-    {"SESSION_ABSOLUTE_TIMEOUT", U(session_absolute_s), 1, 31536000, "2592000", "2592000", 0,
-     "seconds a remembered session may live"},
-    {"SESSION_SHORT_TIMEOUT", U(session_short_s), 1, 31536000, "43200", "43200", 0,
-     "seconds a session without \"remember me\" may live"},
-    {"REAUTH_WINDOW", U(reauth_window_s), 10, 86400, "900", "900", 0,
-     "seconds a login counts as recent for sensitive actions"},
-    {"RATE_LIMIT_GENERAL", U(rate_general_per_min), 1, 1000000000, "600", "600", 0,
-     "requests per minute per client address"},
-    {"RATE_LIMIT_AUTH", U(rate_auth_per_min), 1, 1000000000, "20", "20", 0,
-     "login/sign-up/reset requests per minute per client address"},
+    {"PILOTO_ENV", CUSTOM(parse_env), DFLT("dev", NULL),
+     .help = "dev or production (production refuses insecure settings)"},
+    {"PORT", NUMBER(port, 1, 65535), DFLT("8080", "8080"), .help = "TCP port to listen on"},
+    {"HOST", CUSTOM(parse_host), DFLT("127.0.0.1", "0.0.0.0"), .help = "address to listen on"},
+    {"DATABASE_URL", STRING(database_url, 4096),
+     CHECK(is_database_url, "must be sqlite:PATH or postgres://..."),
+     DFLT("sqlite:data/piloto.db", NULL), .flags = SET_REQUIRED_IN_PROD,
+     .help = "sqlite:PATH or postgres://user:pass@host/db"},
+    {"PILOTO_SECRET", CUSTOM(parse_secret), FIELD(secret_len), DFLT(NULL, NULL),
+     .flags = SET_SECRET | SET_REQUIRED_IN_PROD,
+     .help = "server secret for HMACs, 32+ characters (dev: generated in the data directory)"},
+    {"APP_ORIGINS", CUSTOM(parse_origins), FIELD(n_app_origins), DFLT("=", NULL),
+     .flags = SET_REQUIRED_IN_PROD, .help = "comma-separated origins of the dashboard (CORS, CSRF)"},
+    {"APP_URL", URL(app_url), DFLT("=", NULL),
+     .help = "where the dashboard lives (default: the first app origin)"},
+    {"PUBLIC_URL", URL(public_url), DFLT("=", NULL),
+     .help = "this service's external base URL (default: APP_URL)"},
+    {"COOKIE_DOMAIN", STRING(cookie_domain, 4096),
+     CHECK(is_cookie_domain, "must be a domain like .example.com"), DFLT(NULL, NULL),
+     .help = "parent domain for cookies, e.g. .example.com (empty: host-only __Host- cookies)"},
+    {"COOKIE_SECURE", BOOL(cookie_secure), DFLT("false", "true"),
+     .help = "Secure cookies; only dev may turn it off"},
+    {"TRUSTED_PROXIES", CUSTOM(parse_proxies), DFLT(NULL, NULL),
+     .help = "comma-separated CIDRs whose X-Forwarded-For is believed"},
+    {"STATIC_DIR", CUSTOM(parse_static_dir), DFLT(NULL, NULL),
+     .help = "built SPA to serve (empty: serve none)"},
+    {"GOOGLE_CLIENT_ID", STRING(google_client_id, 512), DFLT(NULL, NULL),
+     .help = "Google OAuth client id"},
+    {"GOOGLE_CLIENT_SECRET", SECRET(google_client_secret, 512), DFLT(NULL, NULL),
+     .help = "Google OAuth client secret"},
+    {"GOOGLE_ISSUER", URL(google_issuer),
+     DFLT("https://accounts.google.com", "https://accounts.google.com"),
+     .help = "OpenID issuer (discovery document)"},
+    {"GOOGLE_HOSTED_DOMAIN", STRING(google_hosted_domain, 253), DFLT(NULL, NULL),
+     .help = "restrict Google sign-in to this Workspace domain"},
+    {"SMTP_URL", SECRET(smtp_url, 1024), CHECK(is_smtp_url, "must be smtp://... or smtps://..."),
+     DFLT(NULL, NULL),
+     .help = "smtp(s)://user:pass@host:port (empty: mails stay in the outbox and the log)"},
+    {"MAIL_FROM", STRING(mail_from, 320),
+     CHECK(is_mail_from, "must be an address like Piloto <no-reply@example.com>"),
+     DFLT("Piloto <no-reply@localhost>", "Piloto <no-reply@localhost>"),
+     .help = "sender of outgoing mail"},
+    {"LOG_LEVEL", CUSTOM(parse_log_level), DFLT("info", "info"),
+     .help = "debug, info, warning or error"},
+    {"METRICS_TOKEN", SECRET(metrics_token, 256),
+     CHECK(is_metrics_token, "must be at least 16 characters"), DFLT(NULL, NULL),
+     .help = "bearer token /metrics requires (empty: open)"},
+    {"GOOGLE_CLOUD_PROJECT", STRING(cloud_project, 64),
+     CHECK(is_cloud_project, "must be a project id like my-project-123"), DFLT(NULL, NULL),
+     .help = "project id, so request logs link to Cloud Trace"},
+    {"WHATSAPP_APP_SECRET", SECRET(whatsapp_app_secret, 256),
+     CHECK(is_whatsapp_app_secret, "must be at least 16 characters"), DFLT(NULL, NULL),
+     .flags = SET_REQUIRED_IN_PROD,
+     .help = "Meta app secret: checks X-Hub-Signature-256 of WhatsApp webhooks"},
+    {"WHATSAPP_VERIFY_TOKEN", SECRET(whatsapp_verify_token, 256),
+     CHECK(is_whatsapp_verify_token, "must be at least 8 characters"), DFLT(NULL, NULL),
+     .help = "token Meta's webhook subscription handshake must present"},
+    {"WHATSAPP_API_URL", URL(whatsapp_api_url),
+     DFLT("https://graph.facebook.com/v23.0", "https://graph.facebook.com/v23.0"),
+     .help = "Graph API base URL with its version (https in production)"},
+    {"HTTP_THREADS", NUMBER(http_threads, 1, 256), DFLT("4", "8"),
+     .help = "HTTP I/O threads (epoll pool)"},
+    {"WORKER_THREADS", NUMBER(worker_threads, 1, 256), DFLT("2", "2"),
+     .help = "worker threads for CPU-heavy work and outbound HTTP"},
+    {"WORKER_QUEUE", NUMBER(worker_queue, 1, 100000), DFLT("256", "256"),
+     .help = "queued worker tasks before 503"},
+    {"DB_POOL_SIZE", NUMBER(db_pool_size, 1, 1000), DFLT("8", "10"),
+     .help = "database connections"},
+    {"MAX_CONNECTIONS", NUMBER(max_connections, 1, 100000), DFLT("1024", "1024"),
+     .help = "concurrent HTTP connections"},
+    {"MAX_CONNECTIONS_PER_IP", NUMBER(max_connections_per_ip, 1, 100000), DFLT("256", "256"),
+     .help = "concurrent HTTP connections per client address"},
+    {"CONNECTION_TIMEOUT", NUMBER(connection_timeout_s, 1, 3600), DFLT("15", "15"),
+     .help = "seconds a connection may sit idle, or take to send a request's headers (and its body, plus 1 s per 500 bytes)"},
+    {"SHUTDOWN_TIMEOUT", NUMBER(shutdown_timeout_s, 1, 600), DFLT("10", "10"),
+     .help = "seconds SIGTERM waits for in-flight requests"},
+    {"JOB_TIMEOUT_MS", NUMBER(job_timeout_ms, 100, 600000), DFLT("10000", "10000"),
+     .help = "deadline of worker tasks a request waits for"},
+    {"JSON_BODY_LIMIT", NUMBER(json_body_limit, 1024, 64 * 1024 * 1024),
+     DFLT("1048576", "1048576"), .help = "largest JSON request body, bytes"},
+    {"SESSION_IDLE_TIMEOUT", NUMBER(session_idle_s, 1, 31536000), DFLT("604800", "604800"),
+     .help = "seconds of inactivity that end a session"},
+    {"SESSION_ABSOLUTE_TIMEOUT", NUMBER(session_absolute_s, 1, 31536000),
+     DFLT("2592000", "2592000"), .help = "seconds a remembered session may live"},
+    {"SESSION_SHORT_TIMEOUT", NUMBER(session_short_s, 1, 31536000), DFLT("43200", "43200"),
+     .help = "seconds a session without \"remember me\" may live"},
+    {"REAUTH_WINDOW", NUMBER(reauth_window_s, 10, 86400), DFLT("900", "900"),
+     .help = "seconds a login counts as recent for sensitive actions"},
+    {"RATE_LIMIT_GENERAL", NUMBER(rate_general_per_min, 1, 1000000000), DFLT("600", "600"),
+     .help = "requests per minute per client address"},
+    {"RATE_LIMIT_AUTH", NUMBER(rate_auth_per_min, 1, 1000000000), DFLT("20", "20"),
+     .help = "login/sign-up/reset requests per minute per client address"},
 };
 /* clang-format on */
 
 static void
 release(struct config *cfg)
 {
-    free(cfg->database_url);
-    free(cfg->app_url);
-    free(cfg->public_url);
-    free(cfg->cookie_domain);
+    for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
+        const struct setting *s = &settings[i];
+        if (s->type == SETTING_STRING || s->type == SETTING_SECRET || s->type == SETTING_URL) {
+            char **p = field(cfg, s);
+            if (*p && s->type == SETTING_SECRET) {
+                crypto_wipe(*p, strlen(*p));
+            }
+            free(*p);
+        }
+    }
     free(cfg->static_dir);
-    free(cfg->google_client_id);
-    free(cfg->google_client_secret);
-    free(cfg->google_issuer);
-    free(cfg->google_hosted_domain);
-    free(cfg->smtp_url);
-    free(cfg->mail_from);
-    free(cfg->metrics_token);
-    free(cfg->cloud_project);
-    free(cfg->whatsapp_app_secret);
-    free(cfg->whatsapp_verify_token);
-    free(cfg->whatsapp_api_url);
     crypto_wipe(cfg->secret, sizeof(cfg->secret));
     memset(cfg, 0, sizeof(*cfg));
 }
@@ -531,6 +546,24 @@ apply_defaults(struct config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether s has a value once loaded (for SET_REQUIRED_IN_PROD). */
+static bool
+is_set(struct config *cfg, const struct setting *s)
+{
+    switch (s->type) {
+    case SETTING_STRING:
+    case SETTING_SECRET:
+    case SETTING_URL:
+        return *(char **)field(cfg, s) != NULL;
+    case SETTING_CUSTOM:
+        return *(size_t *)field(cfg, s) != 0;
+    case SETTING_BOOL:
+    case SETTING_NUMBER:
+        break;
+    }
+    return true;
+}
+
 static int
 check_production(struct config *cfg, char *err, size_t errlen)
 {
@@ -539,21 +572,18 @@ check_production(struct config *cfg, char *err, size_t errlen)
         if (!(s->flags & SET_REQUIRED_IN_PROD)) {
             continue;
         }
-        if ((s->parse == parse_secret && cfg->secret_len == 0) ||
-            (s->parse == parse_origins && cfg->n_app_origins == 0) ||
-            (s->parse == parse_database_url && !cfg->database_url) ||
-            (s->parse == parse_whatsapp_app_secret && !cfg->whatsapp_app_secret)) {
+        if (!is_set(cfg, s)) {
             return fail(err, errlen, "missing %s: required when PILOTO_ENV=production", s->name);
         }
+    }
+    if (cfg->whatsapp_api_url && strncmp(cfg->whatsapp_api_url, "https://", 8) != 0) {
+        return fail(err, errlen,
+                    "invalid WHATSAPP_API_URL: must be https when PILOTO_ENV=production");
     }
     if (!cfg->cookie_secure) {
         return fail(err, errlen,
                     "invalid COOKIE_SECURE: cookies must be Secure when "
                     "PILOTO_ENV=production");
-    }
-    if (cfg->whatsapp_api_url && strncmp(cfg->whatsapp_api_url, "https://", 8) != 0) {
-        return fail(err, errlen,
-                    "invalid WHATSAPP_API_URL: must be https when PILOTO_ENV=production");
     }
     for (size_t i = 0; i < cfg->n_app_origins; i++) {
         if (!cfg->app_origins[i].https && !origin_is_loopback(&cfg->app_origins[i])) {
@@ -576,6 +606,7 @@ config_load(struct config *cfg, config_getenv_fn get, char *err, size_t errlen)
     }
     for (size_t i = 0; i < ARRAY_LEN(settings); i++) {
         const struct setting *s = &settings[i];
+        check_row(s);
         if (s->parse == parse_env) {
             continue; /* read first, above */
         }
@@ -592,7 +623,7 @@ config_load(struct config *cfg, config_getenv_fn get, char *err, size_t errlen)
             rc = fail(err, errlen, "invalid %s: longer than 4096 bytes", s->name);
             goto out;
         }
-        if ((rc = s->parse(cfg, s, v, err, errlen))) {
+        if ((rc = parse_value(cfg, s, v, err, errlen))) {
             goto out;
         }
     }
@@ -728,7 +759,7 @@ config_print_help(FILE *f)
         const struct setting *s = &settings[i];
         const char *d = s->dflt_dev;
         fprintf(f, "  %-26s %s", s->name, s->help);
-        if (d && strcmp(d, "=") != 0 && !(s->flags & SET_SECRET)) {
+        if (d && strcmp(d, "=") != 0 && !is_secret(s)) {
             fprintf(f, " [dev default: %s]", d);
         }
         fputc('\n', f);

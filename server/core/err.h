@@ -23,7 +23,7 @@
     X(E_METHOD, 405, "method_not_allowed", "Method not allowed")                                   \
     X(E_TIMEOUT, 408, "request_timeout", "Request timeout")                                        \
     X(E_CONFLICT, 409, "conflict", "Conflict")                                                     \
-    X(E_WINDOW_CLOSED, 409, "window_closed", "The 24-hour WhatsApp window is closed")             \
+    X(E_WINDOW_CLOSED, 409, "window_closed", "The 24-hour WhatsApp window is closed")              \
     X(E_TOO_LARGE, 413, "payload_too_large", "Payload too large")                                  \
     X(E_URI_TOO_LONG, 414, "uri_too_long", "URI too long")                                         \
     X(E_MEDIA_TYPE, 415, "unsupported_media_type", "Unsupported media type")                       \

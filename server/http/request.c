@@ -61,12 +61,14 @@ request_query(struct request *req, const char *name)
 }
 
 struct str
-request_param(const struct request *req, size_t i)
+request_param(const struct request *req, const char *name)
 {
-    if (i >= req->nparams) {
-        BUG("path parameter %zu of %zu", i, req->nparams);
+    for (size_t i = 0; i < req->nparams; i++) {
+        if (str_eq_cstr(req->params[i].name, name)) {
+            return req->params[i].value;
+        }
     }
-    return req->params[i];
+    BUG("route has no path parameter {%s}", name);
 }
 
 void

@@ -20,7 +20,7 @@
 #include "core/common.h"
 #include "core/ipaddr.h"
 #include "core/str.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "http/parse.h"
 
 struct deadline_watch;
@@ -79,6 +79,12 @@ struct request_cleanup {
     struct request_cleanup *next;
 };
 
+/* A path parameter: the pattern's {name} and the segment it matched, both views. */
+struct path_param {
+    struct str name;
+    struct str value;
+};
+
 struct request {
     struct arena *arena;
     struct app *app;
@@ -102,7 +108,7 @@ struct request {
     const struct route_group *group;
     const char *group_name; /* for logs and metrics; set by the router */
     const struct route *route;
-    struct str params[HTTP_MAX_PARAMS];
+    struct path_param params[HTTP_MAX_PARAMS];
     size_t nparams;
 
     size_t body_limit;
@@ -143,8 +149,12 @@ struct str request_header(struct request *req, const char *name);
 struct str request_cookie(struct request *req, const char *name);
 /* Decoded query parameter, or STR_NULL; parsed on first use (bad queries read as empty). */
 struct str request_query(struct request *req, const char *name);
-/* Path parameter i (0-based, in pattern order). */
-struct str request_param(const struct request *req, size_t i);
+/*
+ * The path parameter the route's pattern names {name}: a raw, non-empty
+ * segment (no '/', not percent-decoded). Asking for a name the pattern
+ * lacks is a bug (BUG), not a client error.
+ */
+struct str request_param(const struct request *req, const char *name);
 
 /* Registers fn(p) to run when the request is freed (LIFO). */
 void request_on_free(struct request *req, request_cleanup_fn fn, void *p);

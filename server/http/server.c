@@ -14,7 +14,7 @@
 #include "core/strnum.h"
 #include "crypto/crypto.h"
 #include "http/deadline.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "http/metrics.h"
 
 enum req_state {

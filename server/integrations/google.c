@@ -6,7 +6,7 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
-#include "crypto/jwt.h"
+#include "integrations/jwt.h"
 #include "integrations/httpc.h"
 #include "json/json.h"
 

@@ -1,7 +1,10 @@
 #include "json/json.h"
 
+#include <jansson.h>
+
 #include "core/err.h"
-#include "http/limits.h"
+#include "json/value.h"
+#include "core/limits.h"
 
 struct json_doc {
     json_t *root;

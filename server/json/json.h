@@ -1,14 +1,14 @@
 /*
- * JSON through jansson (json_t may appear only here and in routes/).
+ * JSON through jansson, which this header does not expose: json_t lives in
+ * json/value.h, for json/ and routes/ only.
  * Request bodies are parsed strictly: one document, no trailing bytes, no
  * duplicate keys, no NUL in strings, depth and string length capped
- * (http/limits.h). Routes then decode the document against a field-spec
+ * (core/limits.h). Routes then decode the document against a field-spec
  * table that names every accepted field: unknown fields are refused.
  */
 #ifndef PILOTO_JSON_JSON_H
 #define PILOTO_JSON_JSON_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,8 +21,6 @@ struct json_doc;
 /* 0 and *out (free with json_doc_free), or E_BAD_JSON. */
 NODISCARD int json_doc_parse(struct str body, struct json_doc **out);
 void json_doc_free(struct json_doc *doc);
-/* Borrowed root value. */
-json_t *json_doc_root(const struct json_doc *doc);
 
 enum json_ftype {
     JSON_F_STRING,
@@ -64,9 +62,6 @@ struct json_error {
 NODISCARD int json_decode(const struct json_doc *doc, const struct json_field *spec, size_t n,
                           struct json_value *out, struct json_error *errs, size_t errcap,
                           size_t *nerrs);
-
-/* Appends the compact encoding of v (steals nothing). 0 or E_INTERNAL. */
-NODISCARD int json_render(const json_t *v, struct buf *out);
 
 /*
  * Lenient reading, for documents from upstream services (OpenID discovery

@@ -11,7 +11,7 @@
 
 #include "app.h"
 #include "core/err.h"
-#include "session/cookies.h"
+#include "middleware/cookies.h"
 #include "session/csrf.h"
 #include "session/session.h"
 

@@ -11,7 +11,7 @@
 #include "app.h"
 #include "core/clock.h"
 #include "core/err.h"
-#include "session/cookies.h"
+#include "middleware/cookies.h"
 #include "session/session.h"
 
 static int

@@ -1,20 +1,21 @@
 #include "router/router.h"
 
-#include "app.h"
 #include "core/err.h"
 
 static const struct route_group *const *groups;
 static size_t ngroups;
+static size_t json_limit;
 
 void
-router_init(const struct route_group *const *g, size_t n)
+router_init(const struct route_group *const *g, size_t n, size_t json_body_limit)
 {
     groups = g;
     ngroups = n;
+    json_limit = json_body_limit;
 }
 
 bool
-router_match(const char *pattern, struct str path, struct str *params, size_t *nparams)
+router_match(const char *pattern, struct str path, struct path_param *params, size_t *nparams)
 {
     struct str pat = str_from_cstr(pattern);
     size_t i = 1;
@@ -32,11 +33,11 @@ router_match(const char *pattern, struct str path, struct str *params, size_t *n
         struct str ps = str_make(pat.ptr + i, pe - i);
         struct str seg = str_make(path.ptr + j, se - j);
 
-        if (ps.len && ps.ptr[0] == ':') {
+        if (ps.len > 2 && ps.ptr[0] == '{' && ps.ptr[ps.len - 1] == '}') {
             if (seg.len == 0 || np == HTTP_MAX_PARAMS) {
                 return false;
             }
-            params[np++] = seg;
+            params[np++] = (struct path_param){str_make(ps.ptr + 1, ps.len - 2), seg};
         } else if (!str_eq(ps, seg)) {
             return false;
         }
@@ -102,7 +103,7 @@ resolve(struct request *req)
             g = cand;
         } else if (cand->flags & GROUP_CLAIM_BY_ROUTE) {
             for (size_t r = 0; r < cand->nroutes; r++) {
-                struct str params[HTTP_MAX_PARAMS];
+                struct path_param params[HTTP_MAX_PARAMS];
                 size_t np;
                 if (router_match(cand->routes[r].pattern, req->path, params, &np)) {
                     g = cand;
@@ -149,7 +150,7 @@ router_begin(struct request *req)
     if (req->route) {
         req->body_limit = req->route->body_limit;
         if (req->body_limit == 0 && (req->route->flags & ROUTE_JSON)) {
-            req->body_limit = req->app->cfg->json_body_limit;
+            req->body_limit = json_limit;
         }
     }
     return err;

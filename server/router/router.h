@@ -36,9 +36,9 @@ enum group_flags {
 
 /*
  * One route. methods: a mask of enum http_method (GET also answers HEAD).
- * pattern: the full path; a ":name" segment matches one non-empty segment and
- * becomes a path parameter, in order. body_limit: bytes (0 = no body; for
- * ROUTE_JSON routes 0 means JSON_BODY_LIMIT).
+ * pattern: the full path; a "{name}" segment matches one non-empty segment
+ * and becomes the path parameter name (request_param(req, "name")). body_limit: bytes (0 = no body;
+ * for ROUTE_JSON routes 0 means JSON_BODY_LIMIT).
  */
 struct route {
     unsigned methods;
@@ -70,8 +70,11 @@ struct route_group {
     request_fn fallback; /* GROUP_CATCH_ALL: handles every path; may be NULL */
 };
 
-/* Installs the groups, tried in order. Called once at start-up. */
-void router_init(const struct route_group *const *groups, size_t n);
+/*
+ * Installs the groups, tried in order, and the body limit of ROUTE_JSON
+ * routes that set none (JSON_BODY_LIMIT). Called once at start-up.
+ */
+void router_init(const struct route_group *const *groups, size_t n, size_t json_body_limit);
 
 /* http_dispatch hooks (http/server.h). */
 int router_begin(struct request *req);
@@ -79,10 +82,11 @@ int router_run(struct request *req);
 void router_finish(struct request *req);
 
 /*
- * Matches path against pattern, filling up to HTTP_MAX_PARAMS views into
- * path. Pure; true on a match.
+ * Matches path against pattern, filling up to HTTP_MAX_PARAMS parameters:
+ * each names its {name} (a view into pattern) and the segment it matched (a
+ * view into path). Pure; true on a match.
  */
-bool router_match(const char *pattern, struct str path, struct str *params, size_t *nparams);
+bool router_match(const char *pattern, struct str path, struct path_param *params, size_t *nparams);
 /* Allow header text for a method mask ("GET, HEAD, POST"), into out. */
 void router_allow_text(unsigned methods, char *out, size_t cap);
 

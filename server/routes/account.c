@@ -3,7 +3,7 @@
 #include "app.h"
 #include "core/clock.h"
 #include "core/err.h"
-#include "session/cookies.h"
+#include "middleware/cookies.h"
 #include "session/csrf.h"
 
 const char *

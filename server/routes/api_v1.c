@@ -14,6 +14,7 @@
 #include "jobs/mail_sender.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
+#include "routes/route_job.h"
 
 /* The sign-in methods linked to the account: [{"id","provider","email","createdAt"}]. */
 static json_t *
@@ -50,14 +51,14 @@ me_get(struct request *req)
 }
 
 /*
- * DELETE /api/v1/me/identities/:id -> 204. A sensitive action (recent
+ * DELETE /api/v1/me/identities/{id} -> 204. A sensitive action (recent
  * authentication); 409 when it would leave the account no way to sign in.
  */
 static int
 identity_delete(struct request *req)
 {
     struct auth_client client = account_client(req);
-    struct str id = request_param(req, 0);
+    struct str id = request_param(req, "id");
     char idbuf[IDENTITY_ID_SIZE];
     int err;
 
@@ -113,42 +114,21 @@ static const struct json_field password_fields[] = {
     {"newPassword", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
 };
 
-struct password_job {
-    struct str current;
-    struct str next;
-    struct auth_client client;
-    struct auth_result result;
-    int err;
-};
-
-static void
-wipe_password_job(void *p)
+static int
+password_work(struct request *req, struct route_job *job)
 {
-    struct password_job *job = p;
-    crypto_wipe((void *)(uintptr_t)job->current.ptr, job->current.len);
-    crypto_wipe((void *)(uintptr_t)job->next.ptr, job->next.len);
-    crypto_wipe(job->result.token, sizeof(job->result.token));
-}
-
-static void
-password_work(struct request *req)
-{
-    struct password_job *job = req->ctx;
-    job->err = auth_change_password(req->app->db, req->app->cfg, req->session, job->current,
-                                    job->next, &job->client, &job->result);
+    return auth_change_password(req->app->db, req->app->cfg, req->session, job->password,
+                                job->new_password, &job->client, &job->result);
 }
 
 static int
-password_then(struct request *req)
+password_then(struct request *req, struct route_job *job)
 {
-    struct password_job *job = req->ctx;
     const char *csrf;
+    int err = route_job_failed(req, job);
 
-    if (req->defer_err) {
-        return req->defer_err;
-    }
-    if (job->err) {
-        return account_fail(req, job->err, &job->result);
+    if (err) {
+        return err;
     }
     csrf = account_start_session(req, &job->result);
     routes_reply_json_take(
@@ -161,7 +141,7 @@ static int
 password_change(struct request *req)
 {
     struct json_value v[ARRAY_LEN(password_fields)];
-    struct password_job *job;
+    struct route_job *job;
     const char *code;
     struct user u;
     bool has_password;
@@ -185,13 +165,10 @@ password_change(struct request *req)
                          "this account has no password: set one with a password reset");
         return 0;
     }
-    job = arena_alloc(req->arena, sizeof(*job));
-    job->current = v[0].s;
-    job->next = v[1].s;
-    job->client = account_client(req);
-    req->ctx = job;
-    request_on_free(req, wipe_password_job, job);
-    return request_defer(req, password_work, password_then);
+    job = route_job_new(req);
+    job->password = v[0].s;
+    job->new_password = v[1].s;
+    return route_job_defer(req, job, password_work, password_then);
 }
 
 /*
@@ -204,39 +181,20 @@ static const struct json_field email_fields[] = {
     {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
 };
 
-struct email_job {
-    char email[ACCOUNT_EMAIL_MAX + 1];
-    struct str password;
-    struct auth_client client;
-    struct auth_result result;
-    int err;
-};
-
-static void
-wipe_email_job(void *p)
+static int
+email_work(struct request *req, struct route_job *job)
 {
-    struct email_job *job = p;
-    crypto_wipe((void *)(uintptr_t)job->password.ptr, job->password.len);
-}
-
-static void
-email_work(struct request *req)
-{
-    struct email_job *job = req->ctx;
-    job->err = auth_request_email_change(req->app->db, req->app->cfg, req->session, job->email,
-                                         job->password, &job->client, &job->result);
+    return auth_request_email_change(req->app->db, req->app->cfg, req->session, job->email,
+                                     job->password, &job->client, &job->result);
 }
 
 static int
-email_then(struct request *req)
+email_then(struct request *req, struct route_job *job)
 {
-    struct email_job *job = req->ctx;
+    int err = route_job_failed(req, job);
 
-    if (req->defer_err) {
-        return req->defer_err;
-    }
-    if (job->err) {
-        return account_fail(req, job->err, &job->result);
+    if (err) {
+        return err;
     }
     mail_sender_wake(req->app->mailer);
     response_empty(req, 202);
@@ -247,22 +205,19 @@ static int
 email_change(struct request *req)
 {
     struct json_value v[ARRAY_LEN(email_fields)];
-    struct email_job *job;
+    struct route_job *job;
     int err = routes_decode(req, email_fields, ARRAY_LEN(email_fields), v);
 
     if (err) {
         return err;
     }
-    job = arena_alloc(req->arena, sizeof(*job));
+    job = route_job_new(req);
     if (accounts_normalize_email(v[0].s, job->email)) {
         request_field_error(req, "email", "invalid", "is not an email address");
         return E_VALIDATION;
     }
     job->password = v[1].s;
-    job->client = account_client(req);
-    req->ctx = job;
-    request_on_free(req, wipe_email_job, job);
-    return request_defer(req, email_work, email_then);
+    return route_job_defer(req, job, email_work, email_then);
 }
 
 /* GET /api/v1/me/sessions */
@@ -299,12 +254,12 @@ sessions_list(struct request *req)
     return 0;
 }
 
-/* DELETE /api/v1/me/sessions/:id -> 204 (revoking the current one logs out). */
+/* DELETE /api/v1/me/sessions/{id} -> 204 (revoking the current one logs out). */
 static int
 session_delete(struct request *req)
 {
     struct auth_client client = account_client(req);
-    char *id = arena_strdup_str(req->arena, request_param(req, 0));
+    char *id = arena_strdup_str(req->arena, request_param(req, "id"));
     int err;
 
     if (strlen(id) >= SESSION_ID_SIZE) {
@@ -345,10 +300,10 @@ static const struct route routes[] = {
      ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
     {HTTP_GET, "/api/v1/me/sessions", sessions_list, 0, ROUTE_AUTH},
     {HTTP_DELETE, "/api/v1/me/sessions", sessions_delete_others, 0, ROUTE_AUTH},
-    {HTTP_DELETE, "/api/v1/me/sessions/:id", session_delete, 0, ROUTE_AUTH},
+    {HTTP_DELETE, "/api/v1/me/sessions/{id}", session_delete, 0, ROUTE_AUTH},
     {HTTP_POST, "/api/v1/me/identities/google", account_google_connect, 0,
      ROUTE_AUTH | ROUTE_RECENT_AUTH | ROUTE_STRICT_RATE},
-    {HTTP_DELETE, "/api/v1/me/identities/:id", identity_delete, 0,
+    {HTTP_DELETE, "/api/v1/me/identities/{id}", identity_delete, 0,
      ROUTE_AUTH | ROUTE_RECENT_AUTH},
 };
 /* clang-format on */

@@ -2,7 +2,7 @@
  * /auth: sign-up, login, logout, the current user, the CSRF token,
  * re-authentication. Session cookie where needed, CSRF on non-GET (sign-up
  * and login too: login CSRF), CORS for the app origins only. Flows that
- * hash a password run on the worker pool (request_defer), so a flood of
+ * hash a password run on the worker pool (routes/route_job.h), so a flood of
  * logins never stalls the I/O threads.
  */
 #include "routes/routes.h"
@@ -15,53 +15,18 @@
 #include "jobs/mail_sender.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
-#include "session/cookies.h"
+#include "routes/route_job.h"
+#include "middleware/cookies.h"
 #include "session/csrf.h"
 
-/* The handler's state for deferred flows; lives in the request arena. */
-struct auth_job {
-    char email[ACCOUNT_EMAIL_MAX + 1];
-    bool email_ok;
-    struct str name;
-    struct str token; /* a mailed token (password reset) */
-    struct str password;
-    bool remember;
-    struct auth_client client;
-    struct auth_result result;
-    int err;
-};
-
-static void
-wipe_job(void *p)
-{
-    struct auth_job *job = p;
-    if (job->password.len) {
-        crypto_wipe((void *)(uintptr_t)job->password.ptr, job->password.len);
-    }
-    crypto_wipe(job->result.token, sizeof(job->result.token));
-}
-
-static struct auth_job *
-new_job(struct request *req)
-{
-    struct auth_job *job = arena_alloc(req->arena, sizeof(*job));
-    job->client = account_client(req);
-    req->ctx = job;
-    request_on_free(req, wipe_job, job);
-    return job;
-}
-
 static int
-reply_session(struct request *req, unsigned status)
+reply_session(struct request *req, struct route_job *job, unsigned status)
 {
-    struct auth_job *job = req->ctx;
     const char *csrf;
+    int err = route_job_failed(req, job);
 
-    if (req->defer_err) {
-        return req->defer_err;
-    }
-    if (job->err) {
-        return account_fail(req, job->err, &job->result);
+    if (err) {
+        return err;
     }
     csrf = account_start_session(req, &job->result);
     routes_reply_json_take(
@@ -77,12 +42,11 @@ static const struct json_field signup_fields[] = {
     {"name", JSON_F_STRING, true, 1, ACCOUNT_NAME_MAX},
 };
 
-static void
-signup_work(struct request *req)
+static int
+signup_work(struct request *req, struct route_job *job)
 {
-    struct auth_job *job = req->ctx;
-    job->err = auth_signup(req->app->db, req->app->cfg, job->email, job->name, job->password,
-                           &job->client, &job->result);
+    return auth_signup(req->app->db, req->app->cfg, job->email, job->name, job->password,
+                       &job->client, &job->result);
 }
 
 /*
@@ -91,9 +55,8 @@ signup_work(struct request *req)
  * owner was mailed instead. The SPA then finds no session and shows login.
  */
 static int
-signup_decoy(struct request *req)
+signup_decoy(struct request *req, const struct route_job *job)
 {
-    struct auth_job *job = req->ctx;
     char token[CSRF_TOKEN_SIZE];
     struct user u;
 
@@ -111,31 +74,29 @@ signup_decoy(struct request *req)
 }
 
 static int
-signup_then(struct request *req)
+signup_then(struct request *req, struct route_job *job)
 {
-    struct auth_job *job = req->ctx;
-
     if (!req->defer_err && (job->err == 0 || job->err == E_CONFLICT)) {
         mail_sender_wake(req->app->mailer);
     }
     if (!req->defer_err && job->err == E_CONFLICT) {
-        return signup_decoy(req);
+        return signup_decoy(req, job);
     }
-    return reply_session(req, 201);
+    return reply_session(req, job, 201);
 }
 
 static int
 signup(struct request *req)
 {
     struct json_value v[ARRAY_LEN(signup_fields)];
-    struct auth_job *job;
+    struct route_job *job;
     const char *code;
     int err = routes_decode(req, signup_fields, ARRAY_LEN(signup_fields), v);
 
     if (err) {
         return err;
     }
-    job = new_job(req);
+    job = route_job_new(req);
     if (accounts_normalize_email(v[0].s, job->email)) {
         request_field_error(req, "email", "invalid", "is not an email address");
     }
@@ -149,7 +110,7 @@ signup(struct request *req)
         return E_VALIDATION;
     }
     job->password = v[1].s;
-    return request_defer(req, signup_work, signup_then);
+    return route_job_defer(req, job, signup_work, signup_then);
 }
 
 /* POST /auth/login {"email","password","remember"} -> 200 + a new session. */
@@ -159,35 +120,34 @@ static const struct json_field login_fields[] = {
     {"remember", JSON_F_BOOL, false, 0, 0},
 };
 
-static void
-login_work(struct request *req)
+static int
+login_work(struct request *req, struct route_job *job)
 {
-    struct auth_job *job = req->ctx;
-    job->err = auth_login(req->app->db, req->app->cfg, job->email_ok ? job->email : NULL,
-                          job->password, job->remember, req->session, &job->client, &job->result);
+    return auth_login(req->app->db, req->app->cfg, job->email_ok ? job->email : NULL, job->password,
+                      job->remember, req->session, &job->client, &job->result);
 }
 
 static int
-login_then(struct request *req)
+login_then(struct request *req, struct route_job *job)
 {
-    return reply_session(req, 200);
+    return reply_session(req, job, 200);
 }
 
 static int
 login(struct request *req)
 {
     struct json_value v[ARRAY_LEN(login_fields)];
-    struct auth_job *job;
+    struct route_job *job;
     int err = routes_decode(req, login_fields, ARRAY_LEN(login_fields), v);
 
     if (err) {
         return err;
     }
-    job = new_job(req);
+    job = route_job_new(req);
     job->email_ok = accounts_normalize_email(v[0].s, job->email) == 0;
     job->password = v[1].s;
     job->remember = v[2].present && v[2].b;
-    return request_defer(req, login_work, login_then);
+    return route_job_defer(req, job, login_work, login_then);
 }
 
 /* POST /auth/logout -> 204; the session is revoked server-side. */
@@ -242,22 +202,19 @@ static const struct json_field reauth_fields[] = {
     {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
 };
 
-static void
-reauth_work(struct request *req)
+static int
+reauth_work(struct request *req, struct route_job *job)
 {
-    struct auth_job *job = req->ctx;
-    job->err = auth_reauth(req->app->db, req->session, job->password, &job->client, &job->result);
+    return auth_reauth(req->app->db, req->session, job->password, &job->client, &job->result);
 }
 
 static int
-reauth_then(struct request *req)
+reauth_then(struct request *req, struct route_job *job)
 {
-    struct auth_job *job = req->ctx;
-    if (req->defer_err) {
-        return req->defer_err;
-    }
-    if (job->err) {
-        return account_fail(req, job->err, &job->result);
+    int err = route_job_failed(req, job);
+
+    if (err) {
+        return err;
     }
     response_empty(req, 204);
     return 0;
@@ -267,15 +224,15 @@ static int
 reauth(struct request *req)
 {
     struct json_value v[ARRAY_LEN(reauth_fields)];
-    struct auth_job *job;
+    struct route_job *job;
     int err = routes_decode(req, reauth_fields, ARRAY_LEN(reauth_fields), v);
 
     if (err) {
         return err;
     }
-    job = new_job(req);
+    job = route_job_new(req);
     job->password = v[0].s;
-    return request_defer(req, reauth_work, reauth_then);
+    return route_job_defer(req, job, reauth_work, reauth_then);
 }
 
 /* POST /auth/verify-email {"token"} -> {"user"}: the address is verified. */
@@ -358,29 +315,27 @@ static const struct json_field reset_fields[] = {
     {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
 };
 
-static void
-reset_work(struct request *req)
+static int
+reset_work(struct request *req, struct route_job *job)
 {
-    struct auth_job *job = req->ctx;
-    job->err = auth_reset_password(req->app->db, req->app->cfg, job->token, job->password,
-                                   &job->client, &job->result);
+    return auth_reset_password(req->app->db, req->app->cfg, job->token, job->password, &job->client,
+                               &job->result);
 }
 
 static int
-reset_then(struct request *req)
+reset_then(struct request *req, struct route_job *job)
 {
-    struct auth_job *job = req->ctx;
-    if (!req->defer_err && !job->err) {
+    if (!job->err) {
         mail_sender_wake(req->app->mailer);
     }
-    return reply_session(req, 200);
+    return reply_session(req, job, 200);
 }
 
 static int
 password_reset(struct request *req)
 {
     struct json_value v[ARRAY_LEN(reset_fields)];
-    struct auth_job *job;
+    struct route_job *job;
     const char *code;
     int err = routes_decode(req, reset_fields, ARRAY_LEN(reset_fields), v);
 
@@ -391,10 +346,10 @@ password_reset(struct request *req)
         request_field_error(req, "password", code, "does not meet the password policy");
         return E_VALIDATION;
     }
-    job = new_job(req);
+    job = route_job_new(req);
     job->token = v[0].s;
     job->password = v[1].s;
-    return request_defer(req, reset_work, reset_then);
+    return route_job_defer(req, job, reset_work, reset_then);
 }
 
 /* clang-format off */

@@ -32,44 +32,42 @@
 #include "crypto/crypto.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
-#include "session/cookies.h"
+#include "routes/route_job.h"
+#include "middleware/cookies.h"
 
 /* The pre-auth cookie (gets the __Host-/__Secure- prefix like the others). */
 #define COOKIE_OAUTH "piloto_oauth"
 /* The dashboard page that connects sign-in methods (web/src/lib/paths.ts). */
 #define CONNECT_PAGE "/conta/seguranca"
 
-/* The handlers' state, in the request arena. */
-struct google_job {
+/* The Google flow's own state (job->flow), in the request arena. */
+struct google_flow {
     char next[GOOGLE_NEXT_MAX + 1];
-    bool remember;
     struct auth_google_start start;
     struct auth_google_callback cb;
-    struct auth_client client;
-    struct auth_result result;
     struct auth_google_outcome outcome;
     char why[GOOGLE_WHY_MAX];
     const char *link_user_id; /* connecting from the settings: the session's user */
-    int err;
 };
 
 static void
-release_job(void *p)
+release_flow(void *p)
 {
-    struct google_job *job = p;
-    crypto_wipe(job->start.cookie, sizeof(job->start.cookie));
-    buf_release(&job->start.url);
-    crypto_wipe(job->result.token, sizeof(job->result.token));
+    struct google_flow *g = p;
+    crypto_wipe(g->start.cookie, sizeof(g->start.cookie));
+    buf_release(&g->start.url);
 }
 
-static struct google_job *
-new_job(struct request *req)
+static struct route_job *
+new_job(struct request *req, struct google_flow **flow)
 {
-    struct google_job *job = arena_alloc(req->arena, sizeof(*job));
-    job->start.url = (struct buf)BUF_INIT;
-    job->client = account_client(req);
-    req->ctx = job;
-    request_on_free(req, release_job, job);
+    struct route_job *job = route_job_new(req);
+    struct google_flow *g = arena_alloc(req->arena, sizeof(*g));
+
+    g->start.url = (struct buf)BUF_INIT;
+    request_on_free(req, release_flow, g);
+    job->flow = g;
+    *flow = g;
     return job;
 }
 
@@ -100,33 +98,33 @@ query_true(struct request *req, const char *name)
     return str_eq_cstr(v, "1") || str_eq_cstr(v, "true");
 }
 
-static void
-start_work(struct request *req)
+static int
+start_work(struct request *req, struct route_job *job)
 {
-    struct google_job *job = req->ctx;
-    job->err = auth_google_start(req->app->db, req->app->cfg, job->next, job->remember,
-                                 job->link_user_id, &job->start, job->why, sizeof(job->why));
+    struct google_flow *g = job->flow;
+    return auth_google_start(req->app->db, req->app->cfg, g->next, job->remember, g->link_user_id,
+                             &g->start, g->why, sizeof(g->why));
 }
 
 static int
-start_then(struct request *req)
+start_then(struct request *req, struct route_job *job)
 {
-    struct google_job *job = req->ctx;
+    struct google_flow *g = job->flow;
 
     if (req->defer_err) {
         return redirect_error(req, AUTH_GOOGLE_FAILED, false);
     }
     if (job->err) {
-        request_note(req, "google start: %s%s%s", err_name(job->err), job->why[0] ? ": " : "",
-                     job->why);
+        request_note(req, "google start: %s%s%s", err_name(job->err), g->why[0] ? ": " : "",
+                     g->why);
         return redirect_error(req,
                               job->err == E_NOT_FOUND     ? AUTH_GOOGLE_DISABLED
                               : job->err == E_UNAVAILABLE ? AUTH_GOOGLE_UNAVAILABLE
                                                           : AUTH_GOOGLE_FAILED,
                               false);
     }
-    cookies_set(req, COOKIE_OAUTH, job->start.cookie, OAUTH_STATE_TTL_S);
-    redirect(req, job->start.url.ptr);
+    cookies_set(req, COOKIE_OAUTH, g->start.cookie, OAUTH_STATE_TTL_S);
+    redirect(req, g->start.url.ptr);
     return 0;
 }
 
@@ -134,58 +132,59 @@ start_then(struct request *req)
 static int
 start(struct request *req)
 {
-    struct google_job *job;
+    struct route_job *job;
+    struct google_flow *g;
     struct str next = request_query(req, "next");
 
     if (!req->app->cfg->google_client_id) {
         request_note(req, "google sign-in is not configured");
         return redirect_error(req, AUTH_GOOGLE_DISABLED, false);
     }
-    job = new_job(req);
+    job = new_job(req, &g);
     /* Only a path on APP_URL: anything else would make us an open redirector. */
     if (next.len && google_is_safe_next(next)) {
-        memcpy(job->next, next.ptr, next.len);
-        job->next[next.len] = '\0';
+        memcpy(g->next, next.ptr, next.len);
+        g->next[next.len] = '\0';
     } else {
         if (next.len) {
             request_note(req, "unsafe next ignored");
         }
-        job->next[0] = '/';
+        g->next[0] = '/';
     }
     job->remember = query_true(req, "remember");
-    return request_defer(req, start_work, start_then);
-}
-
-static void
-callback_work(struct request *req)
-{
-    struct google_job *job = req->ctx;
-    job->err = auth_google_login(req->app->db, req->app->cfg, &job->cb, req->session, &job->client,
-                                 &job->result, &job->outcome);
+    return route_job_defer(req, job, start_work, start_then);
 }
 
 static int
-callback_then(struct request *req)
+callback_work(struct request *req, struct route_job *job)
 {
-    struct google_job *job = req->ctx;
+    struct google_flow *g = job->flow;
+    return auth_google_login(req->app->db, req->app->cfg, &g->cb, req->session, &job->client,
+                             &job->result, &g->outcome);
+}
+
+static int
+callback_then(struct request *req, struct route_job *job)
+{
+    struct google_flow *g = job->flow;
     const char *app = req->app->cfg->app_url ? req->app->cfg->app_url : "";
 
     if (req->defer_err) {
         return redirect_error(req, AUTH_GOOGLE_FAILED, false);
     }
     if (job->err) {
-        const char *error = job->outcome.error ? job->outcome.error : AUTH_GOOGLE_FAILED;
-        request_note(req, "google callback: %s: %s", job->outcome.error ? job->outcome.error : "?",
-                     job->outcome.why);
-        return redirect_error(req, error, job->outcome.connect);
+        const char *error = g->outcome.error ? g->outcome.error : AUTH_GOOGLE_FAILED;
+        request_note(req, "google callback: %s: %s", g->outcome.error ? g->outcome.error : "?",
+                     g->outcome.why);
+        return redirect_error(req, error, g->outcome.connect);
     }
-    request_note(req, "google %s", job->outcome.event ? job->outcome.event : "login");
-    if (job->outcome.connect) {
+    request_note(req, "google %s", g->outcome.event ? g->outcome.event : "login");
+    if (g->outcome.connect) {
         redirect(req, arena_printf(req->arena, "%s%s?google=conectado", app, CONNECT_PAGE));
         return 0;
     }
     (void)account_start_session(req, &job->result);
-    redirect(req, arena_printf(req->arena, "%s%s", app, job->outcome.next));
+    redirect(req, arena_printf(req->arena, "%s%s", app, g->outcome.next));
     return 0;
 }
 
@@ -208,7 +207,8 @@ provider_error(struct str e)
 static int
 callback(struct request *req)
 {
-    struct google_job *job;
+    struct route_job *job;
+    struct google_flow *g;
     struct str error = request_query(req, "error");
     struct str cookie = cookies_get(req, COOKIE_OAUTH);
 
@@ -227,21 +227,21 @@ callback(struct request *req)
     if (!req->app->cfg->google_client_id) {
         return redirect_error(req, AUTH_GOOGLE_DISABLED, false);
     }
-    job = new_job(req);
-    job->cb.cookie = cookie;
-    job->cb.state = request_query(req, "state");
-    job->cb.code = request_query(req, "code");
-    job->cb.iss = request_query(req, "iss");
-    if (cookie.len == 0 || job->cb.state.len == 0) {
+    job = new_job(req, &g);
+    g->cb.cookie = cookie;
+    g->cb.state = request_query(req, "state");
+    g->cb.code = request_query(req, "code");
+    g->cb.iss = request_query(req, "iss");
+    if (cookie.len == 0 || g->cb.state.len == 0) {
         /* Login CSRF: a callback this browser did not start. */
         request_note(req, "google callback without %s", cookie.len ? "state" : "pre-auth cookie");
         return redirect_error(req, AUTH_GOOGLE_STATE, false);
     }
-    if (job->cb.code.len == 0) {
+    if (g->cb.code.len == 0) {
         request_note(req, "google callback without code");
         return redirect_error(req, AUTH_GOOGLE_FAILED, false);
     }
-    return request_defer(req, callback_work, callback_then);
+    return route_job_defer(req, job, callback_work, callback_then);
 }
 
 /* 404 problem: GOOGLE_CLIENT_ID (or the issuer or PUBLIC_URL) is not set. */
@@ -257,35 +257,36 @@ not_configured(struct request *req)
  * Other errors (discovery's, the database's) go out as they are.
  */
 static int
-connect_then(struct request *req)
+connect_then(struct request *req, struct route_job *job)
 {
-    struct google_job *job = req->ctx;
+    struct google_flow *g = job->flow;
 
     if (req->defer_err) {
         return req->defer_err;
     }
     if (job->err) {
-        request_note(req, "google connect: %s%s%s", err_name(job->err), job->why[0] ? ": " : "",
-                     job->why);
+        request_note(req, "google connect: %s%s%s", err_name(job->err), g->why[0] ? ": " : "",
+                     g->why);
         return job->err == E_NOT_FOUND ? not_configured(req) : job->err;
     }
-    cookies_set(req, COOKIE_OAUTH, job->start.cookie, OAUTH_STATE_TTL_S);
-    routes_reply_json_take(req, 200, json_pack("{s:s}", "redirectUrl", job->start.url.ptr));
+    cookies_set(req, COOKIE_OAUTH, g->start.cookie, OAUTH_STATE_TTL_S);
+    routes_reply_json_take(req, 200, json_pack("{s:s}", "redirectUrl", g->start.url.ptr));
     return 0;
 }
 
 int
 account_google_connect(struct request *req)
 {
-    struct google_job *job;
+    struct route_job *job;
+    struct google_flow *g;
 
     if (!req->app->cfg->google_client_id) {
         return not_configured(req);
     }
-    job = new_job(req);
-    (void)snprintf(job->next, sizeof(job->next), "%s", CONNECT_PAGE);
-    job->link_user_id = arena_strdup(req->arena, req->session->user_id);
-    return request_defer(req, start_work, connect_then);
+    job = new_job(req, &g);
+    (void)snprintf(g->next, sizeof(g->next), "%s", CONNECT_PAGE);
+    g->link_user_id = arena_strdup(req->arena, req->session->user_id);
+    return route_job_defer(req, job, start_work, connect_then);
 }
 
 /* clang-format off */

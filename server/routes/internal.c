@@ -49,6 +49,7 @@ whatsapp_webhook(struct request *req)
     struct whatsapp_inbound_result res;
     int err;
 
+    memset(&batch, 0, sizeof(batch));
     err = whatsapp_check_signature(str_from_cstr(cfg->whatsapp_app_secret),
                                    request_header(req, "X-Hub-Signature-256"), body);
     if (err) {

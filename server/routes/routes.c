@@ -12,12 +12,12 @@ static const struct route_group *const without_spa[] = {
 };
 
 void
-routes_init(bool serve_spa)
+routes_init(const struct config *cfg)
 {
-    if (serve_spa) {
-        router_init(with_spa, ARRAY_LEN(with_spa));
+    if (cfg->static_dir) {
+        router_init(with_spa, ARRAY_LEN(with_spa), cfg->json_body_limit);
     } else {
-        router_init(without_spa, ARRAY_LEN(without_spa));
+        router_init(without_spa, ARRAY_LEN(without_spa), cfg->json_body_limit);
     }
 }
 

@@ -6,7 +6,9 @@
 #ifndef PILOTO_ROUTES_ROUTES_H
 #define PILOTO_ROUTES_ROUTES_H
 
+#include "config/config.h"
 #include "json/json.h"
+#include "json/value.h"
 #include "router/router.h"
 
 extern const struct route_group routes_ops;
@@ -21,10 +23,10 @@ extern const struct route_group routes_none;
 
 /*
  * Installs the groups in the router (ops, auth/google, auth, bff, api/v1,
- * internal, then the SPA when serve_spa, else a fallback answering 404
- * problem+json).
+ * internal, then the SPA when STATIC_DIR is set, else a fallback answering
+ * 404 problem+json).
  */
-void routes_init(bool serve_spa);
+void routes_init(const struct config *cfg);
 
 /*
  * Decodes req->json against spec into out, copying field errors onto the

@@ -2,7 +2,7 @@
 #include "fuzz.h"
 
 #include "core/common.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "http/parse.h"
 
 int

@@ -15,7 +15,7 @@
 #include "core/err.h"
 #include "core/ipaddr.h"
 #include "core/strnum.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "http/parse.h"
 
 static struct str

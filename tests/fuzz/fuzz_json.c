@@ -7,8 +7,9 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/err.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "json/json.h"
+#include "json/value.h"
 
 static const struct json_field spec[] = {
     {"email", JSON_F_STRING, true, 3, 254},

@@ -3,7 +3,7 @@
 
 #include "core/arena.h"
 #include "core/common.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "http/parse.h"
 
 int

@@ -6,27 +6,29 @@
 #include "fuzz.h"
 
 #include "core/common.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "router/router.h"
 
 static const char *const patterns[] = {
     "/",
     "/healthz",
     "/api/v1/leads",
-    "/api/v1/leads/:id",
-    "/api/v1/leads/:id/notes/",
-    "/api/v1/workspaces/:wid/agents/:aid",
+    "/api/v1/leads/{id}",
+    "/api/v1/leads/{id}/notes/",
+    "/api/v1/workspaces/{wid}/agents/{aid}",
     "/auth/login",
-    "/:a/:b/:c/:d",
-    "/:a/:b/:c/:d/:e",
-    "/:only",
+    "/{a}/{b}/{c}/{d}",
+    "/{a}/{b}/{c}/{d}/{e}",
+    "/{only}",
+    "/a/{}",
+    "/a/:literal",
 };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct str path = str_make((const char *)data, size);
-    struct str params[HTTP_MAX_PARAMS];
+    struct path_param params[HTTP_MAX_PARAMS];
     char allow[12];
 
     for (size_t i = 0; i < ARRAY_LEN(patterns); i++) {
@@ -37,9 +39,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(n <= HTTP_MAX_PARAMS);
         FUZZ_CHECK(path.len >= 1 && path.ptr[0] == '/');
         for (size_t k = 0; k < n; k++) {
-            FUZZ_CHECK(params[k].len > 0);
-            FUZZ_CHECK(FUZZ_WITHIN(params[k], path));
-            FUZZ_CHECK(str_find(params[k], '/') < 0);
+            FUZZ_CHECK(params[k].value.len > 0);
+            FUZZ_CHECK(FUZZ_WITHIN(params[k].value, path));
+            FUZZ_CHECK(str_find(params[k].value, '/') < 0);
+            FUZZ_CHECK(params[k].name.len > 0 && str_find(params[k].name, '/') < 0);
+            FUZZ_CHECK(str_find(params[k].name, '{') < 0 && str_find(params[k].name, '}') < 0);
         }
     }
     if (size) {

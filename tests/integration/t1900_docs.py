@@ -57,11 +57,11 @@ def documented():
 
 def matches(pattern, path):
     ps, xs = pattern.strip("/").split("/"), path.strip("/").split("/")
-    return len(ps) == len(xs) and all(p == x or (p.startswith(":") and x) for p, x in zip(ps, xs))
+    return len(ps) == len(xs) and all(p == x or (p.startswith("{") and p.endswith("}") and x) for p, x in zip(ps, xs))
 
 
 def concrete(pattern):
-    return re.sub(r":[^/]+", "docprobe", pattern)
+    return re.sub(r"\{[^/}]+\}", "docprobe", pattern)
 
 
 def is_documented(routes, method, path):

@@ -12,8 +12,9 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/err.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "json/json.h"
+#include "json/value.h"
 
 static void
 check_parses(struct str body)

@@ -14,7 +14,7 @@
 #include "core/common.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
-#include "crypto/jwt.h"
+#include "integrations/jwt.h"
 
 /* Key 1 (n1, "AQAB") signed t1; key 2 (n2) signed t2 with the same kid; n3 is 1024 bits. */
 static const char n1[] =

@@ -12,7 +12,7 @@
 #include "core/arena.h"
 #include "core/common.h"
 #include "core/err.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "http/parse.h"
 
 static int

@@ -1,6 +1,6 @@
 /*
  * Unit tests for router/router: the pure parts, router_match (patterns with
- * ":name" parameters) and the Allow header text.
+ * "{name}" parameters) and the Allow header text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,15 +10,17 @@
 #include <cmocka.h>
 
 #include "core/common.h"
-#include "http/limits.h"
+#include "core/limits.h"
 #include "router/router.h"
 
-/* Matches and checks the parameters: non-empty views into path, no '/' inside, at most the limit.
+/*
+ * Matches and checks the parameters, given as name/value pairs: non-empty
+ * views into path, no '/' inside, at most the limit, named as in pattern.
  */
 static bool
 match(const char *pattern, const char *path, size_t want_params, ...)
 {
-    struct str params[HTTP_MAX_PARAMS];
+    struct path_param params[HTTP_MAX_PARAMS];
     struct str p = str_from_cstr(path);
     size_t n = 99;
     va_list ap;
@@ -30,13 +32,16 @@ match(const char *pattern, const char *path, size_t want_params, ...)
     assert_true(n <= HTTP_MAX_PARAMS);
     va_start(ap, want_params);
     for (size_t i = 0; i < n; i++) {
+        const char *want_name = va_arg(ap, const char *);
         const char *want = va_arg(ap, const char *);
-        assert_true(params[i].len > 0);
-        assert_true(params[i].ptr > p.ptr && params[i].ptr + params[i].len <= p.ptr + p.len);
-        assert_int_equal(str_find(params[i], '/'), -1);
-        if (!str_eq_cstr(params[i], want)) {
-            fail_msg("%s on %s: param %zu is '%.*s', want '%s'", pattern, path, i,
-                     (int)params[i].len, params[i].ptr, want);
+        struct str v = params[i].value;
+        assert_true(v.len > 0);
+        assert_true(v.ptr > p.ptr && v.ptr + v.len <= p.ptr + p.len);
+        assert_int_equal(str_find(v, '/'), -1);
+        if (!str_eq_cstr(params[i].name, want_name) || !str_eq_cstr(v, want)) {
+            fail_msg("%s on %s: param %zu is %.*s='%.*s', want %s='%s'", pattern, path, i,
+                     (int)params[i].name.len, params[i].name.ptr, (int)v.len, v.ptr, want_name,
+                     want);
         }
     }
     va_end(ap);
@@ -67,7 +72,7 @@ test_root(void **state)
     assert_false(match("/", "/a", 0));
     assert_false(match("/", "//", 0));
     assert_false(match("/a", "/", 0));
-    assert_false(match("/:id", "/", 0));
+    assert_false(match("/{id}", "/", 0));
 }
 
 static void
@@ -79,9 +84,9 @@ test_trailing_slash(void **state)
     assert_false(match("/a", "/a/", 0));
     assert_false(match("/a/", "/a", 0));
     assert_true(match("/a/", "/a/", 0));
-    assert_false(match("/a/:id", "/a/1/", 0));
-    assert_false(match("/a/:id/", "/a/1", 0));
-    assert_true(match("/a/:id/", "/a/1/", 1, "1"));
+    assert_false(match("/a/{id}", "/a/1/", 0));
+    assert_false(match("/a/{id}/", "/a/1", 0));
+    assert_true(match("/a/{id}/", "/a/1/", 1, "id", "1"));
 }
 
 static void
@@ -89,27 +94,35 @@ test_params(void **state)
 {
     (void)state;
 
-    assert_true(match("/api/v1/leads/:id", "/api/v1/leads/42", 1, "42"));
-    assert_true(match("/w/:wid/agents/:aid", "/w/ws_1/agents/ag-9", 2, "ws_1", "ag-9"));
-    assert_true(match("/:a/:b/:c/:d", "/1/2/3/4", 4, "1", "2", "3", "4"));
-    assert_true(match("/leads/:id/notes", "/leads/7/notes", 1, "7"));
+    assert_true(match("/api/v1/leads/{id}", "/api/v1/leads/42", 1, "id", "42"));
+    assert_true(
+        match("/w/{wid}/agents/{aid}", "/w/ws_1/agents/ag-9", 2, "wid", "ws_1", "aid", "ag-9"));
+    assert_true(match("/{a}/{b}/{c}/{d}", "/1/2/3/4", 4, "a", "1", "b", "2", "c", "3", "d", "4"));
+    assert_true(match("/leads/{id}/notes", "/leads/7/notes", 1, "id", "7"));
     /* A parameter is one segment, never empty, never two. */
-    assert_false(match("/leads/:id", "/leads/", 0));
-    assert_false(match("/leads/:id", "/leads", 0));
-    assert_false(match("/leads/:id", "/leads/1/2", 0));
-    assert_false(match("/leads/:id/notes", "/leads//notes", 0));
-    assert_false(match("/leads/:id/notes", "/leads/7/note", 0));
+    assert_false(match("/leads/{id}", "/leads/", 0));
+    assert_false(match("/leads/{id}", "/leads", 0));
+    assert_false(match("/leads/{id}", "/leads/1/2", 0));
+    assert_false(match("/leads/{id}/notes", "/leads//notes", 0));
+    assert_false(match("/leads/{id}/notes", "/leads/7/note", 0));
     /* Parameters stay raw: decoding is the handler's business. */
-    assert_true(match("/f/:name", "/f/a%20b", 1, "a%20b"));
-    assert_true(match("/f/:name", "/f/..", 1, ".."));
+    assert_true(match("/f/{name}", "/f/a%20b", 1, "name", "a%20b"));
+    assert_true(match("/f/{name}", "/f/..", 1, "name", ".."));
+    /* Only a whole "{name}" segment is a parameter; "{}" and ":id" are literal. */
+    assert_true(match("/a/{}", "/a/{}", 0));
+    assert_false(match("/a/{}", "/a/1", 0));
+    assert_true(match("/a/:id", "/a/:id", 0));
+    assert_false(match("/a/:id", "/a/1", 0));
+    assert_false(match("/a/x{id}", "/a/x1", 0));
+    assert_true(match("/a/{id", "/a/{id", 0));
     /* More parameters than HTTP_MAX_PARAMS never match. */
-    assert_false(match("/:a/:b/:c/:d/:e", "/1/2/3/4/5", 0));
+    assert_false(match("/{a}/{b}/{c}/{d}/{e}", "/1/2/3/4/5", 0));
 }
 
 static void
 test_bad_inputs(void **state)
 {
-    struct str params[HTTP_MAX_PARAMS];
+    struct path_param params[HTTP_MAX_PARAMS];
     size_t n = 0;
     (void)state;
 

@@ -1,4 +1,4 @@
-#include "crypto/jwt.h"
+#include "integrations/jwt.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>

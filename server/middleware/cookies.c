@@ -1,4 +1,4 @@
-#include "session/cookies.h"
+#include "middleware/cookies.h"
 
 #include "app.h"
 

@@ -3,8 +3,8 @@
  * one is answered 400/408/413/414/431, never a crash. Connection-level limits
  * (count, per-IP count, idle timeout) are settings (config.h).
  */
-#ifndef PILOTO_HTTP_LIMITS_H
-#define PILOTO_HTTP_LIMITS_H
+#ifndef PILOTO_CORE_LIMITS_H
+#define PILOTO_CORE_LIMITS_H
 
 /*
  * Memory MHD may use per connection for the request line, headers and parsed

@@ -10,8 +10,8 @@
  * signature, so nothing a parsed token says may be trusted before
  * jwt_verify returns 0.
  */
-#ifndef PILOTO_CRYPTO_JWT_H
-#define PILOTO_CRYPTO_JWT_H
+#ifndef PILOTO_INTEGRATIONS_JWT_H
+#define PILOTO_INTEGRATIONS_JWT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -5,8 +5,8 @@
  * Only the explicit dev mode (COOKIE_SECURE=false) drops Secure and the
  * prefix. Always HttpOnly, SameSite=Lax, Path=/.
  */
-#ifndef PILOTO_SESSION_COOKIES_H
-#define PILOTO_SESSION_COOKIES_H
+#ifndef PILOTO_MIDDLEWARE_COOKIES_H
+#define PILOTO_MIDDLEWARE_COOKIES_H
 
 #include <stdint.h>
 
