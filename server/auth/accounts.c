@@ -168,3 +168,49 @@ accounts_set_password(struct db_conn *conn, const char *id, const char *hash, in
     return update_one(conn, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", p,
                       3);
 }
+
+int
+accounts_rehash_password(struct db_conn *conn, const char *id, const char *old, const char *next,
+                         int64_t now)
+{
+    struct db_param p[] = {DB_CSTR(next), DB_INT(now), DB_CSTR(id), DB_CSTR(old)};
+    return db_exec(conn,
+                   "UPDATE users SET password_hash = $1, updated_at = $2 "
+                   "WHERE id = $3 AND password_hash = $4",
+                   p, 4, NULL);
+}
+
+int
+accounts_clear_password(struct db_conn *conn, const char *id, int64_t now)
+{
+    struct db_param p[] = {DB_INT(now), DB_CSTR(id)};
+    return update_one(conn, "UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2",
+                      p, 2);
+}
+
+int
+accounts_set_verified_email(struct db_conn *conn, const char *id, const char *email, int64_t now)
+{
+    struct db_param p[] = {DB_CSTR(email), DB_INT(now), DB_CSTR(id)};
+    return update_one(conn,
+                      "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 "
+                      "WHERE id = $3",
+                      p, 3);
+}
+
+int
+accounts_verify_if_current(struct db_conn *conn, const char *id, const char *email, int64_t now)
+{
+    struct db_param p[] = {DB_INT(now), DB_CSTR(id), DB_CSTR(email)};
+    return db_exec(conn,
+                   "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3 "
+                   "AND email_verified_at IS NULL",
+                   p, 3, NULL);
+}
+
+int
+accounts_lock(struct db_conn *conn, const char *id, int64_t now)
+{
+    struct db_param p[] = {DB_INT(now), DB_CSTR(id)};
+    return update_one(conn, "UPDATE users SET updated_at = $1 WHERE id = $2", p, 2);
+}

@@ -48,5 +48,24 @@ NODISCARD int accounts_update_name(struct db_conn *conn, const char *id, struct 
                                    int64_t now);
 NODISCARD int accounts_set_password(struct db_conn *conn, const char *id, const char *hash,
                                     int64_t now);
+/*
+ * Replaces the password hash with next only while it is still old (a
+ * password changed since old was read wins): 0 either way.
+ */
+NODISCARD int accounts_rehash_password(struct db_conn *conn, const char *id, const char *old,
+                                       const char *next, int64_t now);
+/* The account has no password any more (Google only, or a reset link to make one). */
+NODISCARD int accounts_clear_password(struct db_conn *conn, const char *id, int64_t now);
+/* email (normalised) becomes the account's address, verified at now. */
+NODISCARD int accounts_set_verified_email(struct db_conn *conn, const char *id, const char *email,
+                                          int64_t now);
+/* Marks the address verified if it is still email and not verified yet: 0 either way. */
+NODISCARD int accounts_verify_if_current(struct db_conn *conn, const char *id, const char *email,
+                                         int64_t now);
+/*
+ * Locks the account row until the transaction ends (PostgreSQL; SQLite's
+ * BEGIN IMMEDIATE already serialises writers). 0 or E_NOT_FOUND.
+ */
+NODISCARD int accounts_lock(struct db_conn *conn, const char *id, int64_t now);
 
 #endif

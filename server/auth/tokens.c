@@ -93,3 +93,12 @@ tokens_age(struct db_conn *conn, const char *user_id, const char *kind, int64_t 
     db_result_free(r);
     return err;
 }
+
+int
+tokens_revoke_all(struct db_conn *conn, const char *user_id, int64_t now)
+{
+    struct db_param p[] = {DB_INT(now), DB_CSTR(user_id)};
+    return db_exec(conn,
+                   "UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL", p,
+                   2, NULL);
+}

@@ -29,6 +29,8 @@ NODISCARD int tokens_issue(struct db_conn *conn, const char *user_id, const char
  */
 NODISCARD int tokens_consume(struct db_conn *conn, const char *kind, struct str token, int64_t now,
                              char *user_id, char *email);
+/* Ends every unused token of user_id, of every kind. */
+NODISCARD int tokens_revoke_all(struct db_conn *conn, const char *user_id, int64_t now);
 /* Seconds since the newest token of kind for user_id was issued (INT64_MAX if none). */
 NODISCARD int tokens_age(struct db_conn *conn, const char *user_id, const char *kind, int64_t now,
                          int64_t *age);

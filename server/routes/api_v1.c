@@ -7,6 +7,7 @@
 #include "routes/routes.h"
 
 #include "app.h"
+#include "auth/auth_google.h"
 #include "auth/passwords.h"
 #include "core/clock.h"
 #include "core/err.h"

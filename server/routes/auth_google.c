@@ -7,7 +7,7 @@
  *   /auth/google/callback?code&state[&iss] or ?error&state
  *       finishes the sign-in and redirects to APP_URL + next, with a new
  *       session, or to APP_URL + /entrar?erro=<code> (AUTH_GOOGLE_* in
- *       auth/auth.h). Every outcome is a redirect, never a problem page.
+ *       auth/auth_google.h). Every outcome is a redirect, never a problem page.
  *
  * Policy: per-IP rate limits (the strict class: these are logins), API
  * security headers (no-store; Referrer-Policy no-referrer keeps the code
@@ -28,6 +28,7 @@
 #include "routes/routes.h"
 
 #include "app.h"
+#include "auth/auth_google.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
 #include "middleware/middleware.h"
