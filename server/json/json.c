@@ -134,6 +134,35 @@ decode_field(const struct json_field *f, json_t *v, struct json_value *out, stru
             return;
         }
         break;
+    case JSON_F_STRINGS: {
+        size_t idx;
+        json_t *item;
+        if (!json_is_array(v)) {
+            add_error(errs, errcap, nerrs, f->name, "invalid_type", "must be a list of strings");
+            return;
+        }
+        if ((int64_t)json_array_size(v) < f->min || (int64_t)json_array_size(v) > f->max) {
+            add_error(errs, errcap, nerrs, f->name, "out_of_range", "too few or too many items");
+            return;
+        }
+        json_array_foreach(v, idx, item)
+        {
+            size_t cps;
+            if (!json_is_string(item)) {
+                add_error(errs, errcap, nerrs, f->name, "invalid_type",
+                          "must be a list of strings");
+                return;
+            }
+            cps = str_utf8_len(str_make(json_string_value(item), json_string_length(item)));
+            if (cps == 0 || cps > JSON_STRINGS_ITEM_MAX) {
+                add_error(errs, errcap, nerrs, f->name, "invalid", "an item is empty or too long");
+                return;
+            }
+        }
+        out->i = (int64_t)json_array_size(v);
+        out->node = (const struct json_node *)(const void *)v;
+        break;
+    }
     }
     out->present = true;
 }

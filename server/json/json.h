@@ -26,7 +26,10 @@ enum json_ftype {
     JSON_F_STRING,
     JSON_F_BOOL,
     JSON_F_INT,
+    JSON_F_STRINGS, /* an array of min..max strings, each 1..JSON_STRINGS_ITEM_MAX characters */
 };
+
+#define JSON_STRINGS_ITEM_MAX 256
 
 /*
  * One accepted field. Strings: min/max are lengths in Unicode code points
@@ -45,7 +48,8 @@ struct json_value {
     bool present;
     struct str s;
     bool b;
-    int64_t i;
+    int64_t i;                    /* JSON_F_STRINGS: the element count */
+    const struct json_node *node; /* JSON_F_STRINGS: the array (json_node_at reads it) */
 };
 
 struct json_error {

@@ -26,7 +26,7 @@ enum route_flags {
      * failed (mw_ratelimit_charge), so a sender's real traffic is never
      * throttled by its address.
      */
-    ROUTE_SIGNED = 1 << 4,
+    ROUTE_SIGNED = 1 << 7,
 };
 
 enum group_flags {
