@@ -367,7 +367,7 @@ is_cloud_project(const char *v)
 static bool
 is_whatsapp_app_secret(const char *v)
 {
-    return !v[0] || strlen(v) >= 16;
+    return !v[0] || strlen(v) >= 8;
 }
 
 static bool
@@ -438,7 +438,7 @@ static const struct setting settings[] = {
      CHECK(is_cloud_project, "must be a project id like my-project-123"), DFLT(NULL, NULL),
      .help = "project id, so request logs link to Cloud Trace"},
     {"WHATSAPP_APP_SECRET", SECRET(whatsapp_app_secret, 256),
-     CHECK(is_whatsapp_app_secret, "must be at least 16 characters"), DFLT(NULL, NULL),
+     CHECK(is_whatsapp_app_secret, "must be at least 8 characters"), DFLT(NULL, NULL),
      .flags = SET_REQUIRED_IN_PROD,
      .help = "Meta app secret: checks X-Hub-Signature-256 of WhatsApp webhooks"},
     {"WHATSAPP_VERIFY_TOKEN", SECRET(whatsapp_verify_token, 256),
