@@ -97,12 +97,12 @@ leads_list(struct db *db, const char *workspace_id, const struct leads_filter *f
      */
     err = db_run(db,
                  "SELECT " LEAD_COLS " FROM leads WHERE workspace_id = $1 "
-                 "AND ($2 IS NULL OR stage = $2) "
-                 "AND ($3 IS NULL OR owner_id = $3) "
-                 "AND ($4 IS NULL OR agent_id = $4) "
-                 "AND ($5 IS NULL OR lower(name) LIKE $5 ESCAPE '\\' "
+                 "AND (CAST($2 AS TEXT) IS NULL OR stage = $2) "
+                 "AND (CAST($3 AS TEXT) IS NULL OR owner_id = $3) "
+                 "AND (CAST($4 AS TEXT) IS NULL OR agent_id = $4) "
+                 "AND (CAST($5 AS TEXT) IS NULL OR lower(name) LIKE $5 ESCAPE '\\' "
                  "OR phone LIKE $5 ESCAPE '\\') "
-                 "AND ($6 IS NULL OR last_message_at_ms < $6 "
+                 "AND (CAST($6 AS BIGINT) IS NULL OR last_message_at_ms < $6 "
                  "OR (last_message_at_ms = $6 AND id < $7)) "
                  "ORDER BY last_message_at_ms DESC, id DESC LIMIT CAST($8 AS INTEGER)",
                  p, ARRAY_LEN(p), &r);
@@ -206,7 +206,7 @@ update_tx(struct db_conn *conn, void *arg)
     };
     err = db_exec(conn,
                   "UPDATE leads SET stage = COALESCE($1, stage), "
-                  "owner_id = CASE WHEN $2 IS NULL THEN owner_id WHEN $2 = '' THEN NULL "
+                  "owner_id = CASE WHEN CAST($2 AS TEXT) IS NULL THEN owner_id WHEN $2 = '' THEN NULL "
                   "ELSE $2 END, "
                   "name = COALESCE($3, name), taken_over = COALESCE(CAST($4 AS INTEGER), "
                   "taken_over), updated_at = $5 WHERE workspace_id = $6 AND id = $7",
@@ -270,7 +270,7 @@ query_messages(struct db_conn *conn, const char *workspace_id, const char *lead_
     int err = db_exec(conn,
                       "SELECT id, direction, author, type, text, status, media_id, mime_type, "
                       "metadata, COALESCE(error_code, 0), error_title, created_at_ms FROM messages "
-                      "WHERE workspace_id = $1 AND lead_id = $2 AND ($3 IS NULL OR id < $3) "
+                      "WHERE workspace_id = $1 AND lead_id = $2 AND (CAST($3 AS BIGINT) IS NULL OR id < $3) "
                       "ORDER BY id DESC LIMIT CAST($4 AS INTEGER)",
                       p, ARRAY_LEN(p), &r);
 

@@ -358,7 +358,7 @@ class Handler(BaseHTTPRequestHandler):
                 sts = req.get("statuses", [])
                 for item in msgs + sts:
                     item.setdefault("_pnid", str(req.get("phone_number_id", "0")))
-                ids = [m["id"] for m in msgs]
+                ids = [m["id"] for m in msgs if "id" in m]
                 body = json.dumps(payload(msgs, sts, int(req.get("split", 1)),
                                           req.get("names"))).encode()
             answers = deliver(body, req.get("signature", "good"), ids,
