@@ -16,13 +16,15 @@
 
 struct ratelimiter;
 struct mail_sender;
+struct whatsapp_ingest;
 
 struct app {
     const struct config *cfg;
     struct db *db;
     struct workpool *pool;
     struct ratelimiter *rl;
-    struct mail_sender *mailer; /* NULL when mail goes nowhere (production without SMTP) */
+    struct mail_sender *mailer;     /* NULL when mail goes nowhere (production without SMTP) */
+    struct whatsapp_ingest *ingest; /* SQLite: webhooks' group commit; NULL on PostgreSQL */
     int64_t started_wall_s;
     atomic_bool draining; /* SIGTERM received: /readyz answers 503 */
 };

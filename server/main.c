@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "integrations/httpc.h"
 #include "jobs/mail_sender.h"
+#include "whatsapp/inbound.h"
 #include "router/router.h"
 #include "routes/routes.h"
 
@@ -179,6 +180,7 @@ serve(struct config *cfg)
     app.pool = workpool_new(cfg->worker_threads, cfg->worker_queue);
     app.rl = ratelimiter_new(16384, mono_ms);
     app.mailer = mail_sender_start(cfg, db);
+    app.ingest = db_get_kind(db) == DB_SQLITE ? whatsapp_ingest_start(db) : NULL;
     app.started_wall_s = clock_wall_s();
     atomic_init(&app.draining, false);
     routes_init(cfg);
@@ -222,6 +224,7 @@ serve(struct config *cfg)
 out:
     /* The pool first: it resumes every suspended connection before the engine stops. */
     workpool_free(app.pool);
+    whatsapp_ingest_stop(app.ingest); /* resumes the webhooks waiting for their commit */
     http_server_free(srv);
     mail_sender_stop(app.mailer);
     ratelimiter_free(app.rl);

@@ -204,13 +204,14 @@ update_tx(struct db_conn *conn, void *arg)
         DB_CSTR(u->workspace_id),
         DB_CSTR(u->id),
     };
-    err = db_exec(conn,
-                  "UPDATE leads SET stage = COALESCE($1, stage), "
-                  "owner_id = CASE WHEN CAST($2 AS TEXT) IS NULL THEN owner_id WHEN $2 = '' THEN NULL "
-                  "ELSE $2 END, "
-                  "name = COALESCE($3, name), taken_over = COALESCE(CAST($4 AS INTEGER), "
-                  "taken_over), updated_at = $5 WHERE workspace_id = $6 AND id = $7",
-                  p, ARRAY_LEN(p), NULL);
+    err = db_exec(
+        conn,
+        "UPDATE leads SET stage = COALESCE($1, stage), "
+        "owner_id = CASE WHEN CAST($2 AS TEXT) IS NULL THEN owner_id WHEN $2 = '' THEN NULL "
+        "ELSE $2 END, "
+        "name = COALESCE($3, name), taken_over = COALESCE(CAST($4 AS INTEGER), "
+        "taken_over), updated_at = $5 WHERE workspace_id = $6 AND id = $7",
+        p, ARRAY_LEN(p), NULL);
     if (!err) {
         err = get_on(conn, u->workspace_id, u->id, u->a, u->out);
     }
@@ -267,12 +268,13 @@ query_messages(struct db_conn *conn, const char *workspace_id, const char *lead_
         has_before ? DB_INT(before_id) : DB_NULL,
         DB_INT(limit + 1),
     };
-    int err = db_exec(conn,
-                      "SELECT id, direction, author, type, text, status, media_id, mime_type, "
-                      "metadata, COALESCE(error_code, 0), error_title, created_at_ms FROM messages "
-                      "WHERE workspace_id = $1 AND lead_id = $2 AND (CAST($3 AS BIGINT) IS NULL OR id < $3) "
-                      "ORDER BY id DESC LIMIT CAST($4 AS INTEGER)",
-                      p, ARRAY_LEN(p), &r);
+    int err = db_exec(
+        conn,
+        "SELECT id, direction, author, type, text, status, media_id, mime_type, "
+        "metadata, COALESCE(error_code, 0), error_title, created_at_ms FROM messages "
+        "WHERE workspace_id = $1 AND lead_id = $2 AND (CAST($3 AS BIGINT) IS NULL OR id < $3) "
+        "ORDER BY id DESC LIMIT CAST($4 AS INTEGER)",
+        p, ARRAY_LEN(p), &r);
 
     if (!err) {
         size_t rows = db_result_rows(r);

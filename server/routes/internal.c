@@ -35,21 +35,60 @@ whatsapp_handshake(struct request *req)
     return 0;
 }
 
+/* The answer once the webhook is stored (or not): only a commit earns a 200. */
+static int
+whatsapp_answer(struct request *req, const struct whatsapp_batch *batch, int err,
+                const struct whatsapp_inbound_result *res)
+{
+    if (err) {
+        request_note(req, "whatsapp payload not stored (%s)", err_name(err));
+        if (err == E_UNAVAILABLE) {
+            req->retry_after = 1;
+        }
+        return err;
+    }
+    if (res->unknown) {
+        /* Acknowledged all the same: Meta would resend it forever. */
+        log_msg(LOG_WARNING, "whatsapp: %zu items for phone number id '%s' that no agent has",
+                res->unknown, res->unknown_pnid);
+    }
+    request_note(req, "whatsapp in=%zu dup=%zu statuses=%zu applied=%zu skipped=%zu unknown=%zu",
+                 res->messages_new, res->messages_dup, res->statuses_new, res->statuses_applied,
+                 batch->n_skipped, res->unknown);
+    response_set(req, 200, "application/json", "{\"ok\":true}", 11);
+    return 0;
+}
+
+static void
+whatsapp_stored(struct whatsapp_ingest_item *item)
+{
+    request_resume(item->arg);
+}
+
+static int
+whatsapp_then(struct request *req)
+{
+    struct whatsapp_ingest_item *item = req->ctx;
+    return whatsapp_answer(req, item->batch, item->err, &item->result);
+}
+
 /*
  * POST /internal/whatsapp: the signature over the raw bytes first, then the
  * parse, then everything stored in one transaction, and only then 200.
- * Anything short of that is not 200, so Meta delivers it again.
+ * Anything short of that is not 200, so Meta delivers it again. On SQLite
+ * the transaction is a group commit shared with the webhooks arriving
+ * meanwhile (whatsapp_ingest), the connection suspended until it is done.
  */
 static int
 whatsapp_webhook(struct request *req)
 {
     const struct config *cfg = req->app->cfg;
     struct str body = buf_str(&req->body);
-    struct whatsapp_batch batch;
+    struct whatsapp_batch *batch = arena_alloc(req->arena, sizeof(*batch));
     struct whatsapp_inbound_result res;
+    struct whatsapp_ingest_item *item;
     int err;
 
-    memset(&batch, 0, sizeof(batch));
     err = whatsapp_check_signature(str_from_cstr(cfg->whatsapp_app_secret),
                                    request_header(req, "X-Hub-Signature-256"), body);
     if (err) {
@@ -57,24 +96,28 @@ whatsapp_webhook(struct request *req)
                                                    : "WHATSAPP_APP_SECRET unset");
         return mw_ratelimit_charge(req) ? E_RATE_LIMITED : err;
     }
-    if ((err = whatsapp_parse_webhook(body, req->arena, &batch))) {
+    if ((err = whatsapp_parse_webhook(body, req->arena, batch))) {
         request_note(req, "whatsapp payload refused (%s)", err_name(err));
         return err;
     }
-    if ((err = whatsapp_inbound_store(req->app->db, body, &batch, clock_wall_ms(), &res))) {
-        request_note(req, "whatsapp payload not stored (%s)", err_name(err));
-        return err;
+    if (!req->app->ingest) {
+        err = whatsapp_inbound_store(req->app->db, body, batch, clock_wall_ms(), &res);
+        return whatsapp_answer(req, batch, err, &res);
     }
-    if (res.unknown) {
-        /* Acknowledged all the same: Meta would resend it forever. */
-        log_msg(LOG_WARNING, "whatsapp: %zu items for phone number id '%s' that no agent has",
-                res.unknown, res.unknown_pnid);
+    item = arena_alloc(req->arena, sizeof(*item));
+    item->raw = body;
+    item->batch = batch;
+    item->now_ms = clock_wall_ms();
+    item->done = whatsapp_stored;
+    item->arg = req;
+    req->ctx = item;
+    /* Suspend first: the commit may be done before submit returns. */
+    err = request_suspend(req, whatsapp_then);
+    if (whatsapp_ingest_submit(req->app->ingest, item)) {
+        item->err = E_UNAVAILABLE;
+        request_resume(req);
     }
-    request_note(req, "whatsapp in=%zu dup=%zu statuses=%zu applied=%zu skipped=%zu unknown=%zu",
-                 res.messages_new, res.messages_dup, res.statuses_new, res.statuses_applied,
-                 batch.n_skipped, res.unknown);
-    response_set(req, 200, "application/json", "{\"ok\":true}", 11);
-    return 0;
+    return err;
 }
 
 static const struct route routes[] = {

@@ -1,5 +1,7 @@
 #include "whatsapp/inbound.h"
 
+#include <pthread.h>
+
 #include "core/err.h"
 #include "core/strnum.h"
 #include "crypto/crypto.h"
@@ -444,4 +446,136 @@ whatsapp_purge(struct db *db, int64_t now_s)
         err = db_run(db, "DELETE FROM whatsapp_statuses WHERE received_at < $1", q, 1, NULL);
     }
     return err;
+}
+
+/* ---- Group commit -------------------------------------------------------------------------- */
+
+struct whatsapp_ingest {
+    struct db *db;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    struct whatsapp_ingest_item *head;
+    struct whatsapp_ingest_item *tail;
+    size_t queued;
+    bool stopping;
+};
+
+struct group {
+    struct whatsapp_ingest_item *items[WHATSAPP_INGEST_GROUP_MAX];
+    size_t n;
+};
+
+static int
+group_tx(struct db_conn *conn, void *arg)
+{
+    struct group *g = arg;
+    int err = 0;
+
+    for (size_t i = 0; !err && i < g->n; i++) {
+        struct whatsapp_ingest_item *it = g->items[i];
+        struct store st;
+
+        memset(&st, 0, sizeof(st));
+        st.raw = it->raw;
+        st.b = it->batch;
+        st.now_ms = it->now_ms;
+        st.out = &it->result;
+        err = store_tx(conn, &st);
+    }
+    return err;
+}
+
+static void *
+ingest_main(void *arg)
+{
+    struct whatsapp_ingest *g = arg;
+    struct group grp;
+
+    for (;;) {
+        int err;
+
+        pthread_mutex_lock(&g->mu);
+        while (!g->head && !g->stopping) {
+            pthread_cond_wait(&g->cond, &g->mu);
+        }
+        if (!g->head) {
+            pthread_mutex_unlock(&g->mu);
+            break;
+        }
+        grp.n = 0;
+        while (g->head && grp.n < WHATSAPP_INGEST_GROUP_MAX) {
+            grp.items[grp.n++] = g->head;
+            g->head = g->head->next;
+            g->queued--;
+        }
+        if (!g->head) {
+            g->tail = NULL;
+        }
+        pthread_mutex_unlock(&g->mu);
+
+        err = db_tx(g->db, group_tx, &grp);
+        for (size_t i = 0; i < grp.n; i++) {
+            struct whatsapp_ingest_item *it = grp.items[i];
+            /* A failed group: each webhook alone, so one bad payload fails only itself. */
+            it->err = err && grp.n > 1 ? whatsapp_inbound_store(g->db, it->raw, it->batch,
+                                                                it->now_ms, &it->result)
+                                       : err;
+            it->done(it);
+        }
+    }
+    return NULL;
+}
+
+struct whatsapp_ingest *
+whatsapp_ingest_start(struct db *db)
+{
+    struct whatsapp_ingest *g = xcalloc(1, sizeof(*g));
+
+    g->db = db;
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cond, NULL);
+    if (pthread_create(&g->thread, NULL, ingest_main, g) != 0) {
+        BUG("cannot start the whatsapp ingest thread");
+    }
+    return g;
+}
+
+int
+whatsapp_ingest_submit(struct whatsapp_ingest *g, struct whatsapp_ingest_item *item)
+{
+    int err = 0;
+
+    item->next = NULL;
+    pthread_mutex_lock(&g->mu);
+    if (g->stopping || g->queued >= WHATSAPP_INGEST_QUEUE_MAX) {
+        err = E_UNAVAILABLE;
+    } else {
+        if (g->tail) {
+            g->tail->next = item;
+        } else {
+            g->head = item;
+        }
+        g->tail = item;
+        g->queued++;
+        pthread_cond_signal(&g->cond);
+    }
+    pthread_mutex_unlock(&g->mu);
+    return err;
+}
+
+void
+whatsapp_ingest_stop(struct whatsapp_ingest *g)
+{
+    if (!g) {
+        return;
+    }
+    pthread_mutex_lock(&g->mu);
+    g->stopping = true;
+    pthread_cond_signal(&g->cond);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->thread, NULL);
+    pthread_cond_destroy(&g->cond);
+    pthread_mutex_destroy(&g->mu);
+    free(g);
 }

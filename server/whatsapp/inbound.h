@@ -64,6 +64,42 @@ NODISCARD int whatsapp_apply_status(struct db_conn *conn, int64_t message_id,
  */
 NODISCARD int whatsapp_apply_recorded(struct db_conn *conn, int64_t message_id, struct str wamid);
 
+/*
+ * Group commit (SQLite). With synchronous=FULL every commit waits for the
+ * disk, and SQLite has one writer at a time: a webhook per transaction is
+ * bounded by the disk's flushes, not by the work. The ingest thread takes
+ * every webhook waiting and stores them all in ONE transaction (each as
+ * whatsapp_inbound_store would), so one flush acknowledges many. Nothing is
+ * answered before its group committed. When a group fails, its webhooks are
+ * stored again one transaction each, so a bad one cannot fail the others.
+ * On PostgreSQL concurrent commits already share their flushes: the route
+ * stores directly (no ingest thread).
+ */
+#define WHATSAPP_INGEST_GROUP_MAX 64   /* webhooks per transaction */
+#define WHATSAPP_INGEST_QUEUE_MAX 4096 /* waiting webhooks before E_UNAVAILABLE */
+
+struct whatsapp_ingest;
+
+/* One webhook handed to the ingest thread; owned by the caller until done runs. */
+struct whatsapp_ingest_item {
+    struct str raw;
+    const struct whatsapp_batch *batch;
+    int64_t now_ms;
+    /* Filled by the ingest thread before done(item) runs, on that thread. */
+    int err;
+    struct whatsapp_inbound_result result;
+    void (*done)(struct whatsapp_ingest_item *item);
+    void *arg;
+    struct whatsapp_ingest_item *next; /* private */
+};
+
+/* Starts the ingest thread on db. */
+struct whatsapp_ingest *whatsapp_ingest_start(struct db *db);
+/* Queues item: 0 (done will run), or E_UNAVAILABLE (queue full or stopping; done will not run). */
+NODISCARD int whatsapp_ingest_submit(struct whatsapp_ingest *g, struct whatsapp_ingest_item *item);
+/* Stores what is queued, stops the thread, frees. Accepts NULL. */
+void whatsapp_ingest_stop(struct whatsapp_ingest *g);
+
 /* Deletes raw payloads and unclaimed statuses past their keep time. */
 NODISCARD int whatsapp_purge(struct db *db, int64_t now_s);
 
