@@ -262,7 +262,7 @@ static const struct {
 } meta_codes[] = {
     {131047, WA_OUT_WINDOW_CLOSED, 0}, /* re-engagement: more than 24 h since the person wrote */
     {131056, WA_OUT_RETRY, 60},        /* pair rate limit: too many to this person, wait */
-    {130429, WA_OUT_RETRY, 5},         /* throughput limit of the number */
+    {130429, WA_OUT_RETRY, 2},         /* throughput limit of the number */
     {80007, WA_OUT_RETRY, 30},         /* WhatsApp Business account rate limit */
     {4, WA_OUT_RETRY, 30},             /* application request limit */
     {613, WA_OUT_RETRY, 30},           /* calls per hour exceeded */
@@ -305,7 +305,6 @@ whatsapp_classify_answer(long http_status, struct str body, struct whatsapp_answ
         } else {
             out->outcome = WA_OUT_RETRY;
             out->code = http_status;
-            out->retry_floor_s = 5;
             (void)snprintf(out->detail, sizeof(out->detail), "answer without a message id");
         }
         goto out;
@@ -327,8 +326,9 @@ whatsapp_classify_answer(long http_status, struct str body, struct whatsapp_answ
     }
     /* No known code: the HTTP status decides. */
     if (http_status == 0 || http_status == 429 || http_status >= 500 || http_status == 408) {
+        /* No floor for a 5xx or no answer: the kind's exponential back-off decides. */
         out->outcome = WA_OUT_RETRY;
-        out->retry_floor_s = http_status == 429 ? 30 : 5;
+        out->retry_floor_s = http_status == 429 ? 30 : 0;
     } else if (http_status == 401 || (http_status == 403 && !err)) {
         out->outcome = WA_OUT_AUTH;
     } else {

@@ -222,8 +222,9 @@ struct whatsapp_answer {
  * no answer at all: connection refused, reset or timed out). Meta's codes:
  *   131047 re-engagement (24-hour window closed)  -> WINDOW_CLOSED
  *   131056 pair rate limit                        -> RETRY, floor 60 s
- *   130429 throughput limit, 80007/4/613 limits   -> RETRY
- *   131000/131016/1/2 transient, any 5xx or 429   -> RETRY
+ *   130429 throughput limit, 80007/4/613 limits   -> RETRY, floors of 2-30 s
+ *   131000/131016/1/2 transient, 429              -> RETRY, floors of 5-30 s
+ *   any 5xx, no answer                            -> RETRY, no floor (the job's back-off)
  *   190 or HTTP 401/403 without a known code      -> AUTH
  *   anything else 4xx                             -> REJECTED
  * A 2xx without messages[0].id is retried (we cannot tell it was sent).

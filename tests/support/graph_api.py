@@ -15,7 +15,9 @@ Both directions of the channel, as Meta behaves:
   "500"/"503", "timeout" (answer nothing for `delay` seconds, then close),
   "drop" (close at once, nothing recorded), "accept_drop" (the message is
   accepted and will get its statuses, but the connection is closed before
-  the answer: the sender cannot know it went out).
+  the answer: the sender cannot know it went out), "slow_accept" (accepted,
+  statuses emitted, the answer sent `delay` seconds later: time to kill the
+  sender mid-call).
   After an accepted send, statuses sent/delivered/read are emitted as
   webhooks (status_mode "ordered", "reversed" or "none"), echoing
   biz_opaque_callback_data, as Meta does.
@@ -425,6 +427,8 @@ class Handler(BaseHTTPRequestHandler):
                                     "message_id"), "dropped": kind == "accept_drop",
                                 "at": time.time()})
         emit_statuses(pnid, to, mid, opaque)
+        if kind == "slow_accept":
+            time.sleep(float(fault.get("delay", 5)))
         if kind == "accept_drop":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
