@@ -254,6 +254,9 @@ find_sent(struct db_conn *conn, const struct whatsapp_status_update *s, int64_t 
          * Our send put "m:<message id>" in biz_opaque_callback_data: a status
          * for a send whose answer we never recorded (a crash, a dropped
          * connection) names its message, on the number it was sent from.
+         * "OR wamid = $1": the send job may be recording the same wamid in a
+         * concurrent transaction (PostgreSQL re-checks the row once that one
+         * commits); this status must still land on the message.
          */
         db_result_free(r);
         r = NULL;
@@ -261,7 +264,8 @@ find_sent(struct db_conn *conn, const struct whatsapp_status_update *s, int64_t 
         p[2] = DB_TEXT(s->phone_number_id.ptr, s->phone_number_id.len);
         err = db_exec(conn,
                       "UPDATE messages SET wamid = $1 WHERE id = $2 "
-                      "AND direction = 'out' AND wamid IS NULL AND conversation_id IN "
+                      "AND direction = 'out' AND (wamid IS NULL OR wamid = $1) "
+                      "AND conversation_id IN "
                       "(SELECT id FROM conversations WHERE phone_number_id = $3) "
                       "RETURNING id, status",
                       p, 3, &r);
