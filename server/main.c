@@ -165,6 +165,14 @@ serve(struct config *cfg)
         return 1;
     }
     config_log(cfg);
+    if (cfg->env == CONFIG_PRODUCTION && cfg->n_trusted_proxies == 0) {
+        /* Behind a load balancer every client would share its address (README.md). */
+        log_msg(LOG_WARNING, "TRUSTED_PROXIES is empty: every request is taken to come from its "
+                             "TCP peer; behind a proxy or Cloud Run's front end, set it");
+    }
+    if (cfg->env == CONFIG_PRODUCTION && !cfg->metrics_token) {
+        log_msg(LOG_WARNING, "METRICS_TOKEN is unset: /metrics answers 404 in production");
+    }
     /* Signals go to this thread only: block them before any thread starts. */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);

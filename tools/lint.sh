@@ -19,7 +19,8 @@ rule '\bjson_t\b' '^server/(json|routes)/' 'json_t outside server/json and serve
 rule '\bgetenv\(' '^server/config/config.c$' 'getenv outside server/config/config.c'
 rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|middleware/)' 'a lower layer includes an upper one'
 rule '#include "(auth|session)/' '^server/(main.c|routes/|middleware/|auth/|session/)' 'a wrapper or core includes a domain module'
-rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|jobs/|agents/|leads/|whatsapp/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
+rule '#include "(http|db|crypto|json|config|unicode)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|jobs/|agents/|leads/|whatsapp/|integrations/|http/|db/|crypto/|json/|config/|unicode/)' 'core includes a wrapper'
+rule '#include <utf8proc.h>' '^server/unicode/unicode.c$' 'utf8proc.h outside server/unicode/unicode.c'
 rule '#include <openssl/' '^server/integrations/jwt.c$' 'openssl outside server/integrations/jwt.c'
 rule '#include "app.h"' '^server/(main.c|routes/|middleware/)' 'app.h below the routes and middleware'
 rule '#include <jansson.h>' '^server/json/' 'jansson.h outside server/json'
@@ -45,11 +46,12 @@ only config core crypto
 only json core crypto
 only http core crypto
 only db core crypto
+only unicode core
 only integrations core crypto json
 
 if command -v clang-tidy >/dev/null 2>&1; then
     files=$(find server -name '*.c' | sort)
-    inc="-Iserver -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson libsodium sqlite3 libpq libcurl)"
+    inc="-Iserver -Ibuild/gen $(pkg-config --cflags libmicrohttpd jansson libsodium sqlite3 libpq libcurl libutf8proc)"
     if ! clang-tidy --quiet $files -- -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $inc \
         2>/dev/null | grep -E 'warning:|error:'; then :; else fail=1; fi
 fi

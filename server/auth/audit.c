@@ -1,6 +1,12 @@
 #include "auth/audit.h"
 
+#include <stdatomic.h>
+
 #include "core/clock.h"
+#include "core/err.h"
+#include "core/log.h"
+
+static atomic_ullong write_failures;
 
 static const char insert_sql[] =
     "INSERT INTO audit_log (at, user_id, event, outcome, ip, user_agent, detail) "
@@ -32,6 +38,20 @@ int
 audit_write_db(struct db *db, const struct audit_entry *e)
 {
     struct db_param p[7];
+    int err;
+
     params_of(e, p);
-    return db_run(db, insert_sql, p, 7, NULL);
+    err = db_run(db, insert_sql, p, 7, NULL);
+    if (err) {
+        atomic_fetch_add(&write_failures, 1);
+        log_msg(LOG_ERROR, "cannot write audit row '%s' (%s): %s", e->event, e->outcome,
+                err_name(err));
+    }
+    return err;
+}
+
+uint64_t
+audit_write_failures(void)
+{
+    return atomic_load(&write_failures);
 }

@@ -192,7 +192,7 @@ router_finish(struct request *req)
     const struct route_group *g = req->group;
     size_t n = 0;
 
-    response_set_header(req, "X-Request-Id", req->request_id);
+    response_set_header(req, "X-Request-Id", request_echo_id(req));
     if (!g) {
         /* No group claimed the path: the strictest headers. */
         response_set_header(req, "X-Content-Type-Options", "nosniff");

@@ -20,6 +20,7 @@ enum route_flags {
     ROUTE_AUTH = 1 << 1, /* needs a valid session, else 401 */
     ROUTE_STRICT_RATE = 1 << 2, /* the stricter per-IP rate class (login, sign-up, reset) */
     ROUTE_RECENT_AUTH = 1 << 3, /* needs an authentication within REAUTH_WINDOW */
+    ROUTE_HASHES = 1 << 4,      /* runs Argon2id: 429 while the worker queue is half full */
     /*
      * Authenticated by a signature its handler checks before any other work
      * (webhooks): the per-IP limit charges only requests whose signature

@@ -251,7 +251,7 @@ verify_email(struct request *req)
     if (err) {
         return err;
     }
-    if ((err = auth_verify_email(req->app->db, v[0].s, &client, &r))) {
+    if ((err = auth_verify_email(req->app->db, req->app->cfg, v[0].s, &client, &r))) {
         return account_fail(req, err, &r);
     }
     routes_reply_json_take(req, 200, json_pack("{s:o}", "user", account_user_json(&r.user)));
@@ -354,17 +354,17 @@ password_reset(struct request *req)
 
 /* clang-format off */
 static const struct route routes[] = {
-    {HTTP_POST, "/auth/signup", signup, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
-    {HTTP_POST, "/auth/login", login, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/signup", signup, 8192, ROUTE_JSON | ROUTE_STRICT_RATE | ROUTE_HASHES},
+    {HTTP_POST, "/auth/login", login, 8192, ROUTE_JSON | ROUTE_STRICT_RATE | ROUTE_HASHES},
     {HTTP_POST, "/auth/logout", logout, 0, 0},
     {HTTP_GET, "/auth/me", me, 0, ROUTE_AUTH},
     {HTTP_GET, "/auth/csrf", csrf, 0, 0},
-    {HTTP_POST, "/auth/reauth", reauth, 8192, ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/reauth", reauth, 8192, ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE | ROUTE_HASHES},
     {HTTP_POST, "/auth/verify-email", verify_email, 4096, ROUTE_JSON | ROUTE_STRICT_RATE},
     {HTTP_POST, "/auth/verify-email/resend", verify_email_resend, 0,
      ROUTE_AUTH | ROUTE_STRICT_RATE},
     {HTTP_POST, "/auth/password/forgot", password_forgot, 4096, ROUTE_JSON | ROUTE_STRICT_RATE},
-    {HTTP_POST, "/auth/password/reset", password_reset, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/password/reset", password_reset, 8192, ROUTE_JSON | ROUTE_STRICT_RATE | ROUTE_HASHES},
 };
 /* clang-format on */
 
