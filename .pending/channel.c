@@ -73,7 +73,9 @@ decode_agent(struct request *req, bool patch, struct agent_fields *f)
     }
     memset(f, 0, sizeof(*f));
     f->has_name = v[AF_NAME].present;
-    f->name = v[AF_NAME].s;
+    if (f->has_name && leads_check_name(v[AF_NAME].s, AGENTS_NAME_MAX, &f->name)) {
+        request_field_error(req, "name", "invalid", "must be 1 to 100 visible characters");
+    }
     f->has_instructions = v[AF_INSTRUCTIONS].present || !patch;
     f->instructions = v[AF_INSTRUCTIONS].present ? v[AF_INSTRUCTIONS].s : str_make("", 0);
     f->has_phone_number_id = v[AF_PNID].present;
@@ -311,7 +313,10 @@ channel_lead_patch(struct request *req)
     p.has_owner = v[1].present || json_object_get(json_doc_root(req->json), "ownerId") != NULL;
     p.owner_id = v[1].s;
     p.has_name = v[2].present;
-    p.name = v[2].s;
+    if (p.has_name && leads_check_name(v[2].s, LEADS_NAME_MAX, &p.name)) {
+        request_field_error(req, "name", "invalid", "must be 1 to 200 visible characters");
+        return E_VALIDATION;
+    }
     p.has_taken_over = v[3].present;
     p.taken_over = v[3].b;
     if (p.has_stage && !leads_is_stage(p.stage)) {

@@ -3,6 +3,24 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "unicode/unicode.h"
+
+int
+leads_check_name(struct str name, size_t max, struct str *trimmed)
+{
+    struct str n = str_trim(name);
+    size_t chars;
+
+    if (!str_is_utf8(n) || !str_is_visible(n) || unicode_has_layout_controls(n)) {
+        return E_VALIDATION;
+    }
+    chars = str_utf8_len(n);
+    if (chars < 1 || chars > max) {
+        return E_VALIDATION;
+    }
+    *trimmed = n;
+    return 0;
+}
 
 static const char *const stages[] = {"new", "engaged", "qualified", "won", "lost"};
 

@@ -33,6 +33,13 @@
 #define LEADS_CURSOR_MAX   96   /* characters of a cursor */
 #define LEADS_REPLY_MAX    4096 /* characters of a person's reply (Meta's text limit) */
 
+/*
+ * A name shown to the team (a lead's, an agent's): trimmed, 1..max
+ * characters, no controls and no layout tricks (bidi overrides, zero-width
+ * characters, line separators). 0 and *trimmed, or E_VALIDATION.
+ */
+NODISCARD int leads_check_name(struct str name, size_t max, struct str *trimmed);
+
 /* Stages, in pipeline order: new, engaged, qualified, won, lost. */
 bool leads_is_stage(struct str s);
 

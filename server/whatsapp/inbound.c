@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/strnum.h"
 #include "crypto/crypto.h"
+#include "leads/leads.h"
 
 #define ID_SIZE 32 /* our ids: 22 characters of base64url */
 
@@ -87,17 +88,22 @@ upsert_lead(struct db_conn *conn, const struct route *rt, const struct whatsapp_
 {
     char id[ID_SIZE];
     char phone[WHATSAPP_ID_MAX + 2];
+    struct str name = STR_NULL;
     struct db_result *r = NULL;
     struct db_param p[8];
     int err;
 
+    /* A profile name with layout tricks is not shown: the lead goes by its phone. */
+    if (leads_check_name(m->profile_name, LEADS_NAME_MAX, &name)) {
+        name = str_make("", 0);
+    }
     crypto_random_token(16, id, sizeof(id));
     (void)snprintf(phone, sizeof(phone), "+%s", m->from.ptr);
     p[0] = DB_CSTR(id);
     p[1] = DB_CSTR(rt->workspace_id);
     p[2] = DB_CSTR(rt->agent_id);
     p[3] = DB_TEXT(m->from.ptr, m->from.len);
-    p[4] = DB_TEXT(m->profile_name.ptr, m->profile_name.len);
+    p[4] = DB_TEXT(name.ptr, name.len);
     p[5] = DB_CSTR(phone);
     p[6] = DB_INT(now_ms);
     p[7] = DB_INT(now_ms / 1000);
