@@ -411,12 +411,13 @@ start_wa_targets() {
         WA_COUNT[wa-postgres]="psql -qAt $pgurl -c"
     fi
     EXTRA_ENV=()
-    if python3 -c 'import fastapi, uvicorn, uvloop, httptools' 2>/dev/null; then
+    # Debian's python3 (python3-fastapi & co. from tools/deps.sh), whatever python3 PATH finds.
+    if /usr/bin/python3 -c 'import fastapi, uvicorn, uvloop, httptools' 2>/dev/null; then
         local port
         port=$(free_port)
         mkdir -p "$WORK/peer"
         (cd "$PEER_DIR" && exec env -i PATH="$PATH" BENCH_DB="$WORK/peer/peer.db" \
-            BENCH_WA_SECRET="$WA_SECRET" python3 -m uvicorn app:app --host 127.0.0.1 \
+            BENCH_WA_SECRET="$WA_SECRET" /usr/bin/python3 -m uvicorn app:app --host 127.0.0.1 \
             --port "$port" --no-access-log --loop uvloop --http httptools --workers 2 \
             >"$WORK/peer/log" 2>&1) &
         EXTRA_PIDS+=($!)
