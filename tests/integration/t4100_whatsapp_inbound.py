@@ -187,6 +187,16 @@ def test_new_sender_becomes_a_lead_with_profile_name(wa):
     assert t.lead_by_phone("5521977776666")["name"] == "Carla (diretora)"
 
 
+def test_profile_name_with_layout_tricks_is_not_shown(wa):
+    s, g = wa
+    t = Tenant(s, g)
+    who = "5511913579246"
+    assert g.deliver(t.pnid, [text_message(who)], names={who: "Ana\u202egnp.exe"}) == [200]
+    lead = t.lead_by_phone(who)
+    assert lead["name"] == ""
+    problem(t.patch("/leads/" + lead["id"], {"name": "x\u200fy"}), 422, "validation_failed")
+
+
 def test_unknown_number_is_acknowledged_and_logged(wa):
     s, g = wa
     pnid = new_pnid()
