@@ -58,6 +58,15 @@ leads_cursor_parse(struct str s, struct leads_cursor *out)
         return E_INVALID;
     }
     str_copy_to(rest, out->id, sizeof(out->id));
+    /* Only the canonical text (no sign, no leading zeros): the one this server gave. */
+    {
+        char again[LEADS_CURSOR_MAX + 1];
+        leads_cursor_render(out, again, sizeof(again));
+        if (!str_eq(str_from_cstr(again), s)) {
+            memset(out, 0, sizeof(*out));
+            return E_INVALID;
+        }
+    }
     return 0;
 }
 
@@ -84,6 +93,15 @@ leads_msg_cursor_parse(struct str s, int64_t *before_id)
         strnum_parse(str_make(plain + 2, (size_t)n - 2), 1, INT64_MAX, before_id)) {
         *before_id = 0;
         return E_INVALID;
+    }
+    /* Only the canonical text (no sign, no leading zeros): the one this server gave. */
+    {
+        char again[LEADS_CURSOR_MAX + 1];
+        leads_msg_cursor_render(*before_id, again, sizeof(again));
+        if (!str_eq(str_from_cstr(again), s)) {
+            *before_id = 0;
+            return E_INVALID;
+        }
     }
     return 0;
 }
