@@ -75,8 +75,12 @@ whatsapp_send_text(struct db_conn *conn, const char *workspace_id, const char *l
                       u, 2, NULL);
     }
     if (!err) {
+        /* One send job per message, ever queued once (its dedupe key). */
+        char key[48];
+        struct job_options o = {key, 0, JOBS_DEDUPE_KEEP};
+        (void)snprintf(key, sizeof(key), "m:%lld", (long long)*message_id);
         (void)snprintf(payload, sizeof(payload), "{\"message\":%lld}", (long long)*message_id);
-        err = jobs_enqueue(conn, WHATSAPP_SEND_JOB, payload, NULL, NULL);
+        err = jobs_enqueue(conn, WHATSAPP_SEND_JOB, payload, &o, NULL);
     }
     if (err) {
         *message_id = 0;
