@@ -10,6 +10,9 @@
 # is stopped on exit.
 #
 # Settings (environment): BENCH_ROUNDS (3), BENCH_DURATION (seconds, 10),
+# BENCH_AUTH (1: the auth rounds), BENCH_WA (1: the WhatsApp webhook rounds,
+# beside the FastAPI peer when its Debian packages are there), BENCH_WA_ONLY
+# (1: those alone), BENCH_WA_CONNECTIONS (32), BENCH_WA_RATE (500 POST/s),
 # BENCH_WARMUP (seconds, 2), BENCH_THREADS (2), BENCH_CONNECTIONS (64),
 # BENCH_LOG_LEVEL (piloto's LOG_LEVEL, warning: no access log, as nginx),
 # PILOTO_BIN (build/piloto).
@@ -504,7 +507,22 @@ report_webhooks() {
     sed 's/\t/  /' "$WORK/wa_rate.txt"
 }
 
+# BENCH_WA_ONLY=1: the webhook rounds alone (their PostgreSQL cluster included).
+wa_only() {
+    if [ -x "$ROOT/tests/support/pg.sh" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+        "$ROOT/tests/support/pg.sh" start "$WORK/pg" "$(free_port)" >/dev/null || die "cannot start PostgreSQL"
+        PGDIR_TO_STOP=$WORK/pg
+    fi
+    bench_webhooks
+    mkdir -p "$OUT_DIR"
+    report_webhooks | tee "$OUT_DIR/results-wa.txt"
+}
+
 main() {
+    if [ "${BENCH_WA_ONLY:-0}" = 1 ]; then
+        wa_only
+        return
+    fi
     start_piloto
     start_nginx
     add_target piloto "$PILOTO_URL/healthz"
