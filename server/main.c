@@ -1,6 +1,6 @@
 /*
  * piloto: the API + BFF of Piloto de Vendas. Subcommands (like git.c's
- * commands[]): serve (the default), migrate, version.
+ * commands[]): serve (the default), migrate, version, routes.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -262,16 +262,29 @@ cmd_serve(int argc, char **argv)
     return rc;
 }
 
+static int
+cmd_routes(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "usage: piloto routes\n");
+        return 2;
+    }
+    routes_print(stdout);
+    return 0;
+}
+
 static const struct command commands[] = {
     {"serve", cmd_serve, "serve the API and the dashboard (the default)"},
     {"migrate", cmd_migrate, "apply database migrations and exit"},
     {"version", cmd_version, "print the version"},
+    {"routes", cmd_routes, "print the route table (method, path, minimum workspace role, group)"},
 };
 
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: piloto [serve | migrate | version] [--help]\n\nCommands:\n");
+    fprintf(f, "usage: piloto [serve | migrate | version | routes] [--help]\n\nCommands:\n");
     for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
     }

@@ -30,9 +30,11 @@ add_html_escaped(struct buf *b, const char *s)
 }
 
 /*
- * The mails, as data. Columns: the outbox kind, the subject, the
- * paragraphs, the button's label and the APP_URL path it links to (a token
- * is appended to paths ending in "token=").
+ * The mails, as data. Columns: the outbox kind, whether it is throttled,
+ * the subject, the paragraphs, the button's label and the APP_URL path it
+ * links to (a token is appended to paths ending in "token="), and, for mails
+ * about something named (a workspace), the label of a first paragraph that
+ * names it: the name is then that thing's, not the addressee's.
  */
 static const struct template
 {
@@ -42,6 +44,7 @@ static const struct template
     const char *paragraphs[2];
     const char *label;
     const char *path;
+    const char *about;
 }
 templates[] = {
     [MAIL_VERIFY] = {"verify",
@@ -99,6 +102,17 @@ templates[] = {
                              "com o suporte do Piloto de Vendas para recuperar a conta."},
                             "Abrir o Piloto de Vendas",
                             "/entrar"},
+    [MAIL_INVITATION] = {"invitation",
+                         false,
+                         "Você foi convidado para uma equipe no Piloto de Vendas",
+                         {"Você recebeu um convite para participar de uma equipe no Piloto de "
+                          "Vendas. Para aceitar, entre (ou crie sua conta) com este mesmo "
+                          "endereço de e-mail.",
+                          "O convite vale por 7 dias e só pode ser usado uma vez. Se você não "
+                          "esperava por isto, ignore esta mensagem."},
+                         "Aceitar convite",
+                         "/convites/aceitar?token=",
+                         "Equipe"},
 };
 
 /*
@@ -152,11 +166,21 @@ enqueue(struct db_conn *conn, const char *to, const char *name, const struct tem
     struct buf html = BUF_INIT;
     int err = 0;
 
-    err |= buf_addf(&text, "Olá, %s!\n\n", name && name[0] ? name : "tudo bem");
+    const char *greeting = m->about || !name || !name[0] ? "tudo bem" : name;
+
+    err |= buf_addf(&text, "Olá, %s!\n\n", greeting);
     err |= buf_addstr(&html, "<!doctype html><html lang=\"pt-BR\"><body style=\"font-family:"
                              "Arial,sans-serif;color:#1f2937;line-height:1.5\"><p>Olá, ");
-    err |= add_html_escaped(&html, name && name[0] ? name : "tudo bem");
+    err |= add_html_escaped(&html, greeting);
     err |= buf_addstr(&html, "!</p>");
+    if (m->about && name) {
+        err |= buf_addf(&text, "%s: %s\n\n", m->about, name);
+        err |= buf_addstr(&html, "<p><strong>");
+        err |= add_html_escaped(&html, m->about);
+        err |= buf_addstr(&html, ":</strong> ");
+        err |= add_html_escaped(&html, name);
+        err |= buf_addstr(&html, "</p>");
+    }
     for (size_t i = 0; i < ARRAY_LEN(m->paragraphs); i++) {
         err |= buf_addf(&text, "%s\n\n", m->paragraphs[i]);
         err |= buf_addstr(&html, "<p>");

@@ -28,6 +28,7 @@ struct deadline_watch;
 struct MHD_Connection;
 struct http_server;
 struct app;
+struct tenant;
 struct route;
 struct route_group;
 struct json_doc;
@@ -117,6 +118,8 @@ struct request {
     struct buf body;
     struct json_doc *json; /* set by the JSON middleware for routes that take JSON */
     struct session *session;
+    /* Under /api/v1/workspaces/{wid}: who is asking (mw_tenant); NULL elsewhere. */
+    const struct tenant *tenant;
 
     struct response resp;
     int err;          /* the E_* this request ended with, 0 if none */

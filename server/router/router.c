@@ -55,6 +55,12 @@ router_match(const char *pattern, struct str path, struct path_param *params, si
     return true;
 }
 
+unsigned
+router_min_role(unsigned flags)
+{
+    return (flags & ROUTE_OWNER) ? 3 : (flags & ROUTE_ADMIN) ? 2 : (flags & ROUTE_MEMBER) ? 1 : 0;
+}
+
 void
 router_allow_text(unsigned methods, char *out, size_t cap)
 {

@@ -24,6 +24,13 @@ account_user_json(const struct user *u)
                      u->has_password, "createdAt", created);
 }
 
+json_t *
+account_workspace_json(const struct workspace *w)
+{
+    return json_pack("{s:s, s:s, s:s}", "id", w->id, "name", w->name, "role",
+                     workspaces_role_name(w->role));
+}
+
 struct auth_client
 account_client(struct request *req)
 {

@@ -310,7 +310,8 @@ static const struct route routes[] = {
 /* clang-format on */
 
 static const struct middleware *const chain[] = {
-    &mw_ratelimit, &mw_cors, &mw_sec_headers_api, &mw_session, &mw_csrf, &mw_json_body, NULL,
+    &mw_ratelimit,   &mw_cors, &mw_sec_headers_api, &mw_session,
+    &mw_recent_auth, &mw_csrf, &mw_json_body,       NULL,
 };
 
 const struct route_group routes_api_v1 = {

@@ -16,6 +16,7 @@
 #include "middleware/middleware.h"
 #include "routes/account.h"
 #include "routes/route_job.h"
+#include "workspaces/invitations.h"
 #include "middleware/cookies.h"
 #include "session/csrf.h"
 
@@ -40,13 +41,36 @@ static const struct json_field signup_fields[] = {
     {"email", JSON_F_STRING, true, 1, ACCOUNT_EMAIL_MAX},
     {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
     {"name", JSON_F_STRING, true, 1, ACCOUNT_NAME_MAX},
+    {"invitationToken", JSON_F_STRING, false, 1, 64},
+};
+
+/*
+ * Signing up from an invitation's link ({"invitationToken"}): once the
+ * account exists, the invitation is accepted with it, which also proves the
+ * address the token was mailed to (the account is verified when it is that
+ * address). The sign-up succeeds either way; the answer says what became of
+ * the invitation.
+ */
+struct signup_invitation {
+    struct workspace joined;
+    int err; /* the acceptance's: 0, or an E_INVITATION_* */
 };
 
 static int
 signup_work(struct request *req, struct route_job *job)
 {
-    return auth_signup(req->app->db, req->app->cfg, job->email, job->name, job->password,
-                       &job->client, &job->result);
+    struct signup_invitation *inv = job->flow;
+    int err = auth_signup(req->app->db, req->app->cfg, job->email, job->name, job->password,
+                          &job->client, &job->result);
+
+    if (!err && inv) {
+        inv->err = invitations_accept(req->app->db, job->result.user.id, job->token, &job->client,
+                                      &inv->joined);
+        if (!inv->err) {
+            job->result.user.email_verified_at = clock_wall_s();
+        }
+    }
+    return err;
 }
 
 /*
@@ -82,6 +106,17 @@ signup_then(struct request *req, struct route_job *job)
     if (!req->defer_err && job->err == E_CONFLICT) {
         return signup_decoy(req, job);
     }
+    if (!job->err && job->flow) {
+        const struct signup_invitation *inv = job->flow;
+        const char *csrf = account_start_session(req, &job->result);
+        routes_reply_json_take(
+            req, 201,
+            json_pack("{s:o, s:s, s:o, s:s?}", "user", account_user_json(&job->result.user),
+                      "csrfToken", csrf, "workspace",
+                      inv->err ? json_null() : account_workspace_json(&inv->joined),
+                      "invitationError", inv->err ? err_slug(inv->err) : NULL));
+        return 0;
+    }
     return reply_session(req, job, 201);
 }
 
@@ -110,6 +145,10 @@ signup(struct request *req)
         return E_VALIDATION;
     }
     job->password = v[1].s;
+    if (v[3].present) {
+        job->token = v[3].s;
+        job->flow = arena_alloc(req->arena, sizeof(struct signup_invitation));
+    }
     return route_job_defer(req, job, signup_work, signup_then);
 }
 
