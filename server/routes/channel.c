@@ -121,7 +121,7 @@ int
 channel_agent_create(struct request *req)
 {
     struct agent_fields f;
-    struct agent a;
+    struct agent a = {0};
     int err = decode_agent(req, false, &f);
 
     if (err) {
@@ -156,7 +156,7 @@ int
 channel_agent_get(struct request *req)
 {
     const char *id = param_id(req, "id");
-    struct agent a;
+    struct agent a = {0};
     int err =
         id ? agents_get(req->app->db, req->tenant->workspace_id, id, req->arena, &a) : E_NOT_FOUND;
     return agent_answer(req, err, 200, &a);
@@ -168,7 +168,7 @@ channel_agent_patch(struct request *req)
 {
     const char *id = param_id(req, "id");
     struct agent_fields f;
-    struct agent a;
+    struct agent a = {0};
     int err = decode_agent(req, true, &f);
 
     if (err) {
@@ -274,7 +274,7 @@ int
 channel_lead_get(struct request *req)
 {
     const char *id = param_id(req, "id");
-    struct lead l;
+    struct lead l = {0};
     int err =
         id ? leads_get(req->app->db, req->tenant->workspace_id, id, req->arena, &l) : E_NOT_FOUND;
 
@@ -300,7 +300,7 @@ channel_lead_patch(struct request *req)
     struct json_value v[ARRAY_LEN(lead_patch_fields)];
     struct lead_patch p;
     const char *bad = NULL;
-    struct lead l;
+    struct lead l = {0};
     int err = routes_decode(req, lead_patch_fields, ARRAY_LEN(lead_patch_fields), v);
 
     if (err) {
