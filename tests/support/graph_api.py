@@ -38,7 +38,8 @@ Control API (JSON), for the tests:
                             concurrently)
   POST /_control/flood     {"count","per_payload","phone_number_id","senders",
                             "concurrency","prefix"} -> {"flood": id}  (background)
-  GET  /_control/flood/ID  -> {"done","generated","acked":[ids],"pending"}
+  GET  /_control/flood/ID  -> {"done" (every message acknowledged),"generated","acked":[ids],
+                            "pending"}
   GET  /_control/state     -> {"sends":[..],"pending":n,"delivered":n}
   POST /_control/reset
 Runs until SIGTERM.
@@ -311,7 +312,10 @@ class Handler(BaseHTTPRequestHandler):
                 if f is None:
                     return self.reply(404, {})
                 mine = sum(1 for _, d in STATE.pending if d.flood is f)
-                return self.reply(200, {"done": f.get("sent_all", False) and mine == 0,
+                # Done once every generated message was acknowledged (a delivery being
+                # retried right now is neither pending nor acknowledged).
+                done = f.get("sent_all", False) and len(set(f["acked"])) >= f.get("generated", 0)
+                return self.reply(200, {"done": done,
                                         "sent_all": f.get("sent_all", False),
                                         "generated": f.get("generated", 0),
                                         "acked": list(f["acked"]), "pending": mine})
