@@ -7,7 +7,6 @@
 #include "crypto/crypto.h"
 #include "integrations/httpc.h"
 #include "integrations/whatsapp.h"
-#include "json/json.h"
 #include "whatsapp/inbound.h"
 
 /* ---- Enqueue ------------------------------------------------------------------------------- */
@@ -89,22 +88,6 @@ whatsapp_send_text(struct db_conn *conn, const char *workspace_id, const char *l
 }
 
 /* ---- The send job -------------------------------------------------------------------------- */
-
-static int
-payload_int(const struct job *job, const char *name, int64_t *out)
-{
-    const struct json_field spec[] = {{name, JSON_F_INT, true, 1, INT64_MAX}};
-    struct json_doc *doc = NULL;
-    struct json_value v[1];
-    int err = json_doc_parse(str_make(job->payload, job->payload_len), &doc);
-
-    if (!err) {
-        err = json_pick(doc, spec, 1, v);
-    }
-    *out = err ? 0 : v[0].i;
-    json_doc_free(doc);
-    return err;
-}
 
 /* What the send needs, read (and the attempt recorded) in one transaction. */
 struct send {
@@ -292,7 +275,7 @@ whatsapp_send_job(struct job_ctx *ctx, const struct job *job)
     s.cfg = jobs_ctx_cfg(ctx);
     s.now_ms = clock_wall_ms();
     s.token = (struct buf)BUF_INIT;
-    if (payload_int(job, "message", &s.id)) {
+    if (jobs_payload_int(job, "message", &s.id)) {
         return jobs_fail_for_good(ctx, "malformed whatsapp.send payload");
     }
     if ((err = db_tx(jobs_ctx_db(ctx), prepare_tx, &s))) {
@@ -349,7 +332,7 @@ whatsapp_send_dead(struct db_conn *conn, const struct job *job, const char *last
 {
     int64_t id;
 
-    if (payload_int(job, "message", &id)) {
+    if (jobs_payload_int(job, "message", &id)) {
         return 0;
     }
     return mark_failed(conn, id, 0, last_error[0] ? last_error : "send failed");
@@ -360,28 +343,24 @@ whatsapp_send_dead(struct db_conn *conn, const struct job *job, const char *last
 int
 whatsapp_read_job(struct job_ctx *ctx, const struct job *job)
 {
-    static const struct json_field spec[] = {
-        {"conversation", JSON_F_STRING, true, 1, 64},
-        {"wamid", JSON_F_STRING, true, 1, WHATSAPP_ID_MAX},
-    };
-    struct json_doc *doc = NULL;
-    struct json_value v[ARRAY_LEN(spec)];
     struct db_conn *conn = jobs_ctx_conn(ctx);
     struct db_result *r = NULL;
     struct buf token = BUF_INIT;
     struct buf body = BUF_INIT;
     struct buf reply = BUF_INIT;
+    char conv_id[64];
+    char wamid[WHATSAPP_ID_MAX + 1];
     char pnid[WHATSAPP_ID_MAX + 1];
     char agent_id[AGENT_ID_SIZE];
     long status = 0;
-    int err = json_doc_parse(str_make(job->payload, job->payload_len), &doc);
+    int err = 0;
 
-    if (err || json_pick(doc, spec, ARRAY_LEN(spec), v)) {
-        err = jobs_fail_for_good(ctx, "malformed whatsapp.read payload");
-        goto out;
+    if (jobs_payload_str(job, "conversation", conv_id, sizeof(conv_id)) ||
+        jobs_payload_str(job, "wamid", wamid, sizeof(wamid))) {
+        return jobs_fail_for_good(ctx, "malformed whatsapp.read payload");
     }
     {
-        struct db_param p[] = {DB_TEXT(v[0].s.ptr, v[0].s.len)};
+        struct db_param p[] = {DB_CSTR(conv_id)};
         err = db_exec(conn,
                       "SELECT phone_number_id, COALESCE(agent_id, '') FROM conversations "
                       "WHERE id = $1",
@@ -397,7 +376,7 @@ whatsapp_read_job(struct job_ctx *ctx, const struct job *job)
     db_text_copy(r, 0, 0, pnid, sizeof(pnid));
     db_text_copy(r, 0, 1, agent_id, sizeof(agent_id));
     if (agents_open_token(conn, jobs_ctx_cfg(ctx), agent_id, &token) ||
-        whatsapp_render_read(v[1].s, &body)) {
+        whatsapp_render_read(str_from_cstr(wamid), &body)) {
         goto out; /* a read receipt is a courtesy: not worth a retry */
     }
     err = post(jobs_ctx_cfg(ctx), pnid, token.ptr, &body, job->deadline_ms, &status, &reply);
@@ -406,7 +385,7 @@ whatsapp_read_job(struct job_ctx *ctx, const struct job *job)
         goto out;
     }
     {
-        struct db_param p[] = {DB_TEXT(v[0].s.ptr, v[0].s.len)};
+        struct db_param p[] = {DB_CSTR(conv_id)};
         err = db_exec(conn,
                       "UPDATE messages SET status = 'read' WHERE conversation_id = $1 "
                       "AND direction = 'in' AND status = 'received'",
@@ -416,7 +395,6 @@ whatsapp_read_job(struct job_ctx *ctx, const struct job *job)
         err = jobs_fail(ctx, err, "read receipt sent, not recorded");
     }
 out:
-    json_doc_free(doc);
     db_result_free(r);
     crypto_wipe_buf(&token);
     buf_release(&body);
