@@ -508,7 +508,7 @@ start_wa_targets() {
         WA_PID[wa-postgres]=$WPG_PID
         WA_COUNT[wa-postgres]="psql -qAt $pgurl -c"
     fi
-    EXTRA_ENV=()
+    WA_ENV=()
     # Debian's python3 (python3-fastapi & co. from tools/deps.sh), whatever python3 PATH finds.
     if /usr/bin/python3 -c 'import fastapi, uvicorn, uvloop, httptools' 2>/dev/null; then
         local port
