@@ -13,6 +13,7 @@
 #include "core/strnum.h"
 #include "integrations/whatsapp.h"
 #include "leads/leads.h"
+#include "whatsapp/send.h"
 #include "workspaces/workspaces.h"
 
 static const char *
@@ -405,5 +406,62 @@ channel_message_list(struct request *req)
     }
     routes_reply_json_take(
         req, 200, json_pack("{s:o, s:s?}", "messages", arr, "nextCursor", more && n ? next : NULL));
+    return 0;
+}
+
+static const struct json_field reply_fields[] = {
+    {"text", JSON_F_STRING, true, 1, WHATSAPP_TEXT_MAX},
+};
+
+struct reply {
+    const struct tenant *t;
+    const char *lead_id;
+    struct str text;
+    int64_t message_id;
+};
+
+static int
+reply_tx(struct db_conn *conn, void *arg)
+{
+    struct reply *r = arg;
+    return whatsapp_send_text(conn, r->t->workspace_id, r->lead_id, WA_AUTHOR_PERSON, r->t->user_id,
+                              r->text, clock_wall_ms(), &r->message_id);
+}
+
+/* POST /leads/{id}/messages {"text"} -> 202 {"message"}, or 409 window_closed. */
+int
+channel_message_send(struct request *req)
+{
+    const char *id = param_id(req, "id");
+    struct json_value v[ARRAY_LEN(reply_fields)];
+    struct reply r = {req->tenant, id, STR_NULL, 0};
+    struct lead_message *list = NULL;
+    size_t n = 0;
+    bool more = false;
+    int err = routes_decode(req, reply_fields, ARRAY_LEN(reply_fields), v);
+
+    if (err) {
+        return err;
+    }
+    if (!id) {
+        return E_NOT_FOUND;
+    }
+    r.text = v[0].s;
+    if ((err = db_tx(req->app->db, reply_tx, &r))) {
+        if (err == E_WINDOW_CLOSED) {
+            response_problem(req, err,
+                             "the lead last wrote more than 24 hours ago: WhatsApp only allows a "
+                             "template message now");
+            return 0;
+        }
+        return err;
+    }
+    /* The message as stored (pending): the newest one at or before its id. */
+    err = leads_messages(req->app->db, req->tenant->workspace_id, id, true, r.message_id + 1, 1,
+                         req->arena, &list, &n, &more);
+    if (err || n == 0) {
+        return err ? err : E_DB;
+    }
+    routes_reply_json_take(req, 202, json_pack("{s:o}", "message", message_json(req, &list[0])));
     return 0;
 }

@@ -3,7 +3,7 @@
  * table (routes/workspaces.c) points to; req->tenant is set.
  *   agents:   POST/GET /agents, GET/PATCH/DELETE /agents/{id}   (admins change, members read)
  *   leads:    GET /leads, GET/PATCH /leads/{id}                  (members)
- *   messages: GET /leads/{id}/messages                           (members)
+ *   messages: GET/POST /leads/{id}/messages                      (members)
  */
 #ifndef PILOTO_ROUTES_CHANNEL_H
 #define PILOTO_ROUTES_CHANNEL_H
@@ -19,5 +19,6 @@ int channel_lead_list(struct request *req);
 int channel_lead_get(struct request *req);
 int channel_lead_patch(struct request *req);
 int channel_message_list(struct request *req);
+int channel_message_send(struct request *req);
 
 #endif

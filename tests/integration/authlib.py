@@ -86,8 +86,7 @@ class Database:
         """Rows of a query, each a tuple of text ('' for NULL)."""
         sep = "\x1f"
         if self.kind == "sqlite":
-            # A busy timeout, as piloto's own connections have: the server may hold the
-            # write lock for a commit's flush (synchronous=FULL) when the test writes.
+            # The server writes in the background too (job workers): wait for its locks.
             cmd = [SQLITE3, "-batch", "-noheader", "-separator", sep, "-cmd", ".timeout 10000",
                    self.path, sql]
         else:

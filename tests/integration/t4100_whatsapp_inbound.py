@@ -166,6 +166,8 @@ def test_redelivery_and_ten_concurrent_duplicates(wa):
     assert s.db.scalar("SELECT COUNT(*) FROM messages") == "2"
     assert s.db.scalar("SELECT COUNT(*) FROM leads") == "1"
     assert s.db.scalar("SELECT COUNT(*) FROM conversations") == "1"
+    # One send job at most per message: inbound enqueues no send by itself.
+    assert s.db.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'whatsapp.send'") == "0"
 
 
 def test_new_sender_becomes_a_lead_with_profile_name(wa):

@@ -98,6 +98,7 @@ def test_tenancy_and_roles(wa):
     problem(t2.get("/leads/" + lead["id"]), 404, "not_found")
     problem(t2.patch("/leads/" + lead["id"], {"stage": "won"}), 404, "not_found")
     problem(t2.get("/leads/%s/messages" % lead["id"]), 404, "not_found")
+    problem(t2.post("/leads/%s/messages" % lead["id"], {"text": "oi"}), 404, "not_found")
     assert t2.leads()["leads"] == []
     # Another workspace itself: 404 for a non-member.
     problem(t2.client.get(t1.path("/leads")), 404, "not_found")

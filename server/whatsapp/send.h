@@ -40,9 +40,9 @@
 #include "db/db.h"
 #include "jobs/queue.h"
 
-#define WHATSAPP_SEND_JOB  "whatsapp.send"
-#define WHATSAPP_READ_JOB  "whatsapp.read"
-#define WHATSAPP_PURGE_JOB "whatsapp.purge"
+#define WHATSAPP_SEND_JOB       "whatsapp.send"
+#define WHATSAPP_READ_JOB       "whatsapp.read"
+#define WHATSAPP_PURGE_JOB      "whatsapp.purge"
 #define WHATSAPP_PURGE_PERIOD_S 3600
 /* Longest wait for Meta's answer to one send. */
 #define WHATSAPP_SEND_TIMEOUT_MS 15000

@@ -54,11 +54,12 @@ whatsapp_send_text(struct db_conn *conn, const char *workspace_id, const char *l
         DB_TEXT(text.ptr, text.len),
         DB_INT(now_ms),
     };
-    err = db_exec(conn,
-                  "INSERT INTO messages (workspace_id, lead_id, conversation_id, direction, author, "
-                  "author_user_id, type, text, status, created_at_ms) "
-                  "VALUES ($1, $2, $3, 'out', $4, $5, 'text', $6, 'pending', $7) RETURNING id",
-                  p, ARRAY_LEN(p), &r);
+    err =
+        db_exec(conn,
+                "INSERT INTO messages (workspace_id, lead_id, conversation_id, direction, author, "
+                "author_user_id, type, text, status, created_at_ms) "
+                "VALUES ($1, $2, $3, 'out', $4, $5, 'text', $6, 'pending', $7) RETURNING id",
+                p, ARRAY_LEN(p), &r);
     if (!err && db_result_rows(r) != 1) {
         err = E_DB;
     }
@@ -213,9 +214,8 @@ record_tx(struct db_conn *conn, void *arg)
             }
         }
     } else if (a) {
-        err = mark_failed(conn, s->id, a->code, a->outcome == WA_OUT_WINDOW_CLOSED
-                                                    ? "window_closed"
-                                                    : a->detail);
+        err = mark_failed(conn, s->id, a->code,
+                          a->outcome == WA_OUT_WINDOW_CLOSED ? "window_closed" : a->detail);
     } else {
         err = mark_failed(conn, s->id, 0, s->fail_title);
     }
@@ -240,9 +240,12 @@ post(const struct config *cfg, const char *pnid, const char *token, const struct
     }
     if (!err) {
         const char *headers[] = {auth.ptr, "Content-Type: application/json"};
-        struct httpc_request rq = {"POST",   url.ptr,
-                                   headers,  ARRAY_LEN(headers),
-                                   body->ptr, body->len,
+        struct httpc_request rq = {"POST",
+                                   url.ptr,
+                                   headers,
+                                   ARRAY_LEN(headers),
+                                   body->ptr,
+                                   body->len,
                                    left < WHATSAPP_SEND_TIMEOUT_MS ? (left > 1000 ? left : 1000)
                                                                    : WHATSAPP_SEND_TIMEOUT_MS,
                                    64 * 1024};
@@ -303,11 +306,11 @@ whatsapp_send_job(struct job_ctx *ctx, const struct job *job)
     whatsapp_classify_answer(err ? 0 : status, buf_str(&reply), &answer);
     if (answer.outcome == WA_OUT_RETRY) {
         int64_t floor_ms = (int64_t)answer.retry_floor_s * 1000;
-        err = floor_ms > 0 ? jobs_retry_after(ctx, floor_ms + (job->attempt - 1) * floor_ms,
-                                              "meta %lld: %s", (long long)answer.code,
-                                              answer.detail)
-                           : jobs_fail(ctx, E_UPSTREAM, "meta %lld: %s", (long long)answer.code,
-                                       answer.detail);
+        err = floor_ms > 0
+                  ? jobs_retry_after(ctx, floor_ms + (job->attempt - 1) * floor_ms, "meta %lld: %s",
+                                     (long long)answer.code, answer.detail)
+                  : jobs_fail(ctx, E_UPSTREAM, "meta %lld: %s", (long long)answer.code,
+                              answer.detail);
         goto out;
     }
     s.answer = &answer;
