@@ -19,7 +19,7 @@ rule '\bjson_t\b' '^server/(json|routes)/' 'json_t outside server/json and serve
 rule '\bgetenv\(' '^server/config/config.c$' 'getenv outside server/config/config.c'
 rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|middleware/)' 'a lower layer includes an upper one'
 rule '#include "(auth|session)/' '^server/(main.c|routes/|middleware/|auth/|session/)' 'a wrapper or core includes a domain module'
-rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|jobs/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
+rule '#include "(http|db|crypto|json|config)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|jobs/|crm/|integrations/|http/|db/|crypto/|json/|config/)' 'core includes a wrapper'
 rule '#include <openssl/' '^server/integrations/jwt.c$' 'openssl outside server/integrations/jwt.c'
 rule '#include "app.h"' '^server/(main.c|routes/|middleware/)' 'app.h below the routes and middleware'
 rule '#include <jansson.h>' '^server/json/' 'jansson.h outside server/json'
