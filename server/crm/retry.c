@@ -3,49 +3,14 @@
 #include "core/err.h"
 #include "core/strnum.h"
 
-/* Units of a step, longest suffix first so "ms" is not read as "m". */
-static const struct {
-    const char *suffix;
-    int64_t ms;
-} units[] = {
-    {"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {"h", 3600 * 1000}, {"d", 24 * 3600 * 1000},
-};
-
-static int
-parse_step(struct str s, int64_t *ms)
-{
-    for (size_t i = 0; i < ARRAY_LEN(units); i++) {
-        size_t n = strlen(units[i].suffix);
-        int64_t v = 0;
-        if (s.len > n && memcmp(s.ptr + s.len - n, units[i].suffix, n) == 0 &&
-            strnum_parse(str_make(s.ptr, s.len - n), 1, CRM_RETRY_STEP_MAX_MS / units[i].ms, &v) ==
-                0) {
-            *ms = v * units[i].ms;
-            return 0;
-        }
-    }
-    return E_INVALID;
-}
-
 int
 crm_retry_parse(struct str text, struct crm_retry *out)
 {
     struct crm_retry r;
-    struct str rest = text;
 
     memset(&r, 0, sizeof(r));
-    if (text.len == 0) {
-        return E_INVALID;
-    }
-    while (rest.len) {
-        struct str item = str_cut(&rest, ',');
-        if (r.nsteps == CRM_RETRY_STEPS_MAX || parse_step(item, &r.step_ms[r.nsteps])) {
-            return E_INVALID;
-        }
-        r.nsteps++;
-    }
-    /* A trailing comma leaves an empty last item that str_cut does not report. */
-    if (text.ptr[text.len - 1] == ',') {
+    if (strnum_parse_durations(text, CRM_RETRY_STEP_MAX_MS, r.step_ms, CRM_RETRY_STEPS_MAX,
+                               &r.nsteps)) {
         return E_INVALID;
     }
     *out = r;

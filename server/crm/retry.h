@@ -27,16 +27,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/config.h"
 #include "core/common.h"
 #include "core/str.h"
 
 /* Longest schedule (retries); a delivery makes at most CRM_RETRY_STEPS_MAX + 1 attempts. */
-#define CRM_RETRY_STEPS_MAX 30
+#define CRM_RETRY_STEPS_MAX CONFIG_CRM_RETRY_STEPS_MAX
 /* Longest single wait of the schedule: 7 days (the job queue's own limit). */
-#define CRM_RETRY_STEP_MAX_MS (7LL * 24 * 3600 * 1000)
+#define CRM_RETRY_STEP_MAX_MS CONFIG_CRM_RETRY_STEP_MAX_MS
 /* Longest wait a Retry-After may ask for. */
 #define CRM_RETRY_AFTER_MAX_S (24 * 3600)
-#define CRM_RETRY_DEFAULT     "30s,2m,10m,30m,1h,2h,4h,8h,12h,24h,24h,24h"
+#define CRM_RETRY_DEFAULT     CONFIG_CRM_RETRY_DEFAULT
 
 struct crm_retry {
     int64_t step_ms[CRM_RETRY_STEPS_MAX];
@@ -44,9 +45,10 @@ struct crm_retry {
 };
 
 /*
- * Parses a schedule: comma-separated waits, each a whole number and a unit
- * (ms, s, m, h, d), 1 ms .. CRM_RETRY_STEP_MAX_MS, 1 .. CRM_RETRY_STEPS_MAX of
- * them, no spaces. 0, or E_INVALID (out unchanged).
+ * Parses a schedule (CRM_RETRY_SCHEDULE, checked at start by config):
+ * comma-separated waits, each a whole number and a unit (ms, s, m, h, d),
+ * 1 ms .. CRM_RETRY_STEP_MAX_MS, 1 .. CRM_RETRY_STEPS_MAX of them, no
+ * spaces (strnum_parse_durations). 0, or E_INVALID (out unchanged).
  */
 NODISCARD int crm_retry_parse(struct str text, struct crm_retry *out);
 

@@ -33,7 +33,7 @@ stdwebhook_secret_new(char *out, size_t cap)
         BUG("stdwebhook secret buffer too small");
     }
     crypto_random(key, sizeof(key));
-    memcpy(out, STDWEBHOOK_PREFIX, sizeof(STDWEBHOOK_PREFIX) - 1);
+    (void)snprintf(out, cap, "%s", STDWEBHOOK_PREFIX);
     crypto_b64(key, sizeof(key), out + sizeof(STDWEBHOOK_PREFIX) - 1,
                cap - (sizeof(STDWEBHOOK_PREFIX) - 1));
     crypto_wipe(key, sizeof(key));
@@ -95,7 +95,7 @@ stdwebhook_sign(struct str secret, struct str id, int64_t timestamp, struct str 
     }
     if (!err) {
         crypto_hmac_sha256(key, keylen, msg.ptr, msg.len, mac);
-        memcpy(out, "v1,", 3);
+        (void)snprintf(out, cap, "v1,");
         crypto_b64(mac, sizeof(mac), out + 3, cap - 3);
     }
     crypto_wipe(key, sizeof(key));
