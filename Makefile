@@ -2,7 +2,7 @@
 # `make test` runs every test. See README.md.
 
 CC        ?= gcc
-PKGS      := libmicrohttpd jansson libsodium sqlite3 libpq libcurl openssl
+PKGS      := libmicrohttpd jansson libsodium sqlite3 libpq libcurl openssl libutf8proc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

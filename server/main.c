@@ -1,6 +1,6 @@
 /*
  * piloto: the API + BFF of Piloto de Vendas. Subcommands (like git.c's
- * commands[]): serve (the default), migrate, version.
+ * commands[]): serve (the default), migrate, version, routes.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -164,6 +164,14 @@ serve(struct config *cfg)
         return 1;
     }
     config_log(cfg);
+    if (cfg->env == CONFIG_PRODUCTION && cfg->n_trusted_proxies == 0) {
+        /* Behind a load balancer every client would share its address (README.md). */
+        log_msg(LOG_WARNING, "TRUSTED_PROXIES is empty: every request is taken to come from its "
+                             "TCP peer; behind a proxy or Cloud Run's front end, set it");
+    }
+    if (cfg->env == CONFIG_PRODUCTION && !cfg->metrics_token) {
+        log_msg(LOG_WARNING, "METRICS_TOKEN is unset: /metrics answers 404 in production");
+    }
     /* Signals go to this thread only: block them before any thread starts. */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
@@ -251,16 +259,29 @@ cmd_serve(int argc, char **argv)
     return rc;
 }
 
+static int
+cmd_routes(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "usage: piloto routes\n");
+        return 2;
+    }
+    routes_print(stdout);
+    return 0;
+}
+
 static const struct command commands[] = {
     {"serve", cmd_serve, "serve the API and the dashboard (the default)"},
     {"migrate", cmd_migrate, "apply database migrations and exit"},
     {"version", cmd_version, "print the version"},
+    {"routes", cmd_routes, "print the route table (method, path, minimum workspace role, group)"},
 };
 
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: piloto [serve | migrate | version] [--help]\n\nCommands:\n");
+    fprintf(f, "usage: piloto [serve | migrate | version | routes] [--help]\n\nCommands:\n");
     for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
     }

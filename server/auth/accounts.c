@@ -2,6 +2,7 @@
 
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "unicode/unicode.h"
 
 #define USER_COLS "id, email, name, password_hash, email_verified_at, created_at"
 
@@ -58,7 +59,8 @@ accounts_check_name(struct str name, struct str *trimmed)
     struct str n = str_trim(name);
     size_t chars;
 
-    if (!str_is_utf8(n) || !str_is_visible(n)) {
+    /* No bidi overrides, zero-width or line-separator tricks in a name shown to others. */
+    if (!str_is_utf8(n) || !str_is_visible(n) || unicode_has_layout_controls(n)) {
         return E_VALIDATION;
     }
     chars = str_utf8_len(n);

@@ -19,6 +19,8 @@
 #define ACCOUNT_EMAIL_MAX  254
 #define ACCOUNT_NAME_MAX   100 /* code points */
 #define ACCOUNT_NAME_BYTES (ACCOUNT_NAME_MAX * 4)
+/* Bytes of a client's User-Agent kept with its sessions and audit rows. */
+#define ACCOUNT_USER_AGENT_MAX 256
 
 struct user {
     char id[ACCOUNT_ID_SIZE];
@@ -37,7 +39,10 @@ struct user {
  * control bytes. 0 or E_VALIDATION.
  */
 NODISCARD int accounts_normalize_email(struct str in, char *out);
-/* Checks a display name: 1-100 code points after trimming, no control bytes. */
+/*
+ * Checks a display name: 1-100 code points of UTF-8 after trimming, none of
+ * general category Cc, Cf, Zl or Zp (unicode/unicode.h).
+ */
 NODISCARD int accounts_check_name(struct str name, struct str *trimmed);
 
 NODISCARD int accounts_create(struct db_conn *conn, const char *email, struct str name,

@@ -23,7 +23,18 @@ struct audit_entry {
 
 /* Appends one row. 0 or an E_* from the database. */
 NODISCARD int audit_write(struct db_conn *conn, const struct audit_entry *e);
-/* Same, on a pooled connection of its own (for failures outside a transaction). */
+/* Appends one row that belongs to workspace_id (the workspace audit log). */
+NODISCARD int audit_write_workspace(struct db_conn *conn, const struct audit_entry *e,
+                                    const char *workspace_id);
+/*
+ * Same, on a pooled connection of its own (for failures outside a
+ * transaction). A row it cannot write is logged as an error and counted
+ * (audit_write_failures, audit_write_failures_total in /metrics).
+ */
 NODISCARD int audit_write_db(struct db *db, const struct audit_entry *e);
+NODISCARD int audit_write_workspace_db(struct db *db, const struct audit_entry *e,
+                                       const char *workspace_id);
+/* Rows audit_write_db could not write since the process started. */
+uint64_t audit_write_failures(void);
 
 #endif

@@ -24,9 +24,8 @@ auth_audit_failure(struct db *db, const char *user_id, const char *event,
                    const struct auth_client *client, const char *detail)
 {
     struct audit_entry e = auth_entry(user_id, event, "failure", client, detail, clock_wall_s());
-    int err = audit_write_db(db, &e);
-    if (err) {
-        log_msg(LOG_WARNING, "cannot write audit row '%s': %s", event, err_name(err));
+    if (audit_write_db(db, &e)) {
+        return; /* logged as an error and counted in /metrics by audit_write_db */
     }
 }
 
@@ -57,6 +56,24 @@ auth_drop_token(struct auth_result *out)
 {
     crypto_wipe(out->token, sizeof(out->token));
     out->token[0] = '\0';
+}
+
+/* The name to greet u with: none when u's address is unproven (a stranger may have chosen both). */
+static const char *
+greeting(const struct user *u)
+{
+    return u->email_verified_at ? u->name : NULL;
+}
+
+/*
+ * Ends every credential the old password could have produced besides
+ * sessions: unused verification, email-change and reset tokens. A pending
+ * email change must not outlive a password reset (issue 9, item 1).
+ */
+static int
+end_mail_tokens(struct db_conn *conn, const char *user_id, int64_t now)
+{
+    return tokens_revoke_all(conn, user_id, now);
 }
 
 static int
@@ -111,7 +128,9 @@ signup_body(struct db_conn *conn, void *arg)
                            token);
     }
     if (!err) {
-        err = mails_enqueue(conn, t->cfg, MAIL_VERIFY, t->email, out->user.name, token, t->now);
+        /* Held back (the address had mail a moment ago): the user can ask again later. */
+        err = mails_enqueue(conn, t->cfg, MAIL_VERIFY, t->email, NULL, token, t->now);
+        err = err == E_RATE_LIMITED ? 0 : err;
     }
     if (!err) {
         struct audit_entry e =
@@ -135,7 +154,9 @@ signup_taken_body(struct db_conn *conn, void *arg)
     int err = accounts_find_by_email(conn, t->email, &owner);
 
     if (!err) {
-        err = mails_enqueue(conn, t->cfg, MAIL_ACCOUNT_EXISTS, t->email, owner.name, NULL, t->now);
+        err = mails_enqueue(conn, t->cfg, MAIL_ACCOUNT_EXISTS, t->email, greeting(&owner), NULL,
+                            t->now);
+        err = err == E_RATE_LIMITED ? 0 : err; /* the owner had this mail a moment ago */
     }
     if (!err) {
         struct audit_entry e = auth_entry(owner.id, "signup", "failure", t->client,
@@ -374,12 +395,15 @@ password_change_body(struct db_conn *conn, void *arg)
         err = session_revoke_others(conn, t->s->user_id, NULL, t->now, &revoked);
     }
     if (!err) {
+        err = end_mail_tokens(conn, t->s->user_id, t->now);
+    }
+    if (!err) {
         err = session_create(conn, t->cfg, t->s->user_id, t->s->remember, t->now, t->client->ip,
                              t->client->user_agent, t->now, out->token, &out->session);
     }
     if (!err) {
-        err = mails_enqueue(conn, t->cfg, MAIL_PASSWORD_CHANGED, out->user.email, out->user.name,
-                            NULL, t->now);
+        err = mails_enqueue(conn, t->cfg, MAIL_PASSWORD_CHANGED, out->user.email,
+                            greeting(&out->user), NULL, t->now);
     }
     if (!err) {
         char detail[64];
@@ -459,8 +483,12 @@ revoke_others_body(struct db_conn *conn, void *arg)
 {
     struct change_tx *t = arg;
     char detail[64];
-    int err = session_revoke_others(conn, t->s->user_id, t->s->id, clock_wall_s(), &t->count);
+    int64_t now = clock_wall_s();
+    int err = session_revoke_others(conn, t->s->user_id, t->s->id, now, &t->count);
 
+    if (!err) {
+        err = end_mail_tokens(conn, t->s->user_id, now);
+    }
     if (err) {
         return err;
     }
@@ -479,6 +507,7 @@ auth_revoke_other_sessions(struct db *db, const struct session *current,
 }
 
 struct verify_tx {
+    const struct config *cfg;
     struct str token;
     const struct auth_client *client;
     struct user *out;
@@ -492,6 +521,7 @@ verify_body(struct db_conn *conn, void *arg)
     char email[ACCOUNT_EMAIL_MAX + 1];
     int64_t now = clock_wall_s();
     struct user before;
+    bool changed = false;
     int err = tokens_consume(conn, TOKEN_VERIFY, v->token, now, user_id, email);
 
     if (!err) {
@@ -501,8 +531,19 @@ verify_body(struct db_conn *conn, void *arg)
         /* The token names the address it was mailed to: that address is the proven one. */
         err = accounts_set_verified_email(conn, user_id, email, now);
     }
+    if (!err && strcmp(before.email, email) != 0) {
+        /*
+         * The account changed hands to this address: links mailed to the old
+         * one end, and the old address hears of it, with the way back.
+         */
+        changed = true;
+        err = end_mail_tokens(conn, user_id, now);
+        if (!err) {
+            err = mails_enqueue(conn, v->cfg, MAIL_EMAIL_CHANGED, before.email, greeting(&before),
+                                NULL, now);
+        }
+    }
     if (!err) {
-        bool changed = strcmp(before.email, email) != 0;
         struct audit_entry e = auth_entry(user_id, changed ? "email_change" : "email_verified",
                                           "success", v->client, NULL, now);
         err = audit_write(conn, &e);
@@ -514,10 +555,10 @@ verify_body(struct db_conn *conn, void *arg)
 }
 
 int
-auth_verify_email(struct db *db, struct str token, const struct auth_client *client,
-                  struct auth_result *out)
+auth_verify_email(struct db *db, const struct config *cfg, struct str token,
+                  const struct auth_client *client, struct auth_result *out)
 {
-    struct verify_tx v = {token, client, &out->user};
+    struct verify_tx v = {cfg, token, client, &out->user};
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -563,7 +604,10 @@ resend_body(struct db_conn *conn, void *arg)
     }
     err = tokens_issue(conn, m->user_id, TOKEN_VERIFY, u.email, TOKEN_VERIFY_TTL_S, now, token);
     if (!err) {
-        err = mails_enqueue(conn, m->cfg, MAIL_VERIFY, u.email, u.name, token, now);
+        err = mails_enqueue(conn, m->cfg, MAIL_VERIFY, u.email, NULL, token, now);
+        if (err == E_RATE_LIMITED) {
+            m->retry_after = MAILS_COOLDOWN_S;
+        }
     }
     if (!err) {
         struct audit_entry e =
@@ -610,7 +654,8 @@ forgot_body(struct db_conn *conn, void *arg)
     }
     err = tokens_issue(conn, u.id, TOKEN_RESET, u.email, TOKEN_RESET_TTL_S, now, token);
     if (!err) {
-        err = mails_enqueue(conn, m->cfg, MAIL_RESET, u.email, u.name, token, now);
+        /* Held back: the older link stays the live one (the rollback keeps it). */
+        err = mails_enqueue(conn, m->cfg, MAIL_RESET, u.email, greeting(&u), token, now);
     }
     if (!err) {
         struct audit_entry e =
@@ -634,6 +679,9 @@ auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
         return 0;
     }
     err = db_tx(db, forgot_body, &m);
+    if (err == E_RATE_LIMITED) {
+        return 0; /* same answer, nothing sent */
+    }
     *sent = m.sent;
     return err;
 }
@@ -667,6 +715,9 @@ reset_body(struct db_conn *conn, void *arg)
         err = session_revoke_others(conn, user_id, NULL, now, &revoked);
     }
     if (!err) {
+        err = end_mail_tokens(conn, user_id, now);
+    }
+    if (!err) {
         err = session_create(conn, r->cfg, user_id, false, now, r->client->ip,
                              r->client->user_agent, now, r->out->token, &r->out->session);
     }
@@ -675,7 +726,7 @@ reset_body(struct db_conn *conn, void *arg)
     }
     if (!err) {
         err = mails_enqueue(conn, r->cfg, MAIL_PASSWORD_CHANGED, r->out->user.email,
-                            r->out->user.name, NULL, now);
+                            greeting(&r->out->user), NULL, now);
     }
     if (!err) {
         char detail[64];
@@ -731,8 +782,8 @@ email_change_body(struct db_conn *conn, void *arg)
     if (!err) {
         /* Taken: its owner hears of it; the requester gets the same answer as ever. */
         if (strcmp(other.id, u.id) != 0) {
-            err = mails_enqueue(conn, m->cfg, MAIL_ACCOUNT_EXISTS, other.email, other.name, NULL,
-                                now);
+            err = mails_enqueue(conn, m->cfg, MAIL_ACCOUNT_EXISTS, other.email, greeting(&other),
+                                NULL, now);
         }
         m->sent = err == 0;
         return err;
@@ -740,9 +791,9 @@ email_change_body(struct db_conn *conn, void *arg)
     if (err != E_NOT_FOUND) {
         return err;
     }
-    err = tokens_issue(conn, u.id, TOKEN_VERIFY, m->email, TOKEN_VERIFY_TTL_S, now, token);
+    err = tokens_issue(conn, u.id, TOKEN_VERIFY, m->email, TOKEN_EMAIL_CHANGE_TTL_S, now, token);
     if (!err) {
-        err = mails_enqueue(conn, m->cfg, MAIL_VERIFY, m->email, u.name, token, now);
+        err = mails_enqueue(conn, m->cfg, MAIL_EMAIL_CHANGE, m->email, NULL, token, now);
     }
     if (!err) {
         struct audit_entry e =
@@ -766,5 +817,7 @@ auth_request_email_change(struct db *db, const struct config *cfg, const struct 
     if ((err = check_password(db, s, password, "password", "email_change", client, out))) {
         return err;
     }
-    return db_tx(db, email_change_body, &m);
+    /* Mail held back by the recipient's cooldown: rolled back, the same answer. */
+    err = db_tx(db, email_change_body, &m);
+    return err == E_RATE_LIMITED ? 0 : err;
 }

@@ -57,7 +57,9 @@ NODISCARD int auth_reauth(struct db *db, const struct session *s, struct str pas
                           const struct auth_client *client, struct auth_result *out);
 /*
  * Changes the password (current one required), revokes every session of the
- * user, and starts a new one for this client (rotation on privilege change).
+ * user and every unused mail token (verification, email change, reset: what
+ * the old password could have asked for), and starts a new session for this
+ * client (rotation on privilege change).
  */
 NODISCARD int auth_change_password(struct db *db, const struct config *cfg, const struct session *s,
                                    struct str current, struct str next,
@@ -67,12 +69,17 @@ NODISCARD int auth_update_name(struct db *db, const struct session *s, struct st
 NODISCARD int auth_get_user(struct db *db, const char *user_id, struct user *out);
 NODISCARD int auth_revoke_session(struct db *db, const struct session *current, const char *id,
                                   const struct auth_client *client);
+/* Ends every other session of the user, and every unused mail token (as a password change does). */
 NODISCARD int auth_revoke_other_sessions(struct db *db, const struct session *current,
                                          const struct auth_client *client, uint64_t *count);
 
-/* Consumes a verification token: the address it names becomes the account's, verified. */
-NODISCARD int auth_verify_email(struct db *db, struct str token, const struct auth_client *client,
-                                struct auth_result *out);
+/*
+ * Consumes a verification token: the address it names becomes the
+ * account's, verified. When that changes the address, the account's other
+ * mail tokens end and the old address is told (MAIL_EMAIL_CHANGED).
+ */
+NODISCARD int auth_verify_email(struct db *db, const struct config *cfg, struct str token,
+                                const struct auth_client *client, struct auth_result *out);
 /* Mails a new verification link (at most one a minute); *sent false when already verified. */
 NODISCARD int auth_resend_verification(struct db *db, const struct config *cfg,
                                        const struct session *s, const struct auth_client *client,
@@ -85,14 +92,17 @@ NODISCARD int auth_forgot_password(struct db *db, const struct config *cfg, cons
                                    const struct auth_client *client, bool *sent);
 /*
  * Consumes a reset token and sets password (already policy-checked): every
- * session of the user is revoked and a new one starts for this client.
+ * session and every other unused mail token of the user is revoked (a
+ * pending email change too) and a new session starts for this client.
  */
 NODISCARD int auth_reset_password(struct db *db, const struct config *cfg, struct str token,
                                   struct str password, const struct auth_client *client,
                                   struct auth_result *out);
 /*
- * Starts an email change (password required): a verification link goes to the
- * new address, which becomes the account's once verified.
+ * Starts an email change (password required): a verification link, valid
+ * TOKEN_EMAIL_CHANGE_TTL_S, goes to the new address, which becomes the
+ * account's once verified. A mail held back by the recipient's cooldown
+ * (auth/mails.h) answers the same.
  */
 NODISCARD int auth_request_email_change(struct db *db, const struct config *cfg,
                                         const struct session *s, const char *new_email,

@@ -18,7 +18,9 @@
 #define TOKEN_RESET        "reset"
 #define TOKEN_VERIFY_TTL_S (48 * 3600)
 #define TOKEN_RESET_TTL_S  (30 * 60)
-#define TOKEN_SIZE         48 /* base64url of 32 bytes + NUL */
+/* A verify token that moves the account to a new address lives shorter than a sign-up's. */
+#define TOKEN_EMAIL_CHANGE_TTL_S 3600
+#define TOKEN_SIZE               48 /* base64url of 32 bytes + NUL */
 
 /* Issues a token of kind for user_id and email, invalidating older ones. */
 NODISCARD int tokens_issue(struct db_conn *conn, const char *user_id, const char *kind,

@@ -171,8 +171,17 @@ buf_add_json_escaped(struct buf *b, struct str s)
             if (c < 0x20 || c == 0x7f) {
                 char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
                 err = buf_add(b, esc, sizeof(esc));
-            } else {
+            } else if (c < 0x80) {
                 err = buf_addch(b, (char)c);
+            } else {
+                /* Valid UTF-8 as it is; any other byte as U+FFFD, so the text stays JSON. */
+                size_t n = str_utf8_seq(s, i);
+                if (n == 0) {
+                    err = buf_add(b, "\\ufffd", 6);
+                } else {
+                    err = buf_add(b, s.ptr + i, n);
+                    i += n - 1;
+                }
             }
         }
     }

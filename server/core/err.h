@@ -23,6 +23,14 @@
     X(E_METHOD, 405, "method_not_allowed", "Method not allowed")                                   \
     X(E_TIMEOUT, 408, "request_timeout", "Request timeout")                                        \
     X(E_CONFLICT, 409, "conflict", "Conflict")                                                     \
+    X(E_LAST_OWNER, 409, "last_owner", "A workspace keeps at least one owner")                     \
+    X(E_ALREADY_MEMBER, 409, "already_member", "Already a member of the workspace")                \
+    X(E_INVITATION_PENDING, 409, "invitation_pending", "An invitation is already pending")         \
+    X(E_INVITATION_INVALID, 404, "invitation_invalid", "Unknown or revoked invitation")            \
+    X(E_INVITATION_EXPIRED, 410, "invitation_expired", "The invitation has expired")               \
+    X(E_INVITATION_USED, 410, "invitation_used", "The invitation was already accepted")            \
+    X(E_INVITATION_EMAIL, 403, "invitation_other_account",                                         \
+      "The invitation is for another email address")                                               \
     X(E_TOO_LARGE, 413, "payload_too_large", "Payload too large")                                  \
     X(E_URI_TOO_LONG, 414, "uri_too_long", "URI too long")                                         \
     X(E_MEDIA_TYPE, 415, "unsupported_media_type", "Unsupported media type")                       \

@@ -108,52 +108,81 @@ str_is_visible(struct str s)
     return true;
 }
 
+size_t
+str_utf8_seq(struct str s, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    unsigned char c;
+    size_t n;
+    uint32_t cp;
+
+    if (i >= s.len) {
+        return 0;
+    }
+    c = p[i];
+    if (c < 0x80) {
+        return 1;
+    } else if ((c & 0xe0) == 0xc0) {
+        n = 1;
+        cp = c & 0x1fu;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 2;
+        cp = c & 0x0fu;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 3;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (s.len - i <= n) {
+        return 0;
+    }
+    for (size_t k = 1; k <= n; k++) {
+        if ((p[i + k] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (p[i + k] & 0x3fu);
+    }
+    /* Overlong forms, surrogates and values past U+10FFFF. */
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return n + 1;
+}
+
 bool
 str_is_utf8(struct str s)
 {
-    const unsigned char *p = (const unsigned char *)s.ptr;
     size_t i = 0;
 
     while (i < s.len) {
-        unsigned char c = p[i];
-        size_t n;
-        uint32_t cp;
-
-        if (c == 0) {
+        size_t n = str_utf8_seq(s, i);
+        if (n == 0 || s.ptr[i] == '\0') {
             return false;
         }
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1fu;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0fu;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (s.len - i <= n) {
-            return false;
-        }
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (p[i + k] & 0x3fu);
-        }
-        /* Overlong forms, surrogates and values past U+10FFFF. */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            return false;
-        }
-        i += n + 1;
+        i += n;
     }
     return true;
+}
+
+struct str
+str_utf8_prefix(struct str s, size_t max)
+{
+    size_t n = s.len;
+
+    if (n <= max) {
+        return s;
+    }
+    n = max;
+    /* Back off over at most three continuation bytes to the start of the cut code point. */
+    for (size_t k = 0; k < 3 && n > 0 && ((unsigned char)s.ptr[n] & 0xc0) == 0x80; k++) {
+        n--;
+    }
+    if (((unsigned char)s.ptr[n] & 0xc0) == 0x80) {
+        n = max; /* not UTF-8 there anyway: a byte cut is as good as any */
+    }
+    return str_make(s.ptr, n);
 }
 
 size_t
@@ -166,4 +195,33 @@ str_utf8_len(struct str s)
         }
     }
     return n;
+}
+
+size_t
+str_utf8_clean(struct str in, char *out, size_t cap)
+{
+    static const char fffd[] = "\xef\xbf\xbd";
+    size_t o = 0;
+
+    if (cap == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < in.len;) {
+        size_t n = str_utf8_seq(in, i);
+        const char *p = in.ptr + i;
+        size_t step = n ? n : 1;
+
+        if (n == 0 || (n == 1 && ((unsigned char)*p < 0x20 || *p == 0x7f))) {
+            p = fffd;
+            n = 3;
+        }
+        if (o + n > cap - 1) {
+            break;
+        }
+        memcpy(out + o, p, n);
+        o += n;
+        i += step;
+    }
+    out[o] = '\0';
+    return o;
 }

@@ -43,6 +43,21 @@ void str_copy_to(struct str s, char *dst, size_t cap);
 long str_find(struct str s, char c);
 /* true when no byte is a control character (CTLs other than HTAB, or DEL); bytes >= 0x80 pass. */
 bool str_is_visible(struct str s);
+/*
+ * Length (1-4) of the well-formed UTF-8 sequence at s.ptr[i], or 0 when the
+ * byte there starts none (a stray continuation byte, a truncated, overlong
+ * or surrogate form, a value past U+10FFFF) or i is past the end.
+ */
+size_t str_utf8_seq(struct str s, size_t i);
+/* The longest prefix of s of at most max bytes that does not cut a code point in two. */
+struct str str_utf8_prefix(struct str s, size_t max);
+/*
+ * Copies client text into out (cap >= 1 bytes) as valid UTF-8: each byte
+ * that starts no well-formed sequence, and each control byte, becomes
+ * U+FFFD; cut to fit on a code-point boundary; NUL-terminated. Returns the
+ * length written.
+ */
+size_t str_utf8_clean(struct str in, char *out, size_t cap);
 /* true when s is valid UTF-8 (no overlongs, no surrogates) with no NUL bytes. */
 bool str_is_utf8(struct str s);
 /* Number of Unicode code points in valid UTF-8 s. */

@@ -183,24 +183,29 @@ int
 parse_forwarded_for(struct str header, const struct cidr *trusted, size_t ntrusted,
                     struct ipaddr *out)
 {
-    struct str items[32];
-    size_t n = 0;
     struct str rest = header;
+    bool any = false;
 
+    /*
+     * From the right: the entries a trusted proxy appended are the only ones
+     * believed, so however many a client put in front, the walk stops at the
+     * first address outside the trusted ranges and never reads further left.
+     */
     while (rest.len) {
-        struct str item = str_trim(str_cut(&rest, ','));
-        if (n == ARRAY_LEN(items)) {
-            return E_INVALID;
-        }
-        items[n++] = item;
-    }
-    if (n == 0) {
-        return E_INVALID;
-    }
-    for (size_t k = n; k-- > 0;) {
+        long comma = -1;
+        struct str item;
         struct ipaddr a;
         bool is_trusted = false;
-        if (ipaddr_parse(items[k], &a)) {
+
+        for (size_t i = rest.len; i-- > 0;) {
+            if (rest.ptr[i] == ',') {
+                comma = (long)i;
+                break;
+            }
+        }
+        item = str_trim(str_make(rest.ptr + comma + 1, rest.len - (size_t)(comma + 1)));
+        rest.len = comma < 0 ? 0 : (size_t)comma;
+        if (ipaddr_parse(item, &a)) {
             return E_INVALID;
         }
         for (size_t t = 0; t < ntrusted; t++) {
@@ -210,11 +215,12 @@ parse_forwarded_for(struct str header, const struct cidr *trusted, size_t ntrust
             }
         }
         *out = a;
+        any = true;
         if (!is_trusted) {
             return 0;
         }
     }
-    return 0;
+    return any ? 0 : E_INVALID;
 }
 
 bool

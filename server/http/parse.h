@@ -50,7 +50,8 @@ NODISCARD int parse_percent_decode(struct arena *a, struct str in, struct str *o
  * The client address from X-Forwarded-For as seen by the nearest trusted
  * proxy: walks the list from the right, skipping addresses inside trusted,
  * and returns the first one outside it (or the leftmost one if all are
- * trusted). 0 and *out, or E_INVALID when the header is malformed.
+ * trusted). Entries left of that one are never read, however many there
+ * are. 0 and *out, or E_INVALID when an entry it reads is not an address.
  */
 NODISCARD int parse_forwarded_for(struct str header, const struct cidr *trusted, size_t ntrusted,
                                   struct ipaddr *out);

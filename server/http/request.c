@@ -23,6 +23,12 @@ request_header(struct request *req, const char *name)
     return str_make(v, len);
 }
 
+const char *
+request_echo_id(const struct request *req)
+{
+    return req->client_request_id[0] ? req->client_request_id : req->request_id;
+}
+
 struct str
 request_cookie(struct request *req, const char *name)
 {
@@ -34,12 +40,25 @@ request_cookie(struct request *req, const char *name)
             req->ncookies = 0;
         }
     }
-    for (int i = 0; i < req->ncookies; i++) {
-        if (str_eq_cstr(req->cookies[i].key, name)) {
-            return req->cookies[i].value;
+    {
+        struct str found = STR_NULL;
+        for (int i = 0; i < req->ncookies; i++) {
+            if (!str_eq_cstr(req->cookies[i].key, name)) {
+                continue;
+            }
+            if (found.ptr) {
+                /*
+                 * Sent twice: one of them was planted (a sibling subdomain can
+                 * set a cookie for the parent domain). Which one is ours cannot
+                 * be told, so neither is believed.
+                 */
+                request_note(req, "cookie '%s' sent more than once: ignored", name);
+                return STR_NULL;
+            }
+            found = req->cookies[i].value;
         }
+        return found;
     }
-    return STR_NULL;
 }
 
 struct str
@@ -196,7 +215,7 @@ response_problem(struct request *req, int err, const char *detail)
         rc |= add_json_field(&b, "detail", detail);
     }
     if (req->request_id[0]) {
-        rc |= add_json_field(&b, "requestId", req->request_id);
+        rc |= add_json_field(&b, "requestId", request_echo_id(req));
     }
     if (req->nfield_errors) {
         rc |= buf_addstr(&b, ",\"errors\":[");

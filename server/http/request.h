@@ -28,6 +28,7 @@ struct deadline_watch;
 struct MHD_Connection;
 struct http_server;
 struct app;
+struct tenant;
 struct route;
 struct route_group;
 struct json_doc;
@@ -101,8 +102,10 @@ struct request {
     struct ipaddr client_ip; /* peer, or X-Forwarded-For behind a trusted proxy */
     char client_ip_text[IPADDR_TEXT_MAX];
     bool secure; /* https as seen by the client (X-Forwarded-Proto behind a trusted proxy) */
-    char request_id[HTTP_MAX_REQUEST_ID + 1];
-    char trace[80]; /* trace id from X-Cloud-Trace-Context / traceparent, or "" */
+    char request_id[HTTP_MAX_REQUEST_ID + 1];        /* ours, always */
+    char client_request_id[HTTP_MAX_REQUEST_ID + 1]; /* the client's X-Request-Id, or "" */
+    bool forwarded_bad; /* a trusted proxy's X-Forwarded-For did not parse */
+    char trace[80];     /* trace id from X-Cloud-Trace-Context / traceparent, or "" */
 
     int64_t start_us;
     const struct route_group *group;
@@ -115,6 +118,8 @@ struct request {
     struct buf body;
     struct json_doc *json; /* set by the JSON middleware for routes that take JSON */
     struct session *session;
+    /* Under /api/v1/workspaces/{wid}: who is asking (mw_tenant); NULL elsewhere. */
+    const struct tenant *tenant;
 
     struct response resp;
     int err;          /* the E_* this request ended with, 0 if none */
@@ -143,9 +148,18 @@ struct request {
     int nqparams;
 };
 
+/*
+ * The id a response carries (X-Request-Id, a problem's requestId): the
+ * client's own X-Request-Id when it sent a well-formed one, else ours. The
+ * access log has both (clientRequestId, requestId).
+ */
+const char *request_echo_id(const struct request *req);
 /* Value of the first header named name (case-insensitive), or STR_NULL. */
 struct str request_header(struct request *req, const char *name);
-/* Value of cookie name, or STR_NULL. Parsed once, on first use. */
+/*
+ * Value of cookie name, or STR_NULL, also when the name is sent more than
+ * once (which one is real cannot be told). Parsed once, on first use.
+ */
 struct str request_cookie(struct request *req, const char *name);
 /* Decoded query parameter, or STR_NULL; parsed on first use (bad queries read as empty). */
 struct str request_query(struct request *req, const char *name);

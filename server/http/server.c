@@ -40,6 +40,8 @@ struct header_scan {
     size_t bytes;
     unsigned content_length_count;
     unsigned host_count;
+    unsigned transfer_encoding_count;
+    struct str transfer_encoding_value;
     bool transfer_encoding;
     bool bad_bytes;
 };
@@ -65,6 +67,8 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size
         hs->content_length_count++;
     } else if (str_eq_nocase(str_make(key, key_size), STR_LIT("Transfer-Encoding"))) {
         hs->transfer_encoding = true;
+        hs->transfer_encoding_count++;
+        hs->transfer_encoding_value = str_make(value, value_size);
     } else if (str_eq_nocase(str_make(key, key_size), STR_LIT("Host"))) {
         hs->host_count++;
     }
@@ -171,26 +175,35 @@ identify_client(struct http_server *s, struct request *req)
         struct str xff = request_header(req, "X-Forwarded-For");
         struct str proto = request_header(req, "X-Forwarded-Proto");
         struct ipaddr a;
-        if (xff.len &&
-            !parse_forwarded_for(xff, s->opt.trusted_proxies, s->opt.ntrusted_proxies, &a)) {
-            req->client_ip = a;
+        /* Never the proxy's own address for a request it forwarded: a bad header is a 400. */
+        if (xff.len) {
+            if (!parse_forwarded_for(xff, s->opt.trusted_proxies, s->opt.ntrusted_proxies, &a)) {
+                req->client_ip = a;
+            } else {
+                memset(&req->client_ip, 0, sizeof(req->client_ip));
+                req->forwarded_bad = true;
+            }
         }
         req->secure = str_eq_nocase(proto, STR_LIT("https"));
     }
     ipaddr_format(&req->client_ip, req->client_ip_text, sizeof(req->client_ip_text));
 }
 
+/*
+ * Ours is the request id, always: anyone can send an X-Request-Id. A
+ * well-formed one of theirs is kept beside it (logged as clientRequestId).
+ */
 static void
 assign_request_id(struct request *req)
 {
     struct str in = request_header(req, "X-Request-Id");
+    uint8_t raw[12];
+
+    crypto_random(raw, sizeof(raw));
+    crypto_hex(raw, sizeof(raw), req->request_id);
     if (parse_is_request_id(in)) {
-        memcpy(req->request_id, in.ptr, in.len);
-        req->request_id[in.len] = '\0';
-    } else {
-        uint8_t raw[12];
-        crypto_random(raw, sizeof(raw));
-        crypto_hex(raw, sizeof(raw), req->request_id);
+        memcpy(req->client_request_id, in.ptr, in.len);
+        req->client_request_id[in.len] = '\0';
     }
 }
 
@@ -258,6 +271,23 @@ check_request(struct request *req, bool *has_body, uint64_t *content_length, boo
     if (hs.bytes > HTTP_MAX_HEADER_BYTES) {
         *close_now = true;
         return E_HEADERS_TOO_LARGE;
+    }
+    /*
+     * RFC 9112 §6.1: the only transfer coding we take is a lone "chunked";
+     * anything else ("gzip, chunked", "chunked, chunked", "xchunked") has a
+     * framing we would read differently than the engine: refuse and close.
+     */
+    if (hs.transfer_encoding &&
+        (hs.transfer_encoding_count > 1 ||
+         !str_eq_nocase(str_trim(hs.transfer_encoding_value), STR_LIT("chunked")))) {
+        *close_now = true;
+        request_note(req, "unsupported Transfer-Encoding");
+        return E_INVALID;
+    }
+    if (req->forwarded_bad) {
+        *close_now = true;
+        request_note(req, "X-Forwarded-For from a trusted proxy does not parse");
+        return E_INVALID;
     }
     /* RFC 9112 §6.3: both framings, or two lengths, is how requests get smuggled. */
     if ((hs.transfer_encoding && hs.content_length_count) || hs.content_length_count > 1) {
@@ -579,15 +609,12 @@ access_log(struct request *req, enum MHD_RequestTerminationCode toe)
     if (!log_enabled(level)) {
         return;
     }
-    if (ua.len > 256) {
-        ua.len = 256;
-    }
+    ua = str_utf8_prefix(ua, 256);
     /* The path only: a query string may carry tokens. */
     err |= buf_addstr(&f, "\"httpRequest\":{\"requestMethod\":\"");
     err |= buf_add_json_escaped(&f, str_from_cstr(req->method_text));
     err |= buf_addstr(&f, "\",\"requestUrl\":\"");
-    err |= buf_add_json_escaped(&f,
-                                str_make(req->path.ptr, req->path.len > 512 ? 512 : req->path.len));
+    err |= buf_add_json_escaped(&f, str_utf8_prefix(req->path, 512));
     err |= buf_addf(&f,
                     "\",\"requestSize\":\"%zu\",\"status\":%u,\"responseSize\":\"%zu\","
                     "\"userAgent\":\"",
@@ -598,6 +625,9 @@ access_log(struct request *req, enum MHD_RequestTerminationCode toe)
     err |= buf_add_json_escaped(&f, str_from_cstr(req->version));
     err |= buf_addf(&f, "\"},\"requestId\":\"%s\",\"group\":\"%s\"", req->request_id,
                     req->group_name ? req->group_name : "none");
+    if (req->client_request_id[0]) {
+        err |= buf_addf(&f, ",\"clientRequestId\":\"%s\"", req->client_request_id);
+    }
     if (req->trace[0] && req->server->opt.cloud_project) {
         err |= buf_addf(&f, ",\"logging.googleapis.com/trace\":\"projects/%s/traces/%s\"",
                         req->server->opt.cloud_project, req->trace);
@@ -616,7 +646,7 @@ access_log(struct request *req, enum MHD_RequestTerminationCode toe)
         err |= buf_addf(&f, ",\"terminated\":%d", (int)toe);
     }
     err |= buf_addf(&msg, "%s ", req->method_text);
-    err |= buf_add(&msg, req->path.ptr, req->path.len > 200 ? 200 : req->path.len);
+    err |= buf_add(&msg, req->path.ptr, str_utf8_prefix(req->path, 200).len);
     err |= buf_addf(&msg, " %u", status);
     if (!err) {
         log_line(level, buf_str(&msg), buf_str(&f));

@@ -25,6 +25,15 @@ extern const struct middleware mw_csrf;
 extern const struct middleware mw_ratelimit;
 /* The session cookie -> req->session; 401 for ROUTE_AUTH routes without one. */
 extern const struct middleware mw_session;
+/* 403 recent_auth_required on ROUTE_RECENT_AUTH routes past REAUTH_WINDOW (after mw_session). */
+extern const struct middleware mw_recent_auth;
+/*
+ * Tenancy: on routes with a minimum role (under /api/v1/workspaces/{wid}),
+ * resolves who is asking into req->tenant before any handler runs: 401
+ * without a session, 404 not_found unless a member of {wid} (whatever the
+ * reason: no existence leak), 403 forbidden below the route's min_role.
+ */
+extern const struct middleware mw_tenant;
 /* Content-Type and strict parsing of JSON bodies for ROUTE_JSON routes. */
 extern const struct middleware mw_json_body;
 

@@ -1,8 +1,10 @@
 /*
  * Loads the session named by the session cookie (SPEC §5) into
  * req->session, sliding its idle expiry. Routes flagged ROUTE_AUTH answer
- * 401 without one, and ROUTE_RECENT_AUTH ones 403 recent_auth_required
- * when the last authentication is older than REAUTH_WINDOW. A cookie that
+ * 401 without one; mw_recent_auth answers ROUTE_RECENT_AUTH ones 403
+ * recent_auth_required when the last authentication is older than
+ * REAUTH_WINDOW (a separate step, so a workspace chain can run it after
+ * tenancy: a non-member gets 404 before anything else). A cookie that
  * names no live session is cleared. Not in the /internal chain: machines
  * never authenticate with cookies.
  */
@@ -37,11 +39,20 @@ before(struct request *req)
     if ((flags & ROUTE_AUTH) && !req->session) {
         return E_UNAUTHENTICATED;
     }
+    return 0;
+}
+
+static int
+recent_auth(struct request *req)
+{
+    unsigned flags = req->route ? req->route->flags : 0;
+
     if ((flags & ROUTE_RECENT_AUTH) && req->session &&
-        now - req->session->auth_at > (int64_t)req->app->cfg->reauth_window_s) {
+        clock_wall_s() - req->session->auth_at > (int64_t)req->app->cfg->reauth_window_s) {
         return E_REAUTH;
     }
     return 0;
 }
 
 const struct middleware mw_session = {"session", before, NULL};
+const struct middleware mw_recent_auth = {"recent_auth", recent_auth, NULL};

@@ -55,6 +55,12 @@ router_match(const char *pattern, struct str path, struct path_param *params, si
     return true;
 }
 
+unsigned
+router_min_role(unsigned flags)
+{
+    return (flags & ROUTE_OWNER) ? 3 : (flags & ROUTE_ADMIN) ? 2 : (flags & ROUTE_MEMBER) ? 1 : 0;
+}
+
 void
 router_allow_text(unsigned methods, char *out, size_t cap)
 {
@@ -192,7 +198,7 @@ router_finish(struct request *req)
     const struct route_group *g = req->group;
     size_t n = 0;
 
-    response_set_header(req, "X-Request-Id", req->request_id);
+    response_set_header(req, "X-Request-Id", request_echo_id(req));
     if (!g) {
         /* No group claimed the path: the strictest headers. */
         response_set_header(req, "X-Content-Type-Options", "nosniff");

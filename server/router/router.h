@@ -19,7 +19,16 @@ enum route_flags {
     ROUTE_JSON = 1 << 0, /* takes a JSON body (Content-Type checked, parsed, depth-limited) */
     ROUTE_AUTH = 1 << 1, /* needs a valid session, else 401 */
     ROUTE_STRICT_RATE = 1 << 2, /* the stricter per-IP rate class (login, sign-up, reset) */
-    ROUTE_RECENT_AUTH = 1 << 3, /* needs an authentication within REAUTH_WINDOW */
+    ROUTE_RECENT_AUTH = 1 << 3, /* needs an authentication within REAUTH_WINDOW (mw_recent_auth) */
+    ROUTE_HASHES = 1 << 4,      /* runs Argon2id: 429 while the worker queue is half full */
+    /*
+     * Workspace routes (/api/v1/workspaces/{wid}/...): the least role the
+     * caller needs in {wid}, one of the three; mw_tenant answers 404 to
+     * non-members and 403 below it.
+     */
+    ROUTE_MEMBER = 1 << 5,
+    ROUTE_ADMIN = 1 << 6,
+    ROUTE_OWNER = 1 << 7,
 };
 
 enum group_flags {
@@ -30,8 +39,12 @@ enum group_flags {
 /*
  * One route. methods: a mask of enum http_method (GET also answers HEAD).
  * pattern: the full path; a "{name}" segment matches one non-empty segment
- * and becomes the path parameter name (request_param(req, "name")). body_limit: bytes (0 = no body;
- * for ROUTE_JSON routes 0 means JSON_BODY_LIMIT).
+ * and becomes the path parameter name (request_param(req, "name")).
+ * body_limit: bytes (0 = no body; for ROUTE_JSON routes 0 means
+ * JSON_BODY_LIMIT). flags: enum route_flags; a route under
+ * /api/v1/workspaces/{wid} carries its minimum role there (ROUTE_MEMBER,
+ * ROUTE_ADMIN or ROUTE_OWNER), and routes_init refuses a {wid} route
+ * without one, or one without {wid}.
  */
 struct route {
     unsigned methods;
@@ -80,6 +93,8 @@ void router_finish(struct request *req);
  * view into path). Pure; true on a match.
  */
 bool router_match(const char *pattern, struct str path, struct path_param *params, size_t *nparams);
+/* A route's minimum workspace role from its flags: 0 (none), 1 member, 2 admin, 3 owner. */
+unsigned router_min_role(unsigned flags);
 /* Allow header text for a method mask ("GET, HEAD, POST"), into out. */
 void router_allow_text(unsigned methods, char *out, size_t cap);
 

@@ -24,13 +24,20 @@ account_user_json(const struct user *u)
                      u->has_password, "createdAt", created);
 }
 
+json_t *
+account_workspace_json(const struct workspace *w)
+{
+    return json_pack("{s:s, s:s, s:s}", "id", w->id, "name", w->name, "role",
+                     workspaces_role_name(w->role));
+}
+
 struct auth_client
 account_client(struct request *req)
 {
-    struct str ua = request_header(req, "User-Agent");
-    return (struct auth_client){
-        req->client_ip_text,
-        ua.len ? arena_strndup(req->arena, ua.ptr, ua.len > 256 ? 256 : ua.len) : ""};
+    /* Client text, stored and logged: valid UTF-8, cut on a code point (item 2 of issue 9). */
+    char *ua = arena_alloc(req->arena, ACCOUNT_USER_AGENT_MAX + 1);
+    (void)str_utf8_clean(request_header(req, "User-Agent"), ua, ACCOUNT_USER_AGENT_MAX + 1);
+    return (struct auth_client){req->client_ip_text, ua};
 }
 
 const char *

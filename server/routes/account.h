@@ -7,10 +7,13 @@
 #define PILOTO_ROUTES_ACCOUNT_H
 
 #include "auth/auth.h"
+#include "workspaces/workspaces.h"
 #include "routes/routes.h"
 
 /* {"id","email","name","emailVerified","hasPassword","createdAt"}: a new reference. */
 json_t *account_user_json(const struct user *u);
+/* {"id","name","role"}: a new reference. */
+json_t *account_workspace_json(const struct workspace *w);
 /* IP and User-Agent of req (views into the request). */
 struct auth_client account_client(struct request *req);
 /* Sets the session and CSRF cookies of r's new session; returns its CSRF token (arena). */

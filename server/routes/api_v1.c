@@ -296,9 +296,9 @@ static const struct route routes[] = {
     {HTTP_GET, "/api/v1/me", me_get, 0, ROUTE_AUTH},
     {HTTP_PATCH, "/api/v1/me", me_patch, 8192, ROUTE_JSON | ROUTE_AUTH},
     {HTTP_POST, "/api/v1/me/password", password_change, 8192,
-     ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE | ROUTE_HASHES},
     {HTTP_POST, "/api/v1/me/email", email_change, 8192,
-     ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE | ROUTE_HASHES},
     {HTTP_GET, "/api/v1/me/sessions", sessions_list, 0, ROUTE_AUTH},
     {HTTP_DELETE, "/api/v1/me/sessions", sessions_delete_others, 0, ROUTE_AUTH},
     {HTTP_DELETE, "/api/v1/me/sessions/{id}", session_delete, 0, ROUTE_AUTH},
@@ -310,7 +310,8 @@ static const struct route routes[] = {
 /* clang-format on */
 
 static const struct middleware *const chain[] = {
-    &mw_ratelimit, &mw_cors, &mw_sec_headers_api, &mw_session, &mw_csrf, &mw_json_body, NULL,
+    &mw_ratelimit,   &mw_cors, &mw_sec_headers_api, &mw_session,
+    &mw_recent_auth, &mw_csrf, &mw_json_body,       NULL,
 };
 
 const struct route_group routes_api_v1 = {

@@ -16,6 +16,7 @@
 #include "middleware/middleware.h"
 #include "routes/account.h"
 #include "routes/route_job.h"
+#include "workspaces/invitations.h"
 #include "middleware/cookies.h"
 #include "session/csrf.h"
 
@@ -40,13 +41,36 @@ static const struct json_field signup_fields[] = {
     {"email", JSON_F_STRING, true, 1, ACCOUNT_EMAIL_MAX},
     {"password", JSON_F_STRING, true, 1, PASSWORD_MAX_CHARS * 2},
     {"name", JSON_F_STRING, true, 1, ACCOUNT_NAME_MAX},
+    {"invitationToken", JSON_F_STRING, false, 1, 64},
+};
+
+/*
+ * Signing up from an invitation's link ({"invitationToken"}): once the
+ * account exists, the invitation is accepted with it, which also proves the
+ * address the token was mailed to (the account is verified when it is that
+ * address). The sign-up succeeds either way; the answer says what became of
+ * the invitation.
+ */
+struct signup_invitation {
+    struct workspace joined;
+    int err; /* the acceptance's: 0, or an E_INVITATION_* */
 };
 
 static int
 signup_work(struct request *req, struct route_job *job)
 {
-    return auth_signup(req->app->db, req->app->cfg, job->email, job->name, job->password,
-                       &job->client, &job->result);
+    struct signup_invitation *inv = job->flow;
+    int err = auth_signup(req->app->db, req->app->cfg, job->email, job->name, job->password,
+                          &job->client, &job->result);
+
+    if (!err && inv) {
+        inv->err = invitations_accept(req->app->db, job->result.user.id, job->token, &job->client,
+                                      &inv->joined);
+        if (!inv->err) {
+            job->result.user.email_verified_at = clock_wall_s();
+        }
+    }
+    return err;
 }
 
 /*
@@ -82,6 +106,17 @@ signup_then(struct request *req, struct route_job *job)
     if (!req->defer_err && job->err == E_CONFLICT) {
         return signup_decoy(req, job);
     }
+    if (!job->err && job->flow) {
+        const struct signup_invitation *inv = job->flow;
+        const char *csrf = account_start_session(req, &job->result);
+        routes_reply_json_take(
+            req, 201,
+            json_pack("{s:o, s:s, s:o, s:s?}", "user", account_user_json(&job->result.user),
+                      "csrfToken", csrf, "workspace",
+                      inv->err ? json_null() : account_workspace_json(&inv->joined),
+                      "invitationError", inv->err ? err_slug(inv->err) : NULL));
+        return 0;
+    }
     return reply_session(req, job, 201);
 }
 
@@ -110,6 +145,10 @@ signup(struct request *req)
         return E_VALIDATION;
     }
     job->password = v[1].s;
+    if (v[3].present) {
+        job->token = v[3].s;
+        job->flow = arena_alloc(req->arena, sizeof(struct signup_invitation));
+    }
     return route_job_defer(req, job, signup_work, signup_then);
 }
 
@@ -251,7 +290,7 @@ verify_email(struct request *req)
     if (err) {
         return err;
     }
-    if ((err = auth_verify_email(req->app->db, v[0].s, &client, &r))) {
+    if ((err = auth_verify_email(req->app->db, req->app->cfg, v[0].s, &client, &r))) {
         return account_fail(req, err, &r);
     }
     routes_reply_json_take(req, 200, json_pack("{s:o}", "user", account_user_json(&r.user)));
@@ -354,17 +393,17 @@ password_reset(struct request *req)
 
 /* clang-format off */
 static const struct route routes[] = {
-    {HTTP_POST, "/auth/signup", signup, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
-    {HTTP_POST, "/auth/login", login, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/signup", signup, 8192, ROUTE_JSON | ROUTE_STRICT_RATE | ROUTE_HASHES},
+    {HTTP_POST, "/auth/login", login, 8192, ROUTE_JSON | ROUTE_STRICT_RATE | ROUTE_HASHES},
     {HTTP_POST, "/auth/logout", logout, 0, 0},
     {HTTP_GET, "/auth/me", me, 0, ROUTE_AUTH},
     {HTTP_GET, "/auth/csrf", csrf, 0, 0},
-    {HTTP_POST, "/auth/reauth", reauth, 8192, ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/reauth", reauth, 8192, ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE | ROUTE_HASHES},
     {HTTP_POST, "/auth/verify-email", verify_email, 4096, ROUTE_JSON | ROUTE_STRICT_RATE},
     {HTTP_POST, "/auth/verify-email/resend", verify_email_resend, 0,
      ROUTE_AUTH | ROUTE_STRICT_RATE},
     {HTTP_POST, "/auth/password/forgot", password_forgot, 4096, ROUTE_JSON | ROUTE_STRICT_RATE},
-    {HTTP_POST, "/auth/password/reset", password_reset, 8192, ROUTE_JSON | ROUTE_STRICT_RATE},
+    {HTTP_POST, "/auth/password/reset", password_reset, 8192, ROUTE_JSON | ROUTE_STRICT_RATE | ROUTE_HASHES},
 };
 /* clang-format on */
 

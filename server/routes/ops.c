@@ -1,13 +1,15 @@
 /*
  * Platform endpoints: /healthz (the process answers), /readyz (database
  * reachable, migrations applied, not draining), /metrics (Prometheus text,
- * behind METRICS_TOKEN when set). No CORS, no cookies, no CSRF.
+ * behind METRICS_TOKEN when set; in production
+ * without it, 404). No CORS, no cookies, no CSRF.
  */
 #include "routes/routes.h"
 
 #include "app.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "auth/audit.h"
 #include "http/metrics.h"
 #include "middleware/middleware.h"
 
@@ -82,6 +84,10 @@ render_pools(struct app *app, struct buf *b)
                     "worker_pool_tasks_total{outcome=\"rejected\"} %llu\n",
                     ws.threads, ws.queued, ws.running, (unsigned long long)ws.completed,
                     (unsigned long long)ws.expired, (unsigned long long)ws.rejected);
+    err |= buf_addf(b,
+                    "# HELP audit_write_failures_total Audit rows that could not be written.\n"
+                    "# TYPE audit_write_failures_total counter\naudit_write_failures_total %llu\n",
+                    (unsigned long long)audit_write_failures());
     return err ? E_INTERNAL : 0;
 }
 
@@ -91,6 +97,11 @@ metrics(struct request *req)
     const char *token = req->app->cfg->metrics_token;
     struct buf b = BUF_INIT;
 
+    /* Production never shows its metrics to anyone who asks: no token, no /metrics. */
+    if (!token && req->app->cfg->env == CONFIG_PRODUCTION) {
+        request_note(req, "/metrics is off in production without METRICS_TOKEN");
+        return E_NOT_FOUND;
+    }
     if (token) {
         struct str got;
         if (parse_bearer(request_header(req, "Authorization"), &got) ||

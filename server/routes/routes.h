@@ -6,6 +6,8 @@
 #ifndef PILOTO_ROUTES_ROUTES_H
 #define PILOTO_ROUTES_ROUTES_H
 
+#include <stdio.h>
+
 #include "config/config.h"
 #include "json/json.h"
 #include "json/value.h"
@@ -16,6 +18,8 @@ extern const struct route_group routes_ops;
 extern const struct route_group routes_auth_google;
 extern const struct route_group routes_auth;
 extern const struct route_group routes_bff;
+/* /api/v1/workspaces and everything under /api/v1/workspaces/{wid} (the tenant table). */
+extern const struct route_group routes_workspaces;
 extern const struct route_group routes_api_v1;
 extern const struct route_group routes_internal;
 extern const struct route_group routes_spa;
@@ -27,6 +31,16 @@ extern const struct route_group routes_none;
  * 404 problem+json).
  */
 void routes_init(const struct config *cfg);
+/*
+ * Prints every route, one "METHOD PATTERN ROLE GROUP BODY" line each (ROLE:
+ * the minimum workspace role, or "-"; BODY: "json" for a route that takes a
+ * JSON body, else "-"), for `piloto routes` and the tests generated from the
+ * tables.
+ */
+void routes_print(FILE *f);
+
+/* Where the tenant routes live: every route under it carries a minimum role. */
+#define ROUTES_WORKSPACE "/api/v1/workspaces/{wid}"
 
 /*
  * Decodes req->json against spec into out, copying field errors onto the

@@ -285,6 +285,16 @@ signup() {
     rm -f "$jar"
 }
 
+# workspace URL COOKIE: creates a workspace for the session, prints its id.
+workspace() {
+    local url=$1 cookie=$2 token
+    token=$(curl -fsS -H "Cookie: $cookie" "$url/auth/csrf" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrfToken"])')
+    curl -fsS -H "Cookie: $cookie; piloto_csrf=$token" -H "Origin: $(origin_of "$url")" \
+        -H "X-CSRF-Token: $token" -H 'Content-Type: application/json' -d '{"name":"Bench"}' \
+        "$url/api/v1/workspaces" | python3 -c 'import json,sys; print(json.load(sys.stdin)["workspace"]["id"])' ||
+        die "cannot create a workspace on $url"
+}
+
 origin_of() { # dev app origins are http://localhost:PORT and http://127.0.0.1:PORT
     sed -E 's#^(http://[^/]+).*#\1#' <<<"$1"
 }
@@ -312,6 +322,10 @@ bench_auth() {
     start_piloto_on PSQLITE "sqlite:$WORK/PSQLITE/data/piloto.db"
     cookie_sqlite=$(signup "$PSQLITE_URL" bench@example.com)
     add_target me-sqlite "$PSQLITE_URL/auth/me" "Cookie: $cookie_sqlite"
+    # A workspace route: the session, then tenancy (membership and role), then the members.
+    add_target members-sqlite \
+        "$PSQLITE_URL/api/v1/workspaces/$(workspace "$PSQLITE_URL" "$cookie_sqlite")/members" \
+        "Cookie: $cookie_sqlite"
     if [ -x "$ROOT/tests/support/pg.sh" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
         pgdir=$WORK/pg
         pgurl=$("$ROOT/tests/support/pg.sh" start "$pgdir" "$(free_port)") || die "cannot start PostgreSQL"
@@ -319,6 +333,9 @@ bench_auth() {
         start_piloto_on PPG "$pgurl"
         cookie_pg=$(signup "$PPG_URL" bench@example.com)
         add_target me-postgres "$PPG_URL/auth/me" "Cookie: $cookie_pg"
+        add_target members-postgres \
+            "$PPG_URL/api/v1/workspaces/$(workspace "$PPG_URL" "$cookie_pg")/members" \
+            "Cookie: $cookie_pg"
     fi
 }
 

@@ -6,11 +6,14 @@
  * Content-Length through strnum_parse) and the header parsers request
  * code calls: parse_bearer, parse_accepts_encoding, parse_is_request_id,
  * parse_cookies, parse_forwarded_for; the target through parse_check_path
- * and parse_query.
+ * and parse_query. Every value also goes through what is done to client
+ * text that is stored or logged (str_utf8_clean, str_utf8_prefix,
+ * buf_add_json_escaped), whose results must be valid UTF-8.
  */
 #include "fuzz.h"
 
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/common.h"
 #include "core/err.h"
 #include "core/ipaddr.h"
@@ -60,6 +63,20 @@ header(struct str name, struct str value)
     if (!trusted_ready) {
         FUZZ_CHECK(cidr_parse(STR_LIT("10.0.0.0/8"), &trusted) == 0);
         trusted_ready = true;
+    }
+    /* Client text as it is stored (str_utf8_clean) and logged (cut, JSON-escaped): UTF-8. */
+    {
+        char clean[257];
+        struct buf b = BUF_INIT;
+        size_t len = str_utf8_clean(value, clean, sizeof(clean));
+        struct str cut = str_utf8_prefix(value, 256);
+
+        FUZZ_CHECK(len < sizeof(clean) && str_is_utf8(str_make(clean, len)));
+        FUZZ_CHECK(cut.len <= 256 && cut.ptr == value.ptr);
+        if (buf_add_json_escaped(&b, value) == 0) {
+            FUZZ_CHECK(str_is_utf8(str_make(b.ptr, b.len)));
+        }
+        buf_release(&b);
     }
     /* server.c scan_header: a value must be visible bytes; a name has no space or tab either. */
     if (!str_is_visible(name) || !str_is_visible(value) || str_find(name, ' ') >= 0 ||

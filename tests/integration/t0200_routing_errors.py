@@ -246,7 +246,8 @@ def test_state_changing_request_from_a_foreign_origin_is_403(server, headers, pa
 
 
 def lines_for(srv, rid, timeout=3):
-    return srv.wait_log(lambda l: l.get("requestId") == rid and "httpRequest" in l,
+    # The client's X-Request-Id is logged beside ours (clientRequestId), never as ours.
+    return srv.wait_log(lambda l: l.get("clientRequestId") == rid and "httpRequest" in l,
                         timeout=timeout, what="access log for %s" % rid)
 
 
@@ -332,8 +333,12 @@ def test_forwarded_for_honoured_from_trusted_proxy(piloto):
         "203.0.113.9"
     assert remote_ip(srv, "xff-3", {"X-Forwarded-For": "10.1.2.3, 127.0.0.1"}) == "10.1.2.3"
     assert remote_ip(srv, "xff-4", {"X-Forwarded-For": "2001:db8::1"}) == "2001:db8::1"
-    # Garbage falls back to the peer.
-    assert remote_ip(srv, "xff-5", {"X-Forwarded-For": "not-an-ip"}) == "127.0.0.1"
+    # Garbage from the trusted proxy is refused, never read as the proxy being the client
+    # (issue 9, item 5).
+    r = get(srv, "/healthz", headers={"X-Request-Id": "xff-5", "X-Forwarded-For": "not-an-ip"})
+    assert r.status_code == 400
+    (l,) = lines_for(srv, "xff-5")
+    assert l["httpRequest"]["remoteIp"] != "127.0.0.1"
     # X-Forwarded-Proto: https from the trusted front makes the request secure.
     r = get(srv, "/healthz", headers={"X-Forwarded-Proto": "https"})
     assert r.headers.get("Strict-Transport-Security", "").startswith("max-age=")

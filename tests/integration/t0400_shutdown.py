@@ -109,7 +109,7 @@ def test_sigterm_finishes_the_request_in_flight(piloto, dist):
     rc = srv.wait_exit(5)
     assert rc == 0, (rc, srv.stderr()[-2000:])
     assert time.monotonic() - t0 < 8 + 3
-    (line,) = [l for l in srv.access_logs() if l.get("requestId") == "big-download"]
+    (line,) = [l for l in srv.access_logs() if l.get("clientRequestId") == "big-download"]
     assert line["httpRequest"]["status"] == 200
     assert "terminated" not in line, line
 

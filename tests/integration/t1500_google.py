@@ -81,8 +81,8 @@ def count(db, sql):
 def last_note(srv, r):
     """The access log's note for response r (matched by request id)."""
     rid = r.headers["X-Request-Id"]
-    hits = srv.wait_log(lambda l: l.get("requestId") == rid and "httpRequest" in l,
-                        what="access log line of %s" % rid)
+    hits = srv.wait_log(lambda l: rid in (l.get("requestId"), l.get("clientRequestId"))
+                        and "httpRequest" in l, what="access log line of %s" % rid)
     return hits[-1].get("note", "")
 
 

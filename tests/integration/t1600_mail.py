@@ -105,7 +105,8 @@ def test_signup_mails_a_verification_link_that_verifies_once(spawn, sink):
     assert msg["From"].addresses[0].addr_spec == "no-reply@piloto.test"
     assert msg.get_content_type() == "multipart/alternative"
     body = text_of(msg)
-    assert "Olá, Test User!" in body
+    # An unverified address gets no user-chosen name (issue 9, item 9): a stranger chose both.
+    assert "Olá, tudo bem!" in body and "Test User" not in body
     token = token_in(msg, "verificar-email")
     # The link is built from APP_URL (dev: the first app origin, http://localhost:PORT).
     assert "http://localhost:%d/verificar-email?token=%s" % (s.port, token) in body
@@ -140,6 +141,7 @@ def test_forged_expired_and_superseded_tokens_are_refused(spawn, sink):
     assert anon.post("/auth/password/forgot", {"email": c.email}).status_code == 202
     first = token_in(sink.wait_for(c.email, count=2)[-1], "redefinir-senha")
     s.db.query("UPDATE email_tokens SET created_at = created_at - 120 WHERE kind = 'reset'")
+    s.db.query("UPDATE mail_throttle SET last_sent_at = last_sent_at - 120")
     assert anon.post("/auth/password/forgot", {"email": c.email}).status_code == 202
     second = token_in(sink.wait_for(c.email, count=3)[-1], "redefinir-senha")
     assert first != second
@@ -234,7 +236,8 @@ def test_signup_with_a_taken_address_mails_the_owner(spawn, sink):
     assert not intruder.session
     msgs = sink.wait_for(c.email, count=2)
     assert msgs[-1]["Subject"] == "Você já tem uma conta no Piloto de Vendas"
-    assert "Olá, Test User!" in text_of(msgs[-1])
+    # The owner never verified the address: no user-chosen name in the mail (issue 9, item 9).
+    assert "Olá, tudo bem!" in text_of(msgs[-1])
 
 
 def test_resend_verification_is_rate_limited(spawn, sink):
@@ -245,6 +248,9 @@ def test_resend_verification_is_rate_limited(spawn, sink):
     problem(r, 429, "rate_limited")
     assert 1 <= int(r.headers["Retry-After"]) <= 60
     s.db.query("UPDATE email_tokens SET created_at = created_at - 120")
+    # The recipient's mail cooldown (issue 9, item 4) holds it back too.
+    problem(c.post("/auth/verify-email/resend"), 429, "rate_limited")
+    s.db.query("UPDATE mail_throttle SET last_sent_at = last_sent_at - 120")
     assert c.post("/auth/verify-email/resend").status_code == 202
     msgs = sink.wait_for(c.email, count=2)
     first, second = token_in(msgs[0], "verificar-email"), token_in(msgs[1], "verificar-email")

@@ -190,6 +190,18 @@ test_max(void **state)
     assert_int_equal(b.max, 0);
 }
 
+/* Invalid UTF-8 in log fields becomes U+FFFD, valid text passes (issue 9, item 7). */
+static void
+test_json_escaped_invalid_utf8(void **state)
+{
+    struct buf b = BUF_INIT;
+    (void)state;
+
+    assert_int_equal(buf_add_json_escaped(&b, STR_LIT("a\xff\xc3\xa9\xe2\x82")), 0);
+    assert_string_equal(b.ptr, "a\\ufffd\xc3\xa9\\ufffd\\ufffd");
+    buf_release(&b);
+}
+
 static void
 test_max_json_escaped(void **state)
 {
@@ -310,6 +322,7 @@ main(void)
         cmocka_unit_test(test_addf),
         cmocka_unit_test(test_max),
         cmocka_unit_test(test_max_json_escaped),
+        cmocka_unit_test(test_json_escaped_invalid_utf8),
         cmocka_unit_test(test_detach),
         cmocka_unit_test(test_json_escaped),
         cmocka_unit_test(test_buf_str),

@@ -254,6 +254,48 @@ test_utf8_len(void **state)
     assert_int_equal(str_utf8_len(STR_LIT("\xf4\x8f\xbf\xbf")), 1);
 }
 
+/* Client text cut on a code point and cleaned (issue 9, items 2 and 7). */
+static void
+test_utf8_prefix(void **state)
+{
+    /* "aé" is 61 c3 a9: a cut at 2 bytes would split the é. */
+    (void)state;
+    assert_int_equal(str_utf8_prefix(STR_LIT("a\xc3\xa9"), 2).len, 1);
+    assert_int_equal(str_utf8_prefix(STR_LIT("a\xc3\xa9"), 3).len, 3);
+    assert_int_equal(str_utf8_prefix(STR_LIT("\xf0\x9f\x98\x80z"), 3).len, 0);
+    assert_int_equal(str_utf8_prefix(STR_LIT("\xf0\x9f\x98\x80z"), 4).len, 4);
+    assert_int_equal(str_utf8_prefix(STR_LIT("abc"), 2).len, 2);
+    /* Not UTF-8 at all: a plain byte cut. */
+    assert_int_equal(str_utf8_prefix(STR_LIT("\x80\x80\x80\x80\x80"), 4).len, 4);
+}
+
+static void
+test_utf8_clean(void **state)
+{
+    char out[16];
+    (void)state;
+
+    assert_int_equal(str_utf8_clean(STR_LIT("ok \xc3\xa9"), out, sizeof(out)), 5);
+    assert_string_equal(out, "ok \xc3\xa9");
+    /* An invalid byte, a lone continuation, a truncated sequence, an overlong form. */
+    assert_int_equal(str_utf8_clean(STR_LIT("a\xff"
+                                            "b\x80"
+                                            "c\xe2\x82"),
+                                    out, sizeof(out)),
+                     15);
+    assert_string_equal(out, "a\xef\xbf\xbd"
+                             "b\xef\xbf\xbd"
+                             "c\xef\xbf\xbd\xef\xbf\xbd");
+    assert_int_equal(str_utf8_clean(STR_LIT("\xc0\xaf"), out, sizeof(out)), 6);
+    assert_string_equal(out, "\xef\xbf\xbd\xef\xbf\xbd");
+    /* Controls go too. */
+    assert_int_equal(str_utf8_clean(STR_LIT("a\x01"), out, sizeof(out)), 4);
+    /* Cut to fit, never inside a code point: 6 bytes of room, "abcd" then é (2) does not fit. */
+    assert_int_equal(str_utf8_clean(STR_LIT("abcd\xc3\xa9!"), out, 6), 4);
+    assert_string_equal(out, "abcd");
+    assert_true(str_is_utf8(str_from_cstr(out)));
+}
+
 int
 main(void)
 {
@@ -263,6 +305,7 @@ main(void)
         cmocka_unit_test(test_cut),          cmocka_unit_test(test_find),
         cmocka_unit_test(test_visible),      cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_invalid), cmocka_unit_test(test_utf8_len),
+        cmocka_unit_test(test_utf8_prefix),  cmocka_unit_test(test_utf8_clean),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
