@@ -34,6 +34,10 @@ crm_retry_next(const struct crm_retry *r, int attempt, uint32_t rnd, int64_t *wa
     if (*wait_ms < 1) {
         *wait_ms = 1;
     }
+    /* Jitter never takes a wait past the longest the job queue keeps a delay. */
+    if (*wait_ms > CRM_RETRY_STEP_MAX_MS) {
+        *wait_ms = CRM_RETRY_STEP_MAX_MS;
+    }
     return true;
 }
 

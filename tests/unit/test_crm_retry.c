@@ -54,6 +54,13 @@ test_jitter_bounds(void **state)
     }
     assert_true(lo >= 8000 && lo < 8200);
     assert_true(hi <= 12000 && hi > 11800);
+    /* A 7-day step jittered up stays at 7 days (the queue's longest delay). */
+    assert_int_equal(crm_retry_parse(STR_LIT("7d"), &r), 0);
+    {
+        int64_t w = 0;
+        assert_true(crm_retry_next(&r, 1, UINT32_MAX, &w));
+        assert_int_equal(w, CRM_RETRY_STEP_MAX_MS);
+    }
     /* A 1 ms step never becomes 0. */
     assert_int_equal(crm_retry_parse(STR_LIT("1ms"), &r), 0);
     {
