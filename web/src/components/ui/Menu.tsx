@@ -27,6 +27,7 @@ export function Menu({
   header,
   items,
   triggerClassName,
+  align = 'right',
 }: {
   /** Accessible name of the button. */
   label: string;
@@ -34,6 +35,8 @@ export function Menu({
   header?: ReactNode;
   items: MenuItem[];
   triggerClassName?: string;
+  /** Which edge of the button the menu lines up with. */
+  align?: 'left' | 'right';
 }) {
   const [open, setOpen] = useState(false);
   const buttonRef = useRef<HTMLButtonElement>(null);
@@ -124,7 +127,10 @@ export function Menu({
           role="menu"
           aria-label={label}
           onKeyDown={onMenuKey}
-          className="animate-fade-in absolute right-0 z-40 mt-2 w-64 origin-top-right rounded-xl border border-slate-200 bg-white py-1.5 shadow-lg"
+          className={cn(
+            'animate-fade-in absolute z-40 mt-2 w-64 rounded-xl border border-slate-200 bg-white py-1.5 shadow-lg',
+            align === 'right' ? 'right-0 origin-top-right' : 'left-0 origin-top-left',
+          )}
         >
           {header ? (
             <div className="border-b border-slate-100 px-4 pt-2 pb-3" role="none">
