@@ -15,7 +15,7 @@
 #include "db/db.h"
 
 struct ratelimiter;
-struct mail_sender;
+struct jobs;
 struct session_cache;
 
 struct app {
@@ -24,7 +24,7 @@ struct app {
     struct session_cache *sessions; /* NULL when SESSION_CACHE_TTL_MS is 0 */
     struct workpool *pool;
     struct ratelimiter *rl;
-    struct mail_sender *mailer; /* NULL when mail goes nowhere (production without SMTP) */
+    struct jobs *jobs; /* the job queue's workers; NULL with JOB_WORKERS=0 */
     int64_t started_wall_s;
     atomic_bool draining; /* SIGTERM received: /readyz answers 503 */
 };

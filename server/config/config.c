@@ -442,6 +442,8 @@ static const struct setting settings[] = {
      .help = "queued worker tasks before 503"},
     {"DB_POOL_SIZE", NUMBER(db_pool_size, 1, 1000), DFLT("8", "10"),
      .help = "database connections"},
+    {"JOB_WORKERS", NUMBER(job_workers, 0, 64), DFLT("2", "4"),
+     .help = "job queue worker threads, each with its own database connection (0: run no jobs here)"},
     {"CRM_RETRY_SCHEDULE", STRING(crm_retry_schedule, 1024),
      CHECK(is_crm_schedule, "must be 1 to 30 comma-separated waits like 30s,2m,1h (ms, s, m, h, d; at most 7d each)"),
      DFLT(CONFIG_CRM_RETRY_DEFAULT, CONFIG_CRM_RETRY_DEFAULT),

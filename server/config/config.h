@@ -61,6 +61,7 @@ struct config {
     unsigned worker_threads;
     unsigned worker_queue;
     unsigned db_pool_size;
+    unsigned job_workers;     /* job queue worker threads, each with its own connection; 0 = none */
     char *crm_retry_schedule; /* CRM deliveries' waits between attempts (crm/retry.h) */
     unsigned crm_timeout_s;   /* longest CRM delivery request */
     unsigned max_connections;
