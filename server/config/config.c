@@ -408,6 +408,15 @@ is_whatsapp_verify_token(const char *v)
 #define DFLT(d, p)        .dflt_dev = (d), .dflt_prod = (p)
 
 /* clang-format off */
+static bool
+is_crm_schedule(const char *v)
+{
+    int64_t steps[CONFIG_CRM_RETRY_STEPS_MAX];
+    size_t n = 0;
+    return strnum_parse_durations(str_from_cstr(v), CONFIG_CRM_RETRY_STEP_MAX_MS, steps,
+                                  ARRAY_LEN(steps), &n) == 0;
+}
+
 static const struct setting settings[] = {
     {"PILOTO_ENV", CUSTOM(parse_env), DFLT("dev", NULL),
      .help = "dev or production (production refuses insecure settings)"},
@@ -487,6 +496,12 @@ static const struct setting settings[] = {
      .help = "database connections"},
     {"JOB_WORKERS", NUMBER(job_workers, 0, 64), DFLT("2", "4"),
      .help = "job queue worker threads, each with its own database connection (0: run no jobs here)"},
+    {"CRM_RETRY_SCHEDULE", STRING(crm_retry_schedule, 1024),
+     CHECK(is_crm_schedule, "must be 1 to 30 comma-separated waits like 30s,2m,1h (ms, s, m, h, d; at most 7d each)"),
+     DFLT(CONFIG_CRM_RETRY_DEFAULT, CONFIG_CRM_RETRY_DEFAULT),
+     .help = "waits between a failed CRM delivery's attempts, then it is dead"},
+    {"CRM_TIMEOUT", NUMBER(crm_timeout_s, 1, 60), DFLT("10", "10"),
+     .help = "seconds a CRM has to answer a delivery"},
     {"MAX_CONNECTIONS", NUMBER(max_connections, 1, 100000), DFLT("1024", "1024"),
      .help = "concurrent HTTP connections"},
     {"MAX_CONNECTIONS_PER_IP", NUMBER(max_connections_per_ip, 1, 100000), DFLT("256", "256"),

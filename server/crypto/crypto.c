@@ -107,6 +107,29 @@ crypto_b64url_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen)
 }
 
 void
+crypto_b64(const uint8_t *in, size_t n, char *out, size_t outcap)
+{
+    if (outcap < sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL)) {
+        BUG("base64 buffer too small");
+    }
+    (void)sodium_bin2base64(out, outcap, in, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int
+crypto_b64_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen)
+{
+    const char *end = NULL;
+    const char *p = in.ptr ? in.ptr : "";
+
+    if (sodium_base642bin(out, outcap, p, in.len, NULL, outlen, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != p + in.len) {
+        return E_INVALID;
+    }
+    return 0;
+}
+
+void
 crypto_random_token(size_t n, char *out, size_t outcap)
 {
     uint8_t raw[64];

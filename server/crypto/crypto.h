@@ -53,6 +53,12 @@ void crypto_b64url(const uint8_t *in, size_t n, char *out, size_t outcap);
  * (bad character, padding, or more than outcap bytes).
  */
 NODISCARD int crypto_b64url_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen);
+/* Characters of standard base64 (with padding) for n bytes, plus the NUL. */
+#define CRYPTO_B64_SIZE(n) ((((n) + 2) / 3) * 4 + 1)
+/* Standard base64 with padding (RFC 4648 §4) into out (CRYPTO_B64_SIZE(n) bytes). */
+void crypto_b64(const uint8_t *in, size_t n, char *out, size_t outcap);
+/* Decodes standard base64 with padding: 0 and *outlen, or E_INVALID (as crypto_b64url_decode). */
+NODISCARD int crypto_b64_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen);
 /* A random token of n bytes as base64url (n <= 64), for ids and secrets. */
 void crypto_random_token(size_t n, char *out, size_t outcap);
 

@@ -231,7 +231,7 @@ post(const struct config *cfg, const char *pnid, const char *token, const struct
 {
     struct buf url = BUF_INIT;
     struct buf auth = BUF_INIT;
-    struct httpc_response resp = {0, BUF_INIT, ""};
+    struct httpc_response resp = {0, BUF_INIT, "", -1, ""};
     int64_t left = deadline_ms - clock_mono_ms();
     int err = whatsapp_render_url(cfg->whatsapp_api_url, str_from_cstr(pnid), &url);
 
@@ -248,7 +248,8 @@ post(const struct config *cfg, const char *pnid, const char *token, const struct
                                    body->len,
                                    left < WHATSAPP_SEND_TIMEOUT_MS ? (left > 1000 ? left : 1000)
                                                                    : WHATSAPP_SEND_TIMEOUT_MS,
-                                   64 * 1024};
+                                   64 * 1024,
+                                   HTTPC_REACH_CONFIGURED};
         err = httpc_do(&rq, &resp);
     }
     *status = err ? 0 : resp.status;

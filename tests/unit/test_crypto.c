@@ -173,6 +173,45 @@ test_b64url_rejects(void **state)
     assert_int_equal(len, 0);
 }
 
+/* Standard base64 with padding (RFC 4648 §10 vectors): Standard Webhooks secrets and signatures. */
+static void
+test_b64(void **state)
+{
+    static const char *const vec[][2] = {
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
+    };
+    static const char *const bad[] = {"Zg", "Zg=", "Zm9v!", "-_8=", "Zm9vYg==Zg==", "Zm9 v"};
+    static const uint8_t hi[] = {0xfb, 0xff};
+    char text[CRYPTO_B64_SIZE(8)];
+    uint8_t back[8];
+    size_t len = 0;
+    (void)state;
+
+    for (size_t i = 0; i < ARRAY_LEN(vec); i++) {
+        size_t n = strlen(vec[i][0]);
+        crypto_b64((const uint8_t *)vec[i][0], n, text, CRYPTO_B64_SIZE(n));
+        assert_string_equal(text, vec[i][1]);
+        assert_int_equal(crypto_b64_decode(str_from_cstr(text), back, sizeof(back), &len), 0);
+        assert_int_equal(len, n);
+        assert_memory_equal(back, vec[i][0], n);
+    }
+    crypto_b64(hi, sizeof(hi), text, sizeof(text));
+    assert_string_equal(text, "+/8=");
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        if (crypto_b64_decode(str_from_cstr(bad[i]), back, sizeof(back), &len) != E_INVALID) {
+            fail_msg("crypto_b64_decode accepted '%s'", bad[i]);
+        }
+    }
+    /* Longer than the output buffer. */
+    assert_int_equal(crypto_b64_decode(STR_LIT("Zm9vYmFyZm9vYmFy"), back, 4, &len), E_INVALID);
+}
+
 static void
 test_equal(void **state)
 {
@@ -337,6 +376,7 @@ main(void)
         cmocka_unit_test(test_b64url),
         cmocka_unit_test(test_b64url_round_trip),
         cmocka_unit_test(test_b64url_rejects),
+        cmocka_unit_test(test_b64),
         cmocka_unit_test(test_equal),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_random_id),
