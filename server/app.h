@@ -17,6 +17,7 @@
 struct ratelimiter;
 struct jobs;
 struct session_cache;
+struct storage;
 
 struct app {
     const struct config *cfg;
@@ -24,7 +25,8 @@ struct app {
     struct session_cache *sessions; /* NULL when SESSION_CACHE_TTL_MS is 0 */
     struct workpool *pool;
     struct ratelimiter *rl;
-    struct jobs *jobs; /* the job queue's workers; NULL with JOB_WORKERS=0 */
+    struct jobs *jobs;       /* the job queue's workers; NULL with JOB_WORKERS=0 */
+    struct storage *storage; /* where documents are kept (STORAGE_URL) */
     int64_t started_wall_s;
     atomic_bool draining; /* SIGTERM received: /readyz answers 503 */
 };

@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "integrations/httpc.h"
 #include "jobs/queue.h"
+#include "knowledge/storage.h"
 #include "router/router.h"
 #include "routes/job_kinds.h"
 #include "routes/routes.h"
@@ -184,6 +185,11 @@ serve(struct config *cfg)
     if (open_database(cfg, &db)) {
         return 1;
     }
+    if (storage_open(cfg, &app.storage, err, sizeof(err))) {
+        fprintf(stderr, "piloto: STORAGE_URL: %s\n", err);
+        db_free(db);
+        return 1;
+    }
     app.cfg = cfg;
     app.db = db;
     app.sessions = session_cache_new(db, cfg->session_cache_ms);
@@ -245,6 +251,7 @@ out:
     jobs_free(app.jobs);
     ratelimiter_free(app.rl);
     session_cache_free(app.sessions);
+    storage_free(app.storage);
     db_free(db);
     if (rc == 0) {
         log_msg(LOG_INFO, "stopped");
