@@ -8,6 +8,7 @@
 #define PILOTO_ROUTES_DOCUMENTS_H
 
 #include "db/db.h"
+#include "http/request.h"
 #include "jobs/queue.h"
 
 /* Payload: {"workspaceId", "documentId", "version"}. */
@@ -16,5 +17,16 @@
 int documents_index_job(struct job_ctx *ctx, const struct job *job);
 /* Last attempt failed (storage or database down for minutes): the document fails, "internal". */
 int documents_index_dead(struct db_conn *conn, const struct job *job, const char *last_error);
+
+/* Largest file, and the most bytes of documents a workspace keeps. */
+#define DOCUMENT_FILE_MAX      (20 * 1024 * 1024)
+#define DOCUMENT_WORKSPACE_MAX (500LL * 1024 * 1024)
+
+/* /api/v1/workspaces/{wid}/documents... handlers (rows of the tenant table). */
+int documents_route_list(struct request *req);
+int documents_route_complete(struct request *req);
+int documents_route_delete(struct request *req);
+int documents_route_chunks(struct request *req);
+int documents_route_search(struct request *req);
 
 #endif

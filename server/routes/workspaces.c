@@ -17,6 +17,7 @@
 #include "core/strnum.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
+#include "routes/documents.h"
 #include "workspaces/invitations.h"
 #include "workspaces/workspaces.h"
 
@@ -540,6 +541,11 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/workspaces/{wid}/invitations/{id}/resend", invitation_resend, 0,
      ROUTE_AUTH | ROUTE_ADMIN | ROUTE_STRICT_RATE},
     {HTTP_GET, "/api/v1/workspaces/{wid}/audit", audit_list, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/documents", documents_route_list, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/documents/search", documents_route_search, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_POST, "/api/v1/workspaces/{wid}/documents/{id}/complete", documents_route_complete, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_DELETE, "/api/v1/workspaces/{wid}/documents/{id}", documents_route_delete, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/documents/{id}/chunks", documents_route_chunks, 0, ROUTE_AUTH | ROUTE_MEMBER},
 };
 /* clang-format on */
 
