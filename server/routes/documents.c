@@ -414,8 +414,7 @@ upload_begin(struct request *req)
     g.size = b.doc.size;
     g.type = b.doc.type;
     g.expires_at = now + UPLOAD_URL_TTL_S;
-    if ((err =
-             storage_sign_upload(req->app->storage, req->app->cfg, t.workspace_id, &g, now, &up))) {
+    if (storage_sign_upload(req->app->storage, req->app->cfg, t.workspace_id, &g, now, &up)) {
         storage_upload_release(&up);
         return E_INTERNAL;
     }
