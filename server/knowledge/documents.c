@@ -42,6 +42,20 @@ read_row(const struct db_result *r, size_t row, struct document *d)
     d->updated_at = db_int(r, row, 10);
 }
 
+/* The one row of r into out (and frees r): 0, E_NOT_FOUND, or err as it came. */
+static int
+take_one(int err, struct db_result *r, struct document *out)
+{
+    if (!err && db_result_rows(r) == 0) {
+        err = E_NOT_FOUND;
+    }
+    if (!err) {
+        read_row(r, 0, out);
+    }
+    db_result_free(r);
+    return err;
+}
+
 int
 documents_find(struct db_conn *conn, const char *wid, const char *id, struct document *out)
 {
@@ -51,14 +65,7 @@ documents_find(struct db_conn *conn, const char *wid, const char *id, struct doc
         conn, "SELECT " DOCUMENT_COLUMNS " FROM documents WHERE id = $1 AND workspace_id = $2", p,
         ARRAY_LEN(p), &r);
 
-    if (!err && db_result_rows(r) == 0) {
-        err = E_NOT_FOUND;
-    }
-    if (!err) {
-        read_row(r, 0, out);
-    }
-    db_result_free(r);
-    return err;
+    return take_one(err, r, out);
 }
 
 int
@@ -264,14 +271,7 @@ documents_locate(struct db *db, const char *id, struct document *out)
     int err =
         db_run(db, "SELECT " DOCUMENT_COLUMNS " FROM documents WHERE id = $1", p, ARRAY_LEN(p), &r);
 
-    if (!err && db_result_rows(r) == 0) {
-        err = E_NOT_FOUND;
-    }
-    if (!err) {
-        read_row(r, 0, out);
-    }
-    db_result_free(r);
-    return err;
+    return take_one(err, r, out);
 }
 
 int

@@ -122,6 +122,15 @@ struct complete_tx {
     struct document doc;
 };
 
+/* Runs fn in a transaction on the document the path names: 404 for an id that names nothing. */
+static int
+doc_tx(struct request *req, db_tx_fn fn, struct complete_tx *c)
+{
+    c->wid = req->tenant->workspace_id;
+    c->id = doc_param(req, "id");
+    return c->id ? db_tx(req->app->db, fn, c) : E_NOT_FOUND;
+}
+
 static int
 complete_fn(struct db_conn *conn, void *arg)
 {
@@ -158,14 +167,9 @@ int
 documents_route_complete(struct request *req)
 {
     struct complete_tx c = {0};
-    int err;
+    int err = doc_tx(req, complete_fn, &c);
 
-    c.wid = req->tenant->workspace_id;
-    c.id = doc_param(req, "id");
-    if (!c.id) {
-        return E_NOT_FOUND;
-    }
-    if ((err = db_tx(req->app->db, complete_fn, &c))) {
+    if (err) {
         if (err == E_CONFLICT) {
             response_problem(req, err, "the document is not waiting for its upload");
             return 0;
@@ -190,14 +194,9 @@ documents_route_delete(struct request *req)
 {
     struct complete_tx c = {0};
     char key[STORAGE_KEY_MAX];
-    int err;
+    int err = doc_tx(req, delete_fn, &c);
 
-    c.wid = req->tenant->workspace_id;
-    c.id = doc_param(req, "id");
-    if (!c.id) {
-        return E_NOT_FOUND;
-    }
-    if ((err = db_tx(req->app->db, delete_fn, &c))) {
+    if (err) {
         return err;
     }
     for (int64_t v = 1; v <= c.doc.version; v++) {
