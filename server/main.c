@@ -21,6 +21,7 @@
 #include "db/db.h"
 #include "http/server.h"
 #include "integrations/httpc.h"
+#include "whatsapp/inbound.h"
 #include "jobs/queue.h"
 #include "knowledge/storage.h"
 #include "router/router.h"
@@ -195,6 +196,7 @@ serve(struct config *cfg)
     app.sessions = session_cache_new(db, cfg->session_cache_ms);
     app.pool = workpool_new(cfg->worker_threads, cfg->worker_queue);
     app.rl = ratelimiter_new(16384, mono_ms);
+    app.ingest = db_get_kind(db) == DB_SQLITE ? whatsapp_ingest_start(db) : NULL;
     {
         struct jobs_options jo = {cfg, cfg->job_workers, jobs_kinds, jobs_nkinds, &app};
         app.jobs = jobs_start(db, &jo);
@@ -247,6 +249,7 @@ serve(struct config *cfg)
 out:
     /* The pool first: it resumes every suspended connection before the engine stops. */
     workpool_free(app.pool);
+    whatsapp_ingest_stop(app.ingest); /* resumes the webhooks waiting for their commit */
     http_server_free(srv);
     jobs_free(app.jobs);
     ratelimiter_free(app.rl);

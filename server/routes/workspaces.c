@@ -18,6 +18,7 @@
 #include "middleware/middleware.h"
 #include "routes/account.h"
 #include "routes/documents.h"
+#include "routes/channel.h"
 #include "workspaces/invitations.h"
 #include "workspaces/workspaces.h"
 
@@ -546,6 +547,22 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/workspaces/{wid}/documents/{id}/complete", documents_route_complete, 0, ROUTE_AUTH | ROUTE_ADMIN},
     {HTTP_DELETE, "/api/v1/workspaces/{wid}/documents/{id}", documents_route_delete, 0, ROUTE_AUTH | ROUTE_ADMIN},
     {HTTP_GET, "/api/v1/workspaces/{wid}/documents/{id}/chunks", documents_route_chunks, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    /* The sales channel (routes/channel.c): admins manage agents, members work the leads. */
+    {HTTP_GET, "/api/v1/workspaces/{wid}/agents", channel_agent_list, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_POST, "/api/v1/workspaces/{wid}/agents", channel_agent_create, 64 * 1024,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/agents/{id}", channel_agent_get, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_PATCH, "/api/v1/workspaces/{wid}/agents/{id}", channel_agent_patch, 64 * 1024,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_DELETE, "/api/v1/workspaces/{wid}/agents/{id}", channel_agent_delete, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/leads", channel_lead_list, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}", channel_lead_get, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_PATCH, "/api/v1/workspaces/{wid}/leads/{id}", channel_lead_patch, 8192,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}/messages", channel_message_list, 0,
+     ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_POST, "/api/v1/workspaces/{wid}/leads/{id}/messages", channel_message_send, 32 * 1024,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
 };
 /* clang-format on */
 
