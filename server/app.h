@@ -16,6 +16,7 @@
 
 struct ratelimiter;
 struct mail_sender;
+struct events_hub;
 
 struct app {
     const struct config *cfg;
@@ -23,6 +24,7 @@ struct app {
     struct workpool *pool;
     struct ratelimiter *rl;
     struct mail_sender *mailer; /* NULL when mail goes nowhere (production without SMTP) */
+    struct events_hub *events;  /* the live-update streams' hub (routes/events.h) */
     int64_t started_wall_s;
     atomic_bool draining; /* SIGTERM received: /readyz answers 503 */
 };

@@ -23,6 +23,7 @@
 #include "integrations/httpc.h"
 #include "jobs/mail_sender.h"
 #include "router/router.h"
+#include "routes/events.h"
 #include "routes/routes.h"
 
 #ifndef PILOTO_VERSION
@@ -187,6 +188,7 @@ serve(struct config *cfg)
     app.pool = workpool_new(cfg->worker_threads, cfg->worker_queue);
     app.rl = ratelimiter_new(16384, mono_ms);
     app.mailer = mail_sender_start(cfg, db);
+    app.events = events_hub_start(cfg, db);
     app.started_wall_s = clock_wall_s();
     atomic_init(&app.draining, false);
     routes_init(cfg);
@@ -215,6 +217,8 @@ serve(struct config *cfg)
     log_msg(LOG_INFO, "received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     atomic_store(&app.draining, true);
     http_server_quiesce(srv);
+    /* Streams are not in flight: they end first, and their clients reconnect elsewhere. */
+    http_server_close_streams(srv);
     {
         int64_t deadline = clock_mono_ms() + (int64_t)cfg->shutdown_timeout_s * 1000;
         while (http_server_inflight(srv) > 0 && clock_mono_ms() < deadline) {
@@ -230,6 +234,7 @@ serve(struct config *cfg)
 out:
     /* The pool first: it resumes every suspended connection before the engine stops. */
     workpool_free(app.pool);
+    events_hub_stop(app.events);
     http_server_free(srv);
     mail_sender_stop(app.mailer);
     ratelimiter_free(app.rl);

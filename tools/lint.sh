@@ -54,6 +54,7 @@ only session core crypto config db
 only auth core crypto config db integrations session unicode
 only jobs core crypto config db integrations
 only workspaces core crypto config db auth session unicode
+only events core crypto config db
 only router core http
 
 if command -v clang-tidy >/dev/null 2>&1; then

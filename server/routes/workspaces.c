@@ -10,6 +10,7 @@
  * Session cookie, CSRF on non-GET, CORS for the app origins only, like the
  * rest of /api/v1.
  */
+#include "routes/events.h"
 #include "routes/routes.h"
 
 #include "app.h"
@@ -543,6 +544,7 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/workspaces/{wid}/invitations/{id}/resend", invitation_resend, 0,
      ROUTE_AUTH | ROUTE_ADMIN | ROUTE_STRICT_RATE},
     {HTTP_GET, "/api/v1/workspaces/{wid}/audit", audit_list, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/events", events_stream, 0, ROUTE_AUTH | ROUTE_MEMBER},
 };
 /* clang-format on */
 
