@@ -83,10 +83,15 @@ class Stream:
         if self.status is None:
             self.head()
         n = int(self.headers.get("content-length", "0"))
+        data = self.text.encode() + self.raw
         deadline = time.time() + 10
-        while len(self.raw) < n and time.time() < deadline:
+        while len(data) < n and time.time() < deadline and not self.ended:
+            self.raw = b""
             self._fill(deadline - time.time())
-        return self.raw[:n].decode()
+            data += self.raw
+        self.raw = b""
+        self.text = ""
+        return data[:n].decode()
 
     def _take(self):
         """Complete events in text so far: dicts with id, event, data."""
@@ -109,12 +114,13 @@ class Stream:
         return out
 
     def read(self, count=1, timeout=10):
-        """At least count events (fewer if the stream ends or time runs out)."""
+        """At least count events (fewer if the stream ends or time runs out); count 0:
+        whatever comes within timeout."""
         if self.status is None:
             self.head(timeout)
         got = self._take()
         deadline = time.time() + timeout
-        while len(got) < count and not self.ended and time.time() < deadline:
+        while (count == 0 or len(got) < count) and not self.ended and time.time() < deadline:
             if self._fill(deadline - time.time()):
                 self._decode()
                 got += self._take()
