@@ -291,7 +291,9 @@ hub_main(void *arg)
             pthread_mutex_lock(&h->mu);
         }
         if (!h->work && !h->stop) {
-            struct timespec until = clock_mono_after(HUB_TICK_MS);
+            int64_t wait = next_poll - clock_mono_ms();
+            struct timespec until =
+                clock_mono_after(wait < 1 ? 1 : (wait > HUB_TICK_MS ? HUB_TICK_MS : wait));
             (void)pthread_cond_timedwait(&h->cv, &h->mu, &until);
         }
     }

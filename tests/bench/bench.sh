@@ -12,6 +12,7 @@
 # Settings (environment): BENCH_ROUNDS (3), BENCH_DURATION (seconds, 10),
 # BENCH_WARMUP (seconds, 2), BENCH_THREADS (2), BENCH_CONNECTIONS (64),
 # BENCH_LOG_LEVEL (piloto's LOG_LEVEL, warning: no access log, as nginx),
+# BENCH_EVENTS (1: the live-updates figures of tests/bench/events_bench.py),
 # PILOTO_BIN (build/piloto).
 #
 # More targets: add_target NAME URL [HEADER...] before run_rounds, e.g.
@@ -388,8 +389,13 @@ main() {
     [ "${BENCH_AUTH:-1}" = 1 ] && bench_auth
     run_rounds
     [ "${BENCH_AUTH:-1}" = 1 ] && bench_logins
+    # Live updates (issue 14): 1,000 open event streams on an instance of its own.
+    if [ "${BENCH_EVENTS:-1}" = 1 ]; then
+        python3 "$ROOT/tests/bench/events_bench.py" "$BIN" "$DURATION" >"$WORK/events.txt" ||
+            die "events_bench.py failed"
+    fi
     mkdir -p "$OUT_DIR"
-    { report; [ "${BENCH_AUTH:-1}" = 1 ] && report_extra; } | tee "$RESULTS.tmp"
+    { report; [ "${BENCH_AUTH:-1}" = 1 ] && report_extra; echo; cat "$WORK/events.txt" 2>/dev/null || true; } | tee "$RESULTS.tmp"
     mv "$RESULTS.tmp" "$RESULTS"
     echo "(written to ${RESULTS#"$ROOT"/})" >&2
     kill -0 "$PILOTO_PID" 2>/dev/null || die "piloto died during the bench: $(tail -5 "$WORK/piloto/stderr.log")"
