@@ -18,13 +18,17 @@
  * is screenshotted into tests/artifacts/e2e/<topology>/.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DESKTOP_UA, IPHONE_UA, oidcAvailable, waitForMailLink } from './harness.mjs';
 import { ATTACKER_EMAIL, ATTACKER_PASSWORD, expectedCookies, startTopology } from './topology.mjs';
 
 const STEP_TIMEOUT = 90_000;
+/* axe-core (npm), injected into every page a step screenshots: WCAG 2.1 A and AA rules. */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const UI_TIMEOUT = 15_000;
 
 export function runTopology(name) {
@@ -81,11 +85,30 @@ export function runTopology(name) {
       return page;
     }
 
+    /** axe-core's WCAG 2.1 A/AA violations on the page as it is: each one is a problem. */
+    async function axeCheck(page, what) {
+      // Through the DevTools protocol, as the page's CSP (script-src 'self') would refuse a tag.
+      await page.evaluate(AXE_SOURCE);
+      const violations = await page.evaluate(async (tags) => {
+        // eslint-disable-next-line no-undef
+        const r = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+        return r.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+        }));
+      }, AXE_TAGS);
+      for (const v of violations) {
+        problems.push(`${what}: axe ${v.id} (${v.impact}) at ${v.nodes.join(', ')} — ${page.url()}`);
+      }
+    }
+
     async function shot(page, what) {
       shots += 1;
       const file = join(env.artifacts, `${String(shots).padStart(2, '0')}-${what}.png`);
       await page.waitForTimeout(150);
       await page.screenshot({ path: file, fullPage: true });
+      await axeCheck(page, what);
       return file;
     }
 

@@ -177,7 +177,9 @@ export const ptBR = {
     mainNav: 'Navegação principal',
     openNav: 'Abrir menu de navegação',
     closeNav: 'Fechar menu de navegação',
-    userMenu: (name: string) => `Menu da conta de ${name}`,
+    /* Starts with the visible name (WCAG 2.5.3, label in name). */
+    userMenu: (name: string) => `${name}: Menu da conta`,
+    homeLink: 'Piloto de Vendas: início',
     myAccount: 'Minha conta',
     logout: 'Sair',
     loggingOut: 'Saindo…',

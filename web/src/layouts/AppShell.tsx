@@ -70,7 +70,7 @@ function SideNav({ onNavigate }: { onNavigate?: () => void }) {
               />
               <span className="flex-1">{label}</span>
               {soon ? (
-                <span className="rounded-full bg-slate-100 px-1.5 py-0.5 text-[10px] font-semibold tracking-wide text-slate-500 uppercase group-hover:bg-white">
+                <span className="rounded-full bg-slate-100 px-1.5 py-0.5 text-[10px] font-semibold tracking-wide text-slate-700 uppercase group-hover:bg-white">
                   {t.common.comingSoon}
                 </span>
               ) : null}
@@ -245,7 +245,7 @@ export function AppShell() {
           >
             <MenuIcon className="size-5" aria-hidden="true" />
           </button>
-          <NavLink to={paths.home} className="rounded-lg lg:hidden">
+          <NavLink to={paths.home} aria-label={t.shell.homeLink} className="rounded-lg lg:hidden">
             <Logo className="[&>span:last-child]:hidden sm:[&>span:last-child]:inline" />
           </NavLink>
           <div className="flex-1" />
