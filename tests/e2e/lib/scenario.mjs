@@ -87,6 +87,8 @@ export function runTopology(name) {
 
     /** axe-core's WCAG 2.1 A/AA violations on the page as it is: each one is a problem. */
     async function axeCheck(page, what) {
+      // The dashboard's own pages only: not the stand-in identity provider, not raw API answers.
+      if (!page.url().startsWith(env.app) || !(await page.locator('#root').count())) return;
       // Through the DevTools protocol, as the page's CSP (script-src 'self') would refuse a tag.
       await page.evaluate(AXE_SOURCE);
       const violations = await page.evaluate(async (tags) => {
