@@ -19,6 +19,12 @@ export default defineConfig({
     assetsInlineLimit: 0,
     sourcemap: false,
     modulePreload: { polyfill: false },
+    // Libraries in their own file: it stays cached across releases of our code.
+    rolldownOptions: {
+      output: {
+        codeSplitting: { groups: [{ name: 'vendor', test: /node_modules/ }] },
+      },
+    },
   },
   server: {
     // `npm run dev` against a local piloto: VITE_API_URL empty, requests proxied.

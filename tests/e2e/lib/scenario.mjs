@@ -5,6 +5,11 @@
  *                  log out, log in, the account pages, revoke another
  *                  session, change the password, reset it through the mail;
  *   Google         sign in with the local OpenID provider (tests/support/oidc);
+ *   workspaces     create one from the first step, invite through the mailed
+ *                  link (signing up from it, and accepting signed in in a
+ *                  second browser; the wrong account is told so), the audit
+ *                  log, a role change hiding the admin pages, removal ending
+ *                  access;
  *   attacks        pages of another site and of a sibling origin try to use
  *                  a signed-in victim's session: a self-posting form, fetch()
  *                  with credentials of /auth/me, POST /auth/logout and
@@ -514,6 +519,197 @@ export function runTopology(name) {
         await page.getByRole('link', { name: 'Entrar com Google' }).click();
         await page.waitForURL(`${env.app}/`);
         await page.getByRole('heading', { name: 'Olá, Carla!' }).waitFor();
+      });
+    });
+
+    /* -------------------------------------------------------------- */
+    /* workspaces: create, invite, accept, roles, removal              */
+    /* -------------------------------------------------------------- */
+
+    describe('workspaces', () => {
+      const company = `Acme ${stamp}`;
+      const owner = { name: 'Olívia Prado', email: `olivia.${stamp}@empresa.com.br`, password: 'olivia tem uma senha longa' };
+      const admin = { name: 'Bruno Lima', email: `bruno.${stamp}@empresa.com.br`, password: 'bruno tem uma senha longa' };
+      const member = { name: 'Marta Reis', email: `marta.${stamp}@empresa.com.br`, password: 'marta tem uma senha longa' };
+      let ctxO;
+      let ctxB;
+      let ctxM;
+      let o;
+      let b;
+      let m;
+      let wid;
+      const step = chain(() => [ctxO, ctxB, ctxM]);
+      const wsUrl = (sub = '') => `${env.app}/w/${wid}${sub ? `/${sub}` : ''}`;
+
+      after(async () => {
+        for (const ctx of [ctxO, ctxB, ctxM]) await ctx?.close().catch(() => {});
+      });
+
+      /** The settings tabs a page shows (Membros, Convites, Auditoria). */
+      async function settingsTabs(page) {
+        const nav = page.getByRole('navigation', { name: 'Seções das configurações' });
+        await nav.waitFor();
+        return nav.getByRole('link').allTextContents();
+      }
+
+      /** Confirms the password if the server asks for a recent authentication. */
+      async function reauthIfAsked(page, password, done) {
+        const dialog = page.getByRole('dialog', { name: 'Confirme sua senha' });
+        const first = await Promise.race(
+          [dialog.waitFor().then(() => 'dialog'), done.waitFor().then(() => 'done')].map((p) =>
+            p.catch(() => 'timeout'),
+          ),
+        );
+        if (first === 'dialog') {
+          await dialog.getByLabel('Senha', { exact: true }).fill(password);
+          await dialog.getByRole('button', { name: 'Confirmar' }).click();
+        }
+        await done.waitFor();
+      }
+
+      async function invite(email, roleValue) {
+        await o.getByRole('link', { name: 'Convites', exact: true }).click();
+        await o.waitForURL(wsUrl('configuracoes/convites'));
+        await o.getByLabel('E-mail', { exact: true }).fill(email);
+        await o.getByLabel('Papel').selectOption(roleValue);
+        await o.getByRole('button', { name: 'Enviar convite' }).click();
+        await o.getByRole('status').filter({ hasText: `Convite enviado para ${email}.` }).first().waitFor();
+        await o.getByRole('button', { name: `Revogar o convite para ${email}` }).waitFor();
+        const { mail, link } = await waitForMailLink(env.maildir, { to: email, path: '/convites/aceitar?token=' });
+        assert.ok(link.startsWith(`${env.app}/convites/aceitar?token=`), link);
+        assert.ok(mail.text.includes(company), 'the mail names the workspace');
+        return { mail, link };
+      }
+
+      step('sign up: the first step asks for the company name and opens the new workspace', async () => {
+        ctxO = await newContext();
+        o = await appPage(ctxO, 'owner');
+        await signUp(o, owner);
+        await o.getByRole('heading', { name: 'Olá, Olívia!' }).waitFor();
+        await o.getByLabel('Nome da empresa').waitFor();
+        await shot(o, 'ws-first-step');
+        await o.getByRole('button', { name: 'Criar espaço de trabalho', exact: true }).click();
+        await o.getByText('Preencha este campo.').waitFor();
+        await o.getByLabel('Nome da empresa').fill(company);
+        await o.getByRole('button', { name: 'Criar espaço de trabalho', exact: true }).click();
+        await o.waitForURL(/\/w\/[^/]+$/);
+        wid = new URL(o.url()).pathname.split('/')[2];
+        await o.getByText(`Você está em “${company}” como proprietário.`, { exact: false }).waitFor();
+        await o.getByRole('button', { name: `Espaço de trabalho: ${company}. Trocar` }).waitFor();
+        await shot(o, 'ws-home');
+        // The link opens the same workspace, in a fresh page.
+        await o.goto(`${env.app}/`);
+        await o.waitForURL(wsUrl());
+      });
+
+      step('invite an admin: the mail goes through SMTP; signing up from its link joins the workspace', async () => {
+        await o.getByRole('link', { name: 'Configurações' }).click();
+        await o.waitForURL(wsUrl('configuracoes/membros'));
+        await o.getByText(owner.email).waitFor();
+        const { mail, link } = await invite(admin.email, 'admin');
+        writeFileSync(join(env.artifacts, 'mail-invitation.txt'), mail.text);
+        await shot(o, 'ws-invitations');
+
+        ctxB = await newContext();
+        b = await appPage(ctxB, 'invitee-admin');
+        await b.goto(link);
+        await b.getByRole('heading', { name: 'Você foi convidado' }).waitFor();
+        await b.getByText(`Convite para entrar em “${company}” como administrador, enviado para ${admin.email}.`).waitFor();
+        await shot(b, 'ws-accept-signed-out');
+        await b.getByRole('link', { name: 'Criar conta com este convite' }).click();
+        await b.getByRole('heading', { name: 'Crie sua conta' }).waitFor();
+        assert.equal(await b.getByLabel('E-mail').inputValue(), admin.email, 'the invited address is prefilled');
+        await b.getByLabel('Seu nome').fill(admin.name);
+        await b.getByLabel('Senha', { exact: true }).fill(admin.password);
+        await b.getByRole('button', { name: 'Criar conta' }).click();
+        await b.waitForURL(wsUrl());
+        await b.getByText(`Você está em “${company}” como administrador.`, { exact: false }).waitFor();
+        // The invitation's token verified the address: no "confirme seu e-mail" banner.
+        assert.equal(await b.getByText(/Confirme seu e-mail/).count(), 0);
+        await b.getByRole('link', { name: 'Configurações' }).click();
+        assert.deepEqual(await settingsTabs(b), ['Membros', 'Convites', 'Auditoria']);
+        await shot(b, 'ws-admin-members');
+      });
+
+      step('accept in another browser: the wrong account is told so, the invited one joins', async () => {
+        await o.reload();
+        const { link } = await invite(member.email, 'member');
+        // Bruno (another address) opens Marta's link: told so before anything is spent.
+        await b.goto(link);
+        await b.getByText(`Este convite foi enviado para ${member.email}. Você está conectado como ${admin.email}.`).waitFor();
+        await b.getByRole('button', { name: 'Entrar com outra conta' }).waitFor();
+        assert.equal(await b.getByRole('button', { name: 'Aceitar convite' }).count(), 0);
+        await shot(b, 'ws-accept-wrong-account');
+
+        // Marta already has an account (no workspace), signed in in her own browser.
+        ctxM = await newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, userAgent: IPHONE_UA });
+        m = await appPage(ctxM, 'invitee-member');
+        await signUp(m, member);
+        await m.getByLabel('Nome da empresa').waitFor();
+        await m.goto(link);
+        await m.getByText(`Você está conectado como ${member.email}.`).waitFor();
+        await m.getByRole('button', { name: 'Aceitar convite' }).click();
+        await m.waitForURL(wsUrl());
+        await m.getByText(`Você está em “${company}” como membro.`, { exact: false }).waitFor();
+        await shot(m, 'ws-member-home-phone');
+        // A member sees the members, not the admin pages.
+        await m.goto(wsUrl('configuracoes'));
+        await m.waitForURL(wsUrl('configuracoes/membros'));
+        assert.deepEqual(await settingsTabs(m), ['Membros']);
+        await m.getByText(owner.email).waitFor();
+        await shot(m, 'ws-member-members-phone');
+        await m.goto(wsUrl('configuracoes/auditoria'));
+        await m.getByText('Acesso restrito').waitFor();
+      });
+
+      step('the audit log names the events in Portuguese, newest first', async () => {
+        await o.getByRole('link', { name: 'Auditoria', exact: true }).click();
+        await o.waitForURL(wsUrl('configuracoes/auditoria'));
+        await o.getByText('Convite aceito').first().waitFor();
+        const events = await o.locator('ol[aria-labelledby="audit-heading"] > li').allTextContents();
+        const names = ['Convite aceito', 'Convite enviado', 'Espaço de trabalho criado'];
+        for (const n of names) assert.ok(events.some((e) => e.includes(n)), `audit has "${n}": ${events.join(' / ')}`);
+        assert.ok(events[events.length - 1].includes('Espaço de trabalho criado'), 'oldest last');
+        await shot(o, 'ws-audit');
+      });
+
+      step('a role change hides the admin pages from the demoted admin', async () => {
+        await b.goto(wsUrl('configuracoes/convites'));
+        await b.getByRole('heading', { name: 'Convites pendentes' }).waitFor();
+
+        await o.getByRole('link', { name: 'Membros', exact: true }).click();
+        await o.getByRole('button', { name: `Alterar o papel de ${admin.name}` }).click();
+        const dialog = o.getByRole('dialog', { name: `Papel de ${admin.name}` });
+        await dialog.getByRole('radio', { name: /^Membro/ }).check();
+        await dialog.getByRole('button', { name: 'Salvar papel' }).click();
+        await reauthIfAsked(o, owner.password, o.getByText(`${admin.name} agora é membro.`));
+        await shot(o, 'ws-role-changed');
+
+        // Bruno's next request has the new role: the admin page refuses, the tabs go.
+        await b.getByRole('link', { name: 'Auditoria', exact: true }).click();
+        await b.getByText('Acesso restrito').waitFor();
+        assert.deepEqual(await settingsTabs(b), ['Membros']);
+        await b.reload();
+        await b.getByText('Acesso restrito').waitFor();
+        await b.goto(wsUrl('configuracoes/membros'));
+        assert.deepEqual(await settingsTabs(b), ['Membros']);
+        await shot(b, 'ws-demoted');
+      });
+
+      step('removal ends access at the removed member\'s next request', async () => {
+        await o.getByRole('button', { name: `Remover ${member.name} do espaço de trabalho` }).click();
+        const dialog = o.getByRole('dialog', { name: `Remover ${member.name}?` });
+        await dialog.getByRole('button', { name: 'Remover', exact: true }).click();
+        await o.getByText(`${member.name} foi removido(a) do espaço de trabalho.`).waitFor();
+        await shot(o, 'ws-removed');
+
+        // Marta's next request: the workspace is gone from her view.
+        await m.goto(wsUrl());
+        await m.getByText('Espaço de trabalho indisponível').waitFor();
+        assert.equal(await apiStatusFromApp(m, `/api/v1/workspaces/${wid}/members`), 404);
+        await m.goto(`${env.app}/`);
+        await m.getByLabel('Nome da empresa').waitFor();
+        await shot(m, 'ws-removed-phone');
       });
     });
 

@@ -2,10 +2,19 @@
 import { api, ApiError, apiExchange } from './client';
 import type {
   AccountResponse,
+  AuditPage,
+  InvitationPreview,
+  InvitationResponse,
+  InvitationsResponse,
+  MembersResponse,
+  Role,
+  WorkspaceResponse,
+  WorkspacesResponse,
   RedirectResponse,
   RevokedResponse,
   SessionResponse,
   SessionsResponse,
+  SignupResponse,
   User,
   UserResponse,
 } from './types';
@@ -26,8 +35,8 @@ export const authApi = {
    * account there is no session (and nothing is revealed): the caller probes
    * GET /auth/me to know.
    */
-  signup: (input: { email: string; password: string; name: string }) =>
-    api.post<SessionResponse>('/auth/signup', input, { skipAuthRedirect: true }),
+  signup: (input: { email: string; password: string; name: string; invitationToken?: string }) =>
+    api.post<SignupResponse>('/auth/signup', input, { skipAuthRedirect: true }),
   login: (input: { email: string; password: string; remember: boolean }) =>
     api.post<SessionResponse>('/auth/login', input, { skipAuthRedirect: true }),
   logout: () => api.post<void>('/auth/logout', undefined, { skipAuthRedirect: true }),
@@ -68,4 +77,48 @@ export const accountApi = {
   revokeSession: (id: string) =>
     api.delete<void>(`/api/v1/me/sessions/${encodeURIComponent(id)}`),
   revokeOtherSessions: () => api.delete<RevokedResponse>('/api/v1/me/sessions'),
+};
+
+const ws = (wid: string) => `/api/v1/workspaces/${encodeURIComponent(wid)}`;
+
+export const workspacesApi = {
+  list: () => api.get<WorkspacesResponse>('/api/v1/workspaces').then((b) => b.workspaces),
+  create: (input: { name: string }) =>
+    api.post<WorkspaceResponse>('/api/v1/workspaces', input).then((b) => b.workspace),
+  members: (wid: string) => api.get<MembersResponse>(`${ws(wid)}/members`).then((b) => b.members),
+  changeRole: (wid: string, userId: string, role: Role) =>
+    api.patch<unknown>(`${ws(wid)}/members/${encodeURIComponent(userId)}`, { role }),
+  removeMember: (wid: string, userId: string) =>
+    api.delete<void>(`${ws(wid)}/members/${encodeURIComponent(userId)}`),
+  leave: (wid: string) => api.post<void>(`${ws(wid)}/leave`),
+  /** They become an owner, the caller an admin. */
+  transfer: (wid: string, userId: string) =>
+    api.post<WorkspaceResponse>(`${ws(wid)}/transfer`, { userId }).then((b) => b.workspace),
+  invitations: (wid: string) =>
+    api.get<InvitationsResponse>(`${ws(wid)}/invitations`).then((b) => b.invitations),
+  invite: (wid: string, input: { email: string; role: Role }) =>
+    api.post<InvitationResponse>(`${ws(wid)}/invitations`, input).then((b) => b.invitation),
+  revokeInvitation: (wid: string, id: string) =>
+    api.delete<void>(`${ws(wid)}/invitations/${encodeURIComponent(id)}`),
+  resendInvitation: (wid: string, id: string) =>
+    api.post<unknown>(`${ws(wid)}/invitations/${encodeURIComponent(id)}/resend`),
+  audit: (wid: string, cursor: string | null, signal?: AbortSignal) =>
+    api.get<AuditPage>(
+      `${ws(wid)}/audit${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { signal },
+    ),
+  /** Which workspace, which address, whether the link still works (no session needed). */
+  preview: (token: string) =>
+    api
+      .post<{ invitation: InvitationPreview }>(
+        '/api/v1/invitations/preview',
+        { token },
+        { skipAuthRedirect: true },
+      )
+      .then((b) => b.invitation),
+  /** 200 {workspace}: the signed-in account joined it. */
+  accept: (token: string) =>
+    api
+      .post<WorkspaceResponse>('/api/v1/invitations/accept', { token }, { skipAuthRedirect: true })
+      .then((b) => b.workspace),
 };

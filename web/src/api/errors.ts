@@ -106,12 +106,17 @@ export type FieldMessages = Partial<Record<string, string>>;
  * Field messages of a 422 answer, keyed by the API's field name. `rename`
  * maps an API field to the form's own field name when they differ.
  */
-export function fieldErrorsOf(err: unknown, rename: Record<string, string> = {}): FieldMessages {
+export function fieldErrorsOf(
+  err: unknown,
+  rename: Record<string, string> = {},
+  /** A form's own wording for some (field, code) pairs; undefined falls back to the common one. */
+  message?: (field: string, code: string) => string | undefined,
+): FieldMessages {
   const out: FieldMessages = {};
   if (!(err instanceof ApiError)) return out;
   for (const fe of err.fieldErrors) {
     const key = rename[fe.field] ?? fe.field;
-    if (!out[key]) out[key] = fieldErrorMessage(fe.field, fe.code);
+    if (!out[key]) out[key] = message?.(fe.field, fe.code) ?? fieldErrorMessage(fe.field, fe.code);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import {
 import { ApiError, NETWORK_ERROR, refreshCsrfToken, setCsrfToken } from './client';
 import { accountApi, authApi } from './endpoints';
 import { setSignOutReason } from './signOut';
+import { workspaceKeys } from './workspaceQueries';
 import type { User } from './types';
 
 export const queryKeys = {
@@ -85,13 +86,24 @@ export function useLogin() {
 export function useSignup() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async (input: { email: string; password: string; name: string }) => {
-      await authApi.signup(input);
-      return { user: await authApi.me() };
+    mutationFn: async (input: {
+      email: string;
+      password: string;
+      name: string;
+      invitationToken?: string;
+    }) => {
+      const res = await authApi.signup(input);
+      return {
+        user: await authApi.me(),
+        workspace: res.workspace ?? null,
+        invitationError: res.invitationError ?? null,
+      };
     },
     onSuccess: ({ user }) => {
       if (user) setSignOutReason(null);
       qc.removeQueries({ queryKey: queryKeys.sessions });
+      // A new account starts with no workspace data, except one it may have joined.
+      qc.removeQueries({ queryKey: workspaceKeys.list });
       qc.setQueryData(queryKeys.me, user);
     },
   });

@@ -33,6 +33,12 @@ export interface SessionResponse {
   csrfToken: string;
 }
 
+/** Sign-up with an invitationToken: the workspace joined, or why not. */
+export interface SignupResponse extends SessionResponse {
+  workspace?: Workspace | null;
+  invitationError?: string | null;
+}
+
 export interface Session {
   id: string;
   createdAt: string;
@@ -73,4 +79,84 @@ export interface Problem {
   detail?: string;
   requestId?: string;
   errors?: FieldError[];
+}
+
+/* ------------------------------------------------------------------ */
+/* Workspaces (SPEC §11)                                               */
+/* ------------------------------------------------------------------ */
+
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface Workspace {
+  id: string;
+  name: string;
+  /** The signed-in user's role in it. */
+  role: Role;
+}
+
+export interface WorkspaceResponse {
+  workspace: Workspace;
+}
+
+export interface WorkspacesResponse {
+  workspaces: Workspace[];
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  joinedAt?: string;
+}
+
+export interface MembersResponse {
+  members: Member[];
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  expiresAt: string;
+  createdAt?: string;
+  sentAt?: string;
+  /** The user id of who invited, or null. */
+  invitedBy?: string | null;
+}
+
+export interface InvitationResponse {
+  invitation: Invitation;
+}
+
+/** POST /api/v1/invitations/preview: what a link is about, before anyone signs in. */
+export interface InvitationPreview {
+  email: string;
+  role: Role;
+  workspace: { name: string };
+  expiresAt: string;
+  status: 'pending' | 'expired' | 'accepted' | 'revoked';
+}
+
+export interface InvitationsResponse {
+  invitations: Invitation[];
+}
+
+/** One audit log row (docs/api.md: events and their `detail`). */
+export interface AuditEvent {
+  id: string;
+  /** "member.role_changed", "invitation.created"… */
+  event: string;
+  at: string;
+  outcome?: string | null;
+  actor?: { id?: string | null; email?: string | null; name?: string | null } | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** What the event is about: {"email", "from", "to"}, {"email", "role"}, {"name"}… */
+  detail?: Record<string, unknown> | null;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  nextCursor: string | null;
 }

@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { Navigate, Outlet, useLocation, useSearchParams } from 'react-router';
 import { errorMessage } from '@/api/errors';
 import { CurrentUserContext, useSession } from '@/api/queries';
@@ -49,11 +50,19 @@ export function RequireAuth() {
   );
 }
 
-/** Login and sign-up: a signed-in user goes straight to where they were heading. */
+/**
+ * Login and sign-up: a user who arrives signed in goes straight to where they
+ * were heading. One who signs in here is sent on by the page itself (which
+ * knows more: a workspace joined by the sign-up, say), not by this guard.
+ */
 export function GuestOnly() {
   const session = useSession();
   const [params] = useSearchParams();
+  const signedInOnArrival = useRef<boolean | null>(null);
   if (session.isPending) return <FullPageSpinner />;
-  if (session.data) return <Navigate to={safeNextPath(params.get('next'))} replace />;
+  signedInOnArrival.current ??= !!session.data;
+  if (signedInOnArrival.current && session.data) {
+    return <Navigate to={safeNextPath(params.get('next'))} replace />;
+  }
   return <Outlet />;
 }

@@ -1,13 +1,12 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { BookOpen, Bot, MessagesSquare, Settings, Users } from 'lucide-react';
-import { createBrowserRouter, Link, Navigate, type RouteObject } from 'react-router';
+import { BookOpen, Bot, MessagesSquare, Users } from 'lucide-react';
+import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
 import { setUnauthorizedHandler } from '@/api/client';
 import { forgetEverything, queryKeys } from '@/api/queries';
 import { setSignOutReason } from '@/api/signOut';
-import { buttonClasses } from '@/components/ui/Button';
 import { t } from '@/i18n';
 import { AppShell } from '@/layouts/AppShell';
-import { loginPath, paths } from '@/lib/paths';
+import { loginPath, paths, wsSections } from '@/lib/paths';
 import { AccountLayout } from '@/pages/account/AccountLayout';
 import { ProfilePage } from '@/pages/account/ProfilePage';
 import { SecurityPage } from '@/pages/account/SecurityPage';
@@ -20,8 +19,20 @@ import { LoginPage } from '@/pages/auth/LoginPage';
 import { ResetPasswordPage } from '@/pages/auth/ResetPasswordPage';
 import { SignupPage } from '@/pages/auth/SignupPage';
 import { VerifyEmailPage } from '@/pages/auth/VerifyEmailPage';
+import { AcceptInvitationPage } from '@/pages/workspace/AcceptInvitationPage';
+import { AuditPage } from '@/pages/workspace/AuditPage';
+import { InvitationsPage } from '@/pages/workspace/InvitationsPage';
+import { MembersPage } from '@/pages/workspace/MembersPage';
+import { SettingsLayout } from '@/pages/workspace/SettingsLayout';
+import { StartPage } from '@/pages/workspace/StartPage';
 import { GuestOnly, RequireAuth } from './guards';
+import { RequireRole, ToWorkspace, WorkspaceScope } from './workspaceGuards';
 import { RouteError } from './RouteError';
+
+/** A settings page's path relative to the settings route ("configuracoes/membros" -> "membros"). */
+function leaf(section: 'members' | 'invitations' | 'audit'): string {
+  return wsSections[section].slice(wsSections.settings.length + 1);
+}
 
 export const routes: RouteObject[] = [
   {
@@ -37,45 +48,62 @@ export const routes: RouteObject[] = [
       { path: paths.forgotPassword, element: <ForgotPasswordPage /> },
       { path: paths.resetPassword, element: <ResetPasswordPage /> },
       { path: paths.verifyEmail, element: <VerifyEmailPage /> },
+      { path: paths.acceptInvitation, element: <AcceptInvitationPage /> },
       {
         element: <RequireAuth />,
         children: [
           {
             element: <AppShell />,
             children: [
-              { index: true, element: <HomePage /> },
+              // No workspace yet: the first step creates one; else the last one opens.
+              { index: true, element: <StartPage /> },
               {
-                path: paths.agents,
-                element: <PlaceholderPage icon={Bot} {...t.placeholders.agents} />,
+                path: '/w/:wid',
+                element: <WorkspaceScope />,
+                children: [
+                  { index: true, element: <HomePage /> },
+                  {
+                    path: wsSections.agents,
+                    element: <PlaceholderPage icon={Bot} {...t.placeholders.agents} />,
+                  },
+                  {
+                    path: wsSections.leads,
+                    element: <PlaceholderPage icon={Users} {...t.placeholders.leads} />,
+                  },
+                  {
+                    path: wsSections.conversations,
+                    element: (
+                      <PlaceholderPage icon={MessagesSquare} {...t.placeholders.conversations} />
+                    ),
+                  },
+                  {
+                    path: wsSections.knowledge,
+                    element: <PlaceholderPage icon={BookOpen} {...t.placeholders.knowledge} />,
+                  },
+                  {
+                    path: wsSections.settings,
+                    element: <SettingsLayout />,
+                    children: [
+                      { index: true, element: <Navigate to={leaf('members')} replace /> },
+                      { path: leaf('members'), element: <MembersPage /> },
+                      {
+                        element: <RequireRole min="admin" />,
+                        children: [
+                          { path: leaf('invitations'), element: <InvitationsPage /> },
+                          { path: leaf('audit'), element: <AuditPage /> },
+                        ],
+                      },
+                    ],
+                  },
+                  { path: '*', element: <NotFoundPage /> },
+                ],
               },
-              {
-                path: paths.leads,
-                element: <PlaceholderPage icon={Users} {...t.placeholders.leads} />,
-              },
-              {
-                path: paths.conversations,
-                element: <PlaceholderPage icon={MessagesSquare} {...t.placeholders.conversations} />,
-              },
-              {
-                path: paths.knowledge,
-                element: <PlaceholderPage icon={BookOpen} {...t.placeholders.knowledge} />,
-              },
-              {
-                path: paths.settings,
-                element: (
-                  <PlaceholderPage
-                    icon={Settings}
-                    title={t.placeholders.settings.title}
-                    heading={t.placeholders.settings.heading}
-                    text={t.placeholders.settings.text}
-                    action={
-                      <Link to={paths.accountProfile} className={buttonClasses('outline')}>
-                        {t.placeholders.settings.accountLink}
-                      </Link>
-                    }
-                  />
-                ),
-              },
+              // Addresses from before workspaces: the same page of the last workspace.
+              { path: paths.agents, element: <ToWorkspace section="agents" /> },
+              { path: paths.leads, element: <ToWorkspace section="leads" /> },
+              { path: paths.conversations, element: <ToWorkspace section="conversations" /> },
+              { path: paths.knowledge, element: <ToWorkspace section="knowledge" /> },
+              { path: paths.settings, element: <ToWorkspace section="settings" /> },
               {
                 path: paths.account,
                 element: <AccountLayout />,

@@ -1,14 +1,12 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useLocation } from 'react-router';
-import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
 import { useCurrentUser, useReauth } from '@/api/queries';
+import { CurrentPasswordField, FormAlert } from '@/components/form/fields';
 import { GoogleButton } from '@/components/GoogleButton';
-import { Alert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
 import { Dialog } from '@/components/ui/Dialog';
-import { PasswordField } from '@/components/ui/Field';
 import { t } from '@/i18n';
-import { useErrorFocus } from '@/lib/useErrorFocus';
+import { useForm } from '@/lib/useForm';
 import { validateRequired } from '@/lib/validate';
 
 /**
@@ -26,42 +24,28 @@ export function ReauthDialog({
   onClose: () => void;
   onConfirmed: () => void;
 }) {
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const reauth = useReauth();
   const user = useCurrentUser();
   const location = useLocation();
-  const { formRef, focusError } = useErrorFocus();
+  const form = useForm({
+    initial: { password: '' },
+    validate: (v) => ({ password: validateRequired(v.password) }),
+  });
 
   const close = () => {
-    setPassword('');
-    setError(null);
+    form.reset();
     reauth.reset();
     onClose();
   };
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found = validateRequired(password);
-    setError(found);
-    if (found) {
-      focusError();
-      return;
-    }
+  const onValid = ({ password }: typeof form.values) =>
     reauth.mutate(password, {
       onSuccess: () => {
-        setPassword('');
-        setError(null);
+        form.reset();
         onConfirmed();
       },
-      onError: (err) => {
-        setError(fieldErrorsOf(err).password ?? null);
-        focusError();
-      },
+      onError: form.fail,
     });
-  };
-
-  const formError = formErrorMessage(reauth.error, ['password']);
 
   if (!user.hasPassword) {
     return (
@@ -83,16 +67,12 @@ export function ReauthDialog({
 
   return (
     <Dialog open={open} onClose={close} title={t.account.reauth.title} description={t.account.reauth.text}>
-      <form ref={formRef} onSubmit={onSubmit} noValidate className="mt-4 space-y-4">
-        {formError ? <Alert tone="error">{formError}</Alert> : null}
-        <PasswordField
+      <form {...form.formProps(onValid)} className="mt-4 space-y-4">
+        <FormAlert form={form} />
+        <CurrentPasswordField
           id="reauth-password"
           label={t.account.reauth.password}
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={error}
+          {...form.field('password')}
         />
         <div className="flex flex-col-reverse gap-2 pt-1 sm:flex-row sm:justify-end">
           <Button variant="outline" onClick={close}>

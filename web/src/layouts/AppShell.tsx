@@ -13,19 +13,22 @@ import {
   Users,
   X,
 } from 'lucide-react';
-import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { NavLink, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import { errorMessage } from '@/api/errors';
 import { useCurrentUser, useLogout, useResendVerification } from '@/api/queries';
+import { lastWorkspace, pickWorkspace, useWorkspaces } from '@/api/workspaceQueries';
+import type { Workspace } from '@/api/types';
 import { Logo } from '@/components/Logo';
+import { WorkspaceSwitcher } from '@/components/workspace/WorkspaceSwitcher';
 import { Menu } from '@/components/ui/Menu';
 import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
 import { cn } from '@/lib/cn';
 import { initials } from '@/lib/format';
-import { paths } from '@/lib/paths';
+import { paths, wsPath, type WsSection } from '@/lib/paths';
 
 interface NavItem {
-  to: string;
+  section: WsSection;
   label: string;
   icon: ComponentType<{ className?: string; 'aria-hidden'?: boolean | 'true' }>;
   soon?: boolean;
@@ -33,18 +36,35 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
-  { to: paths.home, label: t.shell.nav.home, icon: Home, end: true },
-  { to: paths.agents, label: t.shell.nav.agents, icon: Bot, soon: true },
-  { to: paths.leads, label: t.shell.nav.leads, icon: Users, soon: true },
-  { to: paths.conversations, label: t.shell.nav.conversations, icon: MessagesSquare, soon: true },
-  { to: paths.knowledge, label: t.shell.nav.knowledge, icon: BookOpen, soon: true },
-  { to: paths.settings, label: t.shell.nav.settings, icon: Settings, soon: true },
+  { section: 'home', label: t.shell.nav.home, icon: Home, end: true },
+  { section: 'agents', label: t.shell.nav.agents, icon: Bot, soon: true },
+  { section: 'leads', label: t.shell.nav.leads, icon: Users, soon: true },
+  { section: 'conversations', label: t.shell.nav.conversations, icon: MessagesSquare, soon: true },
+  { section: 'knowledge', label: t.shell.nav.knowledge, icon: BookOpen, soon: true },
+  { section: 'settings', label: t.shell.nav.settings, icon: Settings },
 ];
 
-function SideNav({ onNavigate }: { onNavigate?: () => void }) {
+/**
+ * The workspace the shell is showing: the one of the URL (/w/:wid), else
+ * (account pages) the last one opened, else the first.
+ */
+function useShellWorkspace(): Workspace | null {
+  const match = useMatch('/w/:wid/*');
+  const workspaces = useWorkspaces();
+  const list = workspaces.data ?? [];
+  const wid = match?.params.wid;
+  if (wid) return list.find((w) => w.id === wid) ?? null;
+  return pickWorkspace(list, lastWorkspace());
+}
+
+function SideNav({ workspace, onNavigate }: { workspace: Workspace | null; onNavigate?: () => void }) {
+  // Without a workspace there is only the start page (create one).
+  const items = workspace
+    ? NAV.map((item) => ({ ...item, to: wsPath(workspace.id, item.section) }))
+    : [{ ...NAV[0]!, to: paths.home }];
   return (
     <nav aria-label={t.shell.mainNav} className="flex-1 space-y-1 px-3 py-4">
-      {NAV.map(({ to, label, icon: Icon, soon, end }) => (
+      {items.map(({ to, label, icon: Icon, soon, end }) => (
         <NavLink
           key={to}
           to={to}
@@ -91,6 +111,7 @@ function UserMenu() {
   return (
     <Menu
       label={t.shell.userMenu(label)}
+      nameFromContent
       triggerClassName="flex items-center gap-2 rounded-full py-1 pr-2 pl-1 text-sm hover:bg-slate-100 aria-expanded:bg-slate-100"
       trigger={
         <>
@@ -100,9 +121,13 @@ function UserMenu() {
           >
             {initials(user.name, user.email)}
           </span>
-          <span className="hidden max-w-40 truncate font-medium text-slate-700 sm:block">
+          <span
+            className="hidden max-w-40 truncate font-medium text-slate-700 sm:block"
+            aria-hidden="true"
+          >
             {label}
           </span>
+          <span className="sr-only">{t.shell.userMenu(label)}</span>
           <ChevronDown className="size-4 text-slate-400" aria-hidden="true" />
         </>
       }
@@ -132,7 +157,15 @@ function UserMenu() {
   );
 }
 
-function MobileDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
+function MobileDrawer({
+  open,
+  onClose,
+  workspace,
+}: {
+  open: boolean;
+  onClose: () => void;
+  workspace: Workspace | null;
+}) {
   const panelRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
@@ -172,7 +205,7 @@ function MobileDrawer({ open, onClose }: { open: boolean; onClose: () => void })
             <X className="size-5" aria-hidden="true" />
           </button>
         </div>
-        <SideNav onNavigate={onClose} />
+        <SideNav workspace={workspace} onNavigate={onClose} />
       </div>
     </div>
   );
@@ -209,6 +242,7 @@ export function AppShell() {
   const user = useCurrentUser();
   const [drawerOpen, setDrawerOpen] = useState(false);
   const location = useLocation();
+  const workspace = useShellWorkspace();
 
   useEffect(() => {
     setDrawerOpen(false);
@@ -229,10 +263,10 @@ export function AppShell() {
             <Logo />
           </NavLink>
         </div>
-        <SideNav />
+        <SideNav workspace={workspace} />
       </aside>
 
-      <MobileDrawer open={drawerOpen} onClose={() => setDrawerOpen(false)} />
+      <MobileDrawer open={drawerOpen} onClose={() => setDrawerOpen(false)} workspace={workspace} />
 
       <div className="lg:pl-64">
         <header className="sticky top-0 z-30 flex h-16 items-center gap-3 border-b border-slate-200 bg-white/90 px-4 backdrop-blur sm:px-6">
@@ -246,9 +280,11 @@ export function AppShell() {
             <MenuIcon className="size-5" aria-hidden="true" />
           </button>
           <NavLink to={paths.home} aria-label={t.shell.homeLink} className="rounded-lg lg:hidden">
-            <Logo className="[&>span:last-child]:hidden sm:[&>span:last-child]:inline" />
+            <Logo className="[&>span:last-child]:hidden" />
           </NavLink>
-          <div className="flex-1" />
+          <div className="min-w-0 flex-1">
+            <WorkspaceSwitcher current={workspace} />
+          </div>
           <UserMenu />
         </header>
 

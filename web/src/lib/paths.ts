@@ -15,7 +15,41 @@ export const paths = {
   accountProfile: '/conta/perfil',
   accountSecurity: '/conta/seguranca',
   accountSessions: '/conta/sessoes',
+  /** The invitation mail links here with ?token= (docs/api.md). */
+  acceptInvitation: '/convites/aceitar',
 } as const;
+
+/** Pages of one workspace, under /w/:wid so a link opens the same workspace. */
+export const wsSections = {
+  home: '',
+  agents: 'agentes',
+  leads: 'leads',
+  conversations: 'conversas',
+  knowledge: 'conhecimento',
+  settings: 'configuracoes',
+  members: 'configuracoes/membros',
+  invitations: 'configuracoes/convites',
+  audit: 'configuracoes/auditoria',
+} as const;
+
+export type WsSection = keyof typeof wsSections;
+
+/** "/w/<wid>/<section>" */
+export function wsPath(wid: string, section: WsSection = 'home'): string {
+  const sub = wsSections[section];
+  return `/w/${encodeURIComponent(wid)}${sub ? `/${sub}` : ''}`;
+}
+
+/** The acceptance page of an invitation token. */
+export function acceptPath(token: string): string {
+  return `${paths.acceptInvitation}?token=${encodeURIComponent(token)}`;
+}
+
+/** A page of the signed-out flow that comes back to `next` afterwards. */
+export function withNext(page: string, next: string): string {
+  const safe = safeNextPath(next);
+  return safe === paths.home ? page : `${page}?next=${encodeURIComponent(safe)}`;
+}
 
 /** Pages a signed-out visitor uses; never a useful "next" after login. */
 const AUTH_PAGES: readonly string[] = [
@@ -43,6 +77,5 @@ export function safeNextPath(raw: string | null | undefined): string {
 
 /** The login page, remembering where to go back to. */
 export function loginPath(next?: string | null): string {
-  const safe = safeNextPath(next);
-  return safe === paths.home ? paths.login : `${paths.login}?next=${encodeURIComponent(safe)}`;
+  return withNext(paths.login, next ?? paths.home);
 }

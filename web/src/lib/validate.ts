@@ -51,3 +51,16 @@ export type Errors<F extends string> = Partial<Record<F, string | null>>;
 export function hasErrors<F extends string>(errors: Errors<F>): boolean {
   return Object.values(errors).some(Boolean);
 }
+
+/** A workspace (company) name; the server's limit (docs/api.md). */
+export const WORKSPACE_NAME_MAX = 200;
+
+export function validateWorkspaceName(value: string): string | null {
+  const v = value.trim();
+  if (!v) return t.validation.required;
+  // eslint-disable-next-line no-control-regex
+  if (codePoints(v) > WORKSPACE_NAME_MAX || /[\u0000-\u001f\u007f]/.test(v)) {
+    return t.workspace.nameInvalid;
+  }
+  return null;
+}

@@ -29,15 +29,7 @@ export function SectionCard({
   return (
     <Card>
       <section aria-labelledby={headingId}>
-        <div className="flex flex-col gap-3 border-b border-slate-100 px-5 py-4 sm:flex-row sm:items-start sm:justify-between sm:px-6">
-          <div>
-            <h2 id={headingId} className="text-base font-semibold text-slate-900">
-              {title}
-            </h2>
-            {description ? <p className="mt-1 text-sm text-slate-600">{description}</p> : null}
-          </div>
-          {action ? <div className="shrink-0">{action}</div> : null}
-        </div>
+        <CardHeader headingId={headingId} title={title} description={description} action={action} />
         <div className="px-5 py-5 sm:px-6">{children}</div>
         {footer ? (
           <div className="flex flex-wrap items-center justify-end gap-3 rounded-b-xl border-t border-slate-100 bg-slate-50/70 px-5 py-3 sm:px-6">
@@ -46,5 +38,30 @@ export function SectionCard({
         ) : null}
       </section>
     </Card>
+  );
+}
+
+/** The top of a card: its heading, a description, an action on the right. */
+export function CardHeader({
+  headingId,
+  title,
+  description,
+  action,
+}: {
+  headingId?: string;
+  title: string;
+  description?: ReactNode;
+  action?: ReactNode;
+}) {
+  return (
+    <div className="flex flex-col gap-3 border-b border-slate-100 px-5 py-4 sm:flex-row sm:items-start sm:justify-between sm:px-6">
+      <div>
+        <h2 id={headingId} className="text-base font-semibold text-slate-900">
+          {title}
+        </h2>
+        {description ? <p className="mt-1 text-sm text-slate-600">{description}</p> : null}
+      </div>
+      {action ? <div className="shrink-0">{action}</div> : null}
+    </div>
   );
 }

@@ -1,5 +1,11 @@
-import { forwardRef, useState, type InputHTMLAttributes, type ReactNode } from 'react';
-import { AlertCircle, Eye, EyeOff } from 'lucide-react';
+import {
+  forwardRef,
+  useState,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+} from 'react';
+import { AlertCircle, ChevronDown, Eye, EyeOff } from 'lucide-react';
 import { t } from '@/i18n';
 import { cn } from '@/lib/cn';
 
@@ -150,5 +156,40 @@ export function Checkbox({
         ) : null}
       </div>
     </div>
+  );
+}
+
+export interface SelectFieldProps extends Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id'> {
+  id: string;
+  label: ReactNode;
+  error?: string | null;
+  hint?: ReactNode;
+  options: readonly { value: string; label: string }[];
+}
+
+/** A native <select> (keyboard and mobile pickers for free) in the field frame. */
+export function SelectField({ id, label, error, hint, options, className, ...select }: SelectFieldProps) {
+  return (
+    <FieldShell id={id} label={label} error={error} hint={hint}>
+      {(aria) => (
+        <div className="relative">
+          <select
+            {...select}
+            {...aria}
+            className={inputClasses(!!error, cn('appearance-none pr-9', className))}
+          >
+            {options.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+          <ChevronDown
+            className="pointer-events-none absolute top-1/2 right-3 size-4 -translate-y-1/2 text-slate-400"
+            aria-hidden="true"
+          />
+        </div>
+      )}
+    </FieldShell>
   );
 }

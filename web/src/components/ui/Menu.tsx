@@ -27,13 +27,23 @@ export function Menu({
   header,
   items,
   triggerClassName,
+  align = 'right',
+  nameFromContent = false,
 }: {
-  /** Accessible name of the button. */
+  /** Accessible name of the button (and of the menu). */
   label: string;
+  /**
+   * The button's name comes from its content (which then holds the label,
+   * e.g. in an sr-only span), not from aria-label: a button showing text of
+   * its own must be named by it (WCAG 2.5.3, label in name).
+   */
+  nameFromContent?: boolean;
   trigger: ReactNode;
   header?: ReactNode;
   items: MenuItem[];
   triggerClassName?: string;
+  /** Which edge of the button the menu lines up with. */
+  align?: 'left' | 'right';
 }) {
   const [open, setOpen] = useState(false);
   const buttonRef = useRef<HTMLButtonElement>(null);
@@ -105,7 +115,7 @@ export function Menu({
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? menuId : undefined}
-        aria-label={label}
+        aria-label={nameFromContent ? undefined : label}
         onClick={() => setOpen((o) => !o)}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
@@ -124,7 +134,10 @@ export function Menu({
           role="menu"
           aria-label={label}
           onKeyDown={onMenuKey}
-          className="animate-fade-in absolute right-0 z-40 mt-2 w-64 origin-top-right rounded-xl border border-slate-200 bg-white py-1.5 shadow-lg"
+          className={cn(
+            'animate-fade-in absolute z-40 mt-2 w-64 rounded-xl border border-slate-200 bg-white py-1.5 shadow-lg',
+            align === 'right' ? 'right-0 origin-top-right' : 'left-0 origin-top-left',
+          )}
         >
           {header ? (
             <div className="border-b border-slate-100 px-4 pt-2 pb-3" role="none">

@@ -27,11 +27,13 @@ function describedErrors(input: HTMLElement): string {
 const signedOut = {
   'GET /auth/me': problem(401, 'unauthenticated'),
   'GET /auth/csrf': json(200, { csrfToken: 'csrf-test' }),
+  'GET /api/v1/workspaces': json(200, { workspaces: [] }),
 };
 const signedIn = {
   'GET /auth/me': json(200, { user }),
   'GET /auth/csrf': json(200, { csrfToken: 'csrf-test' }),
   'GET /api/v1/me': json(200, { user, identities: [] }),
+  'GET /api/v1/workspaces': json(200, { workspaces: [] }),
 };
 
 beforeEach(() => {
@@ -174,7 +176,7 @@ describe('sign-up outcomes', () => {
     await ue.click(screen.getByRole('button', { name: t.auth.signup.submit }));
   }
 
-  it('signs in and goes home when a session started', async () => {
+  it('signs in and, with no workspace yet, asks for the company name', async () => {
     mockFetch({
       ...signedOut,
       'GET /auth/me': [problem(401, 'unauthenticated'), json(200, { user })],
@@ -184,6 +186,7 @@ describe('sign-up outcomes', () => {
     await fillAndSubmit();
     await screen.findByRole('heading', { name: t.home.greeting('Ana') });
     expect(router.state.location.pathname).toBe('/');
+    expect(await screen.findByLabelText(t.workspace.name)).toBeTruthy();
   });
 
   it('without a session (address taken) shows the login page and says a mail went out', async () => {

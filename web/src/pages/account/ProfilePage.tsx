@@ -1,46 +1,34 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { CheckCircle2, CircleAlert } from 'lucide-react';
-import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
 import { useChangeEmail, useCurrentUser, useUpdateProfile } from '@/api/queries';
+import { CurrentPasswordField, EmailField, FormAlert, NameField } from '@/components/form/fields';
 import { Alert } from '@/components/ui/Alert';
 import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
 import { SectionCard } from '@/components/ui/Card';
-import { PasswordField, TextField } from '@/components/ui/Field';
+import { TextField } from '@/components/ui/Field';
 import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
 import { formatDate } from '@/lib/format';
 import { paths } from '@/lib/paths';
 import { usePageTitle } from '@/lib/usePage';
-import { useErrorFocus } from '@/lib/useErrorFocus';
-import {
-  hasErrors,
-  validateEmail,
-  validateName,
-  validateRequired,
-  type Errors,
-} from '@/lib/validate';
+import { useForm } from '@/lib/useForm';
+import { validateEmail, validateName, validateRequired } from '@/lib/validate';
 
 export function ProfileForm() {
   const user = useCurrentUser();
-  const [name, setName] = useState(user.name);
-  const [error, setError] = useState<string | null>(null);
   const update = useUpdateProfile();
   const toast = useToast();
-  const { formRef, focusError } = useErrorFocus();
+  const form = useForm({
+    initial: { name: user.name },
+    validate: (v) => ({ name: validateName(v.name) }),
+  });
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found = validateName(name);
-    setError(found);
-    if (found) {
-      focusError();
-      return;
-    }
+  const onValid = ({ name }: typeof form.values) => {
     const trimmed = name.trim();
     if (trimmed === user.name) {
-      setName(trimmed);
+      form.set('name', trimmed);
       toast.success(t.account.profile.unchanged);
       return;
     }
@@ -48,21 +36,16 @@ export function ProfileForm() {
       { name: trimmed },
       {
         onSuccess: (res) => {
-          setName(res.user.name);
+          form.set('name', res.user.name);
           toast.success(t.account.profile.saved);
         },
-        onError: (err) => {
-          setError(fieldErrorsOf(err).name ?? null);
-          focusError();
-        },
+        onError: form.fail,
       },
     );
   };
 
-  const formError = formErrorMessage(update.error, ['name']);
-
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate>
+    <form {...form.formProps(onValid)}>
       <SectionCard
         title={t.account.profile.title}
         description={t.account.profile.description}
@@ -74,16 +57,12 @@ export function ProfileForm() {
         }
       >
         <div className="max-w-md space-y-5">
-          {formError ? <Alert tone="error">{formError}</Alert> : null}
-          <TextField
+          <FormAlert form={form} />
+          <NameField
             id="profile-name"
             label={t.account.profile.name}
             autoComplete="name"
-            required
-            maxLength={200}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            error={error}
+            {...form.field('name')}
           />
           <TextField
             id="profile-email"
@@ -119,12 +98,17 @@ export function ProfileForm() {
 
 export function ChangeEmailForm() {
   const user = useCurrentUser();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Errors<'email' | 'password'>>({});
   const [sentTo, setSentTo] = useState<string | null>(null);
   const change = useChangeEmail();
-  const { formRef, focusError } = useErrorFocus();
+  const form = useForm({
+    initial: { email: '', password: '' },
+    validate: (v) => {
+      const email =
+        validateEmail(v.email) ??
+        (v.email.trim().toLowerCase() === user.email.toLowerCase() ? t.account.email.same : null);
+      return { email, password: validateRequired(v.password) };
+    },
+  });
 
   if (!user.hasPassword) {
     return (
@@ -139,41 +123,22 @@ export function ChangeEmailForm() {
     );
   }
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
+  const onValid = ({ email, password }: typeof form.values) => {
     const address = email.trim();
-    const found: Errors<'email' | 'password'> = {
-      email: validateEmail(email),
-      password: validateRequired(password),
-    };
-    if (!found.email && address.toLowerCase() === user.email.toLowerCase()) {
-      found.email = t.account.email.same;
-    }
-    setErrors(found);
-    if (hasErrors(found)) {
-      focusError();
-      return;
-    }
     change.mutate(
       { email: address, password },
       {
         onSuccess: () => {
           setSentTo(address);
-          setEmail('');
-          setPassword('');
+          form.reset();
         },
-        onError: (err) => {
-          setErrors(fieldErrorsOf(err));
-          focusError();
-        },
+        onError: form.fail,
       },
     );
   };
 
-  const formError = formErrorMessage(change.error, ['email', 'password']);
-
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate>
+    <form {...form.formProps(onValid)}>
       <SectionCard
         title={t.account.email.title}
         description={t.account.email.description}
@@ -185,30 +150,15 @@ export function ChangeEmailForm() {
         }
       >
         <div className="max-w-md space-y-5">
-          {formError ? <Alert tone="error">{formError}</Alert> : null}
+          <FormAlert form={form} />
           {sentTo && !change.isError ? (
             <Alert tone="success">{t.account.email.sent(sentTo)}</Alert>
           ) : null}
-          <TextField
-            id="email-new"
-            label={t.account.email.newEmail}
-            type="email"
-            inputMode="email"
-            autoComplete="email"
-            placeholder={t.auth.emailPlaceholder}
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            error={errors.email}
-          />
-          <PasswordField
+          <EmailField id="email-new" label={t.account.email.newEmail} {...form.field('email')} />
+          <CurrentPasswordField
             id="email-password"
             label={t.account.email.password}
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            error={errors.password}
+            {...form.field('password')}
           />
         </div>
       </SectionCard>

@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { KeyRound } from 'lucide-react';
 import { ApiError } from '@/api/client';
-import { errorMessage, fieldErrorsOf, formErrorMessage } from '@/api/errors';
+import { errorMessage } from '@/api/errors';
 import {
   useAccount,
   useChangePassword,
@@ -12,6 +12,7 @@ import {
   useUnlinkIdentity,
 } from '@/api/queries';
 import type { Identity } from '@/api/types';
+import { CurrentPasswordField, FormAlert, NewPasswordField } from '@/components/form/fields';
 import { useReauthRetry } from '@/components/ReauthDialog';
 import { Alert } from '@/components/ui/Alert';
 import { Badge } from '@/components/ui/Badge';
@@ -24,64 +25,40 @@ import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
 import { formatDate } from '@/lib/format';
 import { usePageTitle } from '@/lib/usePage';
-import { useErrorFocus } from '@/lib/useErrorFocus';
-import {
-  hasErrors,
-  validateConfirmation,
-  validateNewPassword,
-  validateRequired,
-  type Errors,
-} from '@/lib/validate';
-
-type Field = 'currentPassword' | 'newPassword' | 'confirm';
+import { useForm } from '@/lib/useForm';
+import { validateConfirmation, validateNewPassword, validateRequired } from '@/lib/validate';
 
 export function ChangePasswordForm() {
   const user = useCurrentUser();
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<Errors<Field>>({});
   const change = useChangePassword();
   const toast = useToast();
-  const { formRef, focusError } = useErrorFocus();
+  const form = useForm({
+    initial: { currentPassword: '', newPassword: '', confirm: '' },
+    validate: (v) => ({
+      currentPassword: validateRequired(v.currentPassword),
+      newPassword:
+        validateNewPassword(v.newPassword) ??
+        (v.currentPassword && v.newPassword === v.currentPassword
+          ? t.account.password.sameAsCurrent
+          : null),
+      confirm: validateConfirmation(v.newPassword, v.confirm),
+    }),
+  });
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found: Errors<Field> = {
-      currentPassword: validateRequired(current),
-      newPassword: validateNewPassword(next),
-      confirm: validateConfirmation(next, confirm),
-    };
-    if (!found.newPassword && current && next === current) {
-      found.newPassword = t.account.password.sameAsCurrent;
-    }
-    setErrors(found);
-    if (hasErrors(found)) {
-      focusError();
-      return;
-    }
+  const onValid = ({ currentPassword, newPassword }: typeof form.values) =>
     change.mutate(
-      { currentPassword: current, newPassword: next },
+      { currentPassword, newPassword },
       {
         onSuccess: () => {
-          setCurrent('');
-          setNext('');
-          setConfirm('');
-          setErrors({});
+          form.reset();
           toast.success(t.account.password.saved);
         },
-        onError: (err) => {
-          setErrors(fieldErrorsOf(err));
-          focusError();
-        },
+        onError: form.fail,
       },
     );
-  };
-
-  const formError = formErrorMessage(change.error, ['currentPassword', 'newPassword']);
 
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate>
+    <form {...form.formProps(onValid)}>
       <SectionCard
         title={t.account.password.title}
         description={t.account.password.description}
@@ -93,7 +70,7 @@ export function ChangePasswordForm() {
         }
       >
         <div className="max-w-md space-y-5">
-          {formError ? <Alert tone="error">{formError}</Alert> : null}
+          <FormAlert form={form} />
           {/* Lets password managers tie the new password to the account. */}
           <input
             type="text"
@@ -103,33 +80,22 @@ export function ChangePasswordForm() {
             readOnly
             hidden
           />
-          <PasswordField
+          <CurrentPasswordField
             id="password-current"
             label={t.account.password.current}
-            autoComplete="current-password"
-            required
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-            error={errors.currentPassword}
+            {...form.field('currentPassword')}
           />
-          <PasswordField
+          <NewPasswordField
             id="password-new"
             label={t.account.password.next}
-            autoComplete="new-password"
-            required
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-            error={errors.newPassword}
-            hint={t.auth.passwordHint}
+            {...form.field('newPassword')}
           />
           <PasswordField
             id="password-confirm"
             label={t.account.password.confirm}
             autoComplete="new-password"
             required
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-            error={errors.confirm}
+            {...form.field('confirm')}
           />
         </div>
       </SectionCard>

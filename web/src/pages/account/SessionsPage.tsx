@@ -1,12 +1,14 @@
-import { useRef, useState } from 'react';
-import { Monitor, RefreshCw, Smartphone } from 'lucide-react';
+import { useState } from 'react';
+import { Monitor, Smartphone } from 'lucide-react';
 import { errorMessage } from '@/api/errors';
 import { useRevokeOtherSessions, useRevokeSession, useSessions } from '@/api/queries';
 import type { Session } from '@/api/types';
-import { Alert } from '@/components/ui/Alert';
+import { ConfirmDialog } from '@/components/ConfirmDialog';
+import { ListCard } from '@/components/ListCard';
+import { LoadError } from '@/components/LoadError';
 import { Badge } from '@/components/ui/Badge';
 import { Button } from '@/components/ui/Button';
-import { Dialog } from '@/components/ui/Dialog';
+import { SkeletonRows } from '@/components/ui/SkeletonRows';
 import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
 import { formatDateTime, formatRelative } from '@/lib/format';
@@ -83,29 +85,12 @@ function SessionRow({ session }: { session: Session }) {
   );
 }
 
-function SkeletonRows() {
-  return (
-    <ul aria-hidden="true" className="divide-y divide-slate-100">
-      {[0, 1, 2].map((i) => (
-        <li key={i} className="flex items-center gap-3 px-5 py-4">
-          <span className="size-10 animate-pulse rounded-lg bg-slate-100" />
-          <span className="flex-1 space-y-2">
-            <span className="block h-3.5 w-48 animate-pulse rounded bg-slate-100" />
-            <span className="block h-3 w-72 max-w-full animate-pulse rounded bg-slate-100" />
-          </span>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
 export function SessionsPage() {
   usePageTitle(t.account.sessions.title);
   const sessions = useSessions();
   const revokeOthers = useRevokeOtherSessions();
   const toast = useToast();
   const [confirmOpen, setConfirmOpen] = useState(false);
-  const cancelRef = useRef<HTMLButtonElement>(null);
 
   const list = sessions.data ? sortSessions(sessions.data) : [];
   const others = list.filter((s) => !s.current).length;
@@ -122,15 +107,13 @@ export function SessionsPage() {
     );
   } else if (sessions.isError) {
     content = (
-      <div className="space-y-4 p-5">
-        <Alert tone="error" title={t.account.sessions.loadError}>
-          {errorMessage(sessions.error)}
-        </Alert>
-        <Button variant="outline" onClick={() => void sessions.refetch()} loading={sessions.isFetching}>
-          <RefreshCw className="size-4" aria-hidden="true" />
-          {t.common.retry}
-        </Button>
-      </div>
+      <LoadError
+        className="p-5"
+        title={t.account.sessions.loadError}
+        error={sessions.error}
+        onRetry={() => void sessions.refetch()}
+        retrying={sessions.isFetching}
+      />
     );
   } else if (list.length === 0) {
     content = <p className="p-5 text-sm text-slate-600">{t.account.sessions.empty}</p>;
@@ -153,14 +136,11 @@ export function SessionsPage() {
 
   return (
     <>
-      <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs">
-        <div className="flex flex-col gap-3 border-b border-slate-100 px-5 py-4 sm:flex-row sm:items-start sm:justify-between sm:px-6">
-          <div>
-            <h2 id="sessions-heading" className="text-base font-semibold text-slate-900">
-              {t.account.sessions.title}
-            </h2>
-            <p className="mt-1 text-sm text-slate-600">{t.account.sessions.description}</p>
-          </div>
+      <ListCard
+        headingId="sessions-heading"
+        title={t.account.sessions.title}
+        description={t.account.sessions.description}
+        action={
           <Button
             variant="outline"
             size="sm"
@@ -170,40 +150,30 @@ export function SessionsPage() {
           >
             {t.account.sessions.revokeOthers}
           </Button>
-        </div>
+        }
+      >
         {content}
-      </div>
+      </ListCard>
 
-      <Dialog
+      <ConfirmDialog
         open={confirmOpen}
         onClose={() => setConfirmOpen(false)}
         title={t.account.sessions.revokeOthersTitle}
-        description={t.account.sessions.revokeOthersText}
-        initialFocus={cancelRef}
-        footer={
-          <>
-            <Button ref={cancelRef} variant="outline" onClick={() => setConfirmOpen(false)}>
-              {t.common.cancel}
-            </Button>
-            <Button
-              variant="danger"
-              loading={revokeOthers.isPending}
-              onClick={() =>
-                revokeOthers.mutate(undefined, {
-                  onSuccess: (res) => {
-                    setConfirmOpen(false);
-                    toast.success(t.account.sessions.revokedMany(res.revoked));
-                  },
-                  onError: (err) => {
-                    setConfirmOpen(false);
-                    toast.error(errorMessage(err));
-                  },
-                })
-              }
-            >
-              {revokeOthers.isPending ? t.account.sessions.revoking : t.account.sessions.revokeOthersConfirm}
-            </Button>
-          </>
+        text={t.account.sessions.revokeOthersText}
+        confirm={t.account.sessions.revokeOthersConfirm}
+        busy={revokeOthers.isPending}
+        busyLabel={t.account.sessions.revoking}
+        onConfirm={() =>
+          revokeOthers.mutate(undefined, {
+            onSuccess: (res) => {
+              setConfirmOpen(false);
+              toast.success(t.account.sessions.revokedMany(res.revoked));
+            },
+            onError: (err) => {
+              setConfirmOpen(false);
+              toast.error(errorMessage(err));
+            },
+          })
         }
       />
     </>

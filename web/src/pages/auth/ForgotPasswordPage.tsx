@@ -1,16 +1,14 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState } from 'react';
 import { ArrowLeft, MailCheck } from 'lucide-react';
 import { Link } from 'react-router';
-import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
 import { useForgotPassword } from '@/api/queries';
-import { Alert } from '@/components/ui/Alert';
+import { EmailField, FormAlert } from '@/components/form/fields';
 import { Button } from '@/components/ui/Button';
-import { TextField } from '@/components/ui/Field';
 import { t } from '@/i18n';
 import { AuthLayout } from '@/layouts/AuthLayout';
 import { paths } from '@/lib/paths';
 import { useFocusOnMount, usePageTitle } from '@/lib/usePage';
-import { useErrorFocus } from '@/lib/useErrorFocus';
+import { useForm } from '@/lib/useForm';
 import { validateEmail } from '@/lib/validate';
 
 function BackToLogin() {
@@ -48,33 +46,22 @@ function Sent({ email, onAgain }: { email: string; onAgain: () => void }) {
 
 export function ForgotPasswordPage() {
   usePageTitle(t.auth.forgot.title);
-  const [email, setEmail] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
   const forgot = useForgotPassword();
-  const { formRef, focusError } = useErrorFocus();
+  const form = useForm({
+    initial: { email: '' },
+    validate: (v) => ({ email: validateEmail(v.email) }),
+  });
   const inputRef = useRef<HTMLInputElement>(null);
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found = validateEmail(email);
-    setError(found);
-    if (found) {
-      focusError();
-      return;
-    }
+  const onValid = ({ email }: typeof form.values) => {
     const address = email.trim();
     forgot.mutate(address, {
       // The answer is the same whether or not the account exists.
       onSuccess: () => setSentTo(address),
-      onError: (err) => {
-        setError(fieldErrorsOf(err).email ?? null);
-        focusError();
-      },
+      onError: form.fail,
     });
   };
-
-  const formError = formErrorMessage(forgot.error, ['email']);
 
   return (
     <AuthLayout
@@ -88,26 +75,14 @@ export function ForgotPasswordPage() {
           onAgain={() => {
             setSentTo(null);
             forgot.reset();
+            form.reset({ email: form.values.email });
             window.setTimeout(() => inputRef.current?.focus(), 0);
           }}
         />
       ) : (
-        <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-5">
-          {formError ? <Alert tone="error">{formError}</Alert> : null}
-          <TextField
-            ref={inputRef}
-            id="forgot-email"
-            label={t.auth.email}
-            type="email"
-            inputMode="email"
-            autoComplete="email"
-            placeholder={t.auth.emailPlaceholder}
-            autoFocus
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            error={error}
-          />
+        <form {...form.formProps(onValid)} className="space-y-5">
+          <FormAlert form={form} />
+          <EmailField ref={inputRef} id="forgot-email" autoFocus {...form.field('email')} />
           <Button type="submit" size="lg" className="w-full" loading={forgot.isPending}>
             {forgot.isPending ? t.auth.forgot.submitting : t.auth.forgot.submit}
           </Button>

@@ -1,19 +1,16 @@
-import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
-import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
 import { useLogin } from '@/api/queries';
+import { CurrentPasswordField, EmailField, FormAlert } from '@/components/form/fields';
 import { GoogleButton, OrDivider } from '@/components/GoogleButton';
 import { Alert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
-import { Checkbox, PasswordField, TextField } from '@/components/ui/Field';
+import { Checkbox } from '@/components/ui/Field';
 import { t } from '@/i18n';
 import { AuthLayout } from '@/layouts/AuthLayout';
 import { paths, safeNextPath } from '@/lib/paths';
 import { usePageTitle } from '@/lib/usePage';
-import { useErrorFocus } from '@/lib/useErrorFocus';
-import { hasErrors, validateEmail, validateRequired, type Errors } from '@/lib/validate';
-
-type Field = 'email' | 'password';
+import { useForm } from '@/lib/useForm';
+import { validateEmail, validateRequired } from '@/lib/validate';
 
 export interface AuthNotice {
   sessionEnded?: boolean;
@@ -21,6 +18,8 @@ export interface AuthNotice {
   loggedOut?: boolean;
   /** Sign-up answered without a session: the address may already have an account. */
   signupEmail?: string;
+  /** Coming from an invitation link: the invited address. */
+  invitedEmail?: string;
 }
 
 export function LoginPage() {
@@ -38,37 +37,21 @@ export function LoginPage() {
       : t.errors.googleFailed
     : null;
 
-  const [email, setEmail] = useState(notice.signupEmail ?? '');
-  const [password, setPassword] = useState('');
-  const [remember, setRemember] = useState(false);
-  const [errors, setErrors] = useState<Errors<Field>>({});
+  const form = useForm({
+    initial: {
+      email: notice.signupEmail ?? notice.invitedEmail ?? '',
+      password: '',
+      remember: false,
+    },
+    validate: (v) => ({ email: validateEmail(v.email), password: validateRequired(v.password) }),
+  });
   const login = useLogin();
-  const { formRef, focusError } = useErrorFocus();
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found: Errors<Field> = {
-      email: validateEmail(email),
-      password: validateRequired(password),
-    };
-    setErrors(found);
-    if (hasErrors(found)) {
-      focusError();
-      return;
-    }
+  const onValid = ({ email, password, remember }: typeof form.values) =>
     login.mutate(
       { email: email.trim(), password, remember },
-      {
-        onSuccess: () => navigate(next, { replace: true }),
-        onError: (err) => {
-          setErrors(fieldErrorsOf(err));
-          focusError();
-        },
-      },
+      { onSuccess: () => navigate(next, { replace: true }), onError: form.fail },
     );
-  };
-
-  const formError = formErrorMessage(login.error, ['email', 'password']);
 
   return (
     <AuthLayout
@@ -86,9 +69,9 @@ export function LoginPage() {
         </>
       }
     >
-      <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-5">
-        {formError ? (
-          <Alert tone="error">{formError}</Alert>
+      <form {...form.formProps(onValid)} className="space-y-5">
+        {form.formError ? (
+          <FormAlert form={form} />
         ) : oauthError ? (
           <Alert tone="error">{oauthError}</Alert>
         ) : notice.signupEmail ? (
@@ -101,28 +84,16 @@ export function LoginPage() {
           <Alert tone="success">{t.auth.login.loggedOut}</Alert>
         ) : null}
 
-        <TextField
+        <EmailField
           id="login-email"
-          label={t.auth.email}
-          type="email"
           autoComplete="username"
-          inputMode="email"
-          placeholder={t.auth.emailPlaceholder}
-          autoFocus={!notice.signupEmail}
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={errors.email}
+          autoFocus={!notice.signupEmail && !notice.invitedEmail}
+          {...form.field('email')}
         />
-        <PasswordField
+        <CurrentPasswordField
           id="login-password"
-          label={t.auth.password}
-          autoComplete="current-password"
-          required
-          autoFocus={!!notice.signupEmail}
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors.password}
+          autoFocus={!!(notice.signupEmail || notice.invitedEmail)}
+          {...form.field('password')}
           labelAside={
             <Link
               to={paths.forgotPassword}
@@ -136,8 +107,7 @@ export function LoginPage() {
           id="login-remember"
           label={t.auth.login.remember}
           hint={t.auth.login.rememberHint}
-          checked={remember}
-          onChange={(e) => setRemember(e.target.checked)}
+          {...form.checkbox('remember')}
         />
         <Button type="submit" size="lg" className="w-full" loading={login.isPending}>
           {login.isPending ? t.auth.login.submitting : t.auth.login.submit}
@@ -145,7 +115,7 @@ export function LoginPage() {
       </form>
 
       <OrDivider />
-      <GoogleButton next={next} remember={remember} />
+      <GoogleButton next={next} remember={form.values.remember} />
     </AuthLayout>
   );
 }

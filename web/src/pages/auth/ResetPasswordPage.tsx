@@ -1,20 +1,18 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { CheckCircle2 } from 'lucide-react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '@/api/client';
-import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
 import { useResetPassword } from '@/api/queries';
 import { Alert } from '@/components/ui/Alert';
+import { FormAlert, NewPasswordField } from '@/components/form/fields';
 import { Button, buttonClasses } from '@/components/ui/Button';
 import { PasswordField } from '@/components/ui/Field';
 import { t } from '@/i18n';
 import { AuthLayout } from '@/layouts/AuthLayout';
 import { paths } from '@/lib/paths';
 import { useFocusOnMount, usePageTitle } from '@/lib/usePage';
-import { useErrorFocus } from '@/lib/useErrorFocus';
-import { hasErrors, validateConfirmation, validateNewPassword, type Errors } from '@/lib/validate';
-
-type Field = 'password' | 'confirm';
+import { useForm } from '@/lib/useForm';
+import { validateConfirmation, validateNewPassword } from '@/lib/validate';
 
 /** A token problem: the link itself is bad, whatever the user types. */
 function isTokenError(err: unknown): boolean {
@@ -63,24 +61,17 @@ export function ResetPasswordPage() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
   const navigate = useNavigate();
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [errors, setErrors] = useState<Errors<Field>>({});
   const [done, setDone] = useState<null | { signedIn: boolean }>(null);
   const reset = useResetPassword();
-  const { formRef, focusError } = useErrorFocus();
+  const form = useForm({
+    initial: { password: '', confirm: '' },
+    validate: (v) => ({
+      password: validateNewPassword(v.password),
+      confirm: validateConfirmation(v.password, v.confirm),
+    }),
+  });
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found: Errors<Field> = {
-      password: validateNewPassword(password),
-      confirm: validateConfirmation(password, confirm),
-    };
-    setErrors(found);
-    if (hasErrors(found)) {
-      focusError();
-      return;
-    }
+  const onValid = ({ password }: typeof form.values) =>
     reset.mutate(
       { token, password },
       {
@@ -89,45 +80,33 @@ export function ResetPasswordPage() {
           setDone({ signedIn });
           if (!signedIn) navigate(paths.login, { replace: true, state: { passwordReset: true } });
         },
-        onError: (err) => {
-          setErrors(fieldErrorsOf(err));
-          focusError();
-        },
+        onError: form.fail,
       },
     );
-  };
 
   let body;
   if (!token) {
     body = <InvalidLink message={t.auth.reset.missingToken} />;
   } else if (done) {
     body = <Done signedIn={done.signedIn} />;
-  } else if (reset.error && isTokenError(reset.error)) {
+  } else if (isTokenError(form.serverError)) {
     body = <InvalidLink message={t.auth.reset.invalidToken} />;
   } else {
-    const formError = formErrorMessage(reset.error, ['password']);
     body = (
-      <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-5">
-        {formError ? <Alert tone="error">{formError}</Alert> : null}
-        <PasswordField
+      <form {...form.formProps(onValid)} className="space-y-5">
+        <FormAlert form={form} />
+        <NewPasswordField
           id="reset-password"
           label={t.auth.reset.newPassword}
-          autoComplete="new-password"
           autoFocus
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors.password}
-          hint={t.auth.passwordHint}
+          {...form.field('password')}
         />
         <PasswordField
           id="reset-confirm"
           label={t.auth.reset.confirm}
           autoComplete="new-password"
           required
-          value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
-          error={errors.confirm}
+          {...form.field('confirm')}
         />
         <Button type="submit" size="lg" className="w-full" loading={reset.isPending}>
           {reset.isPending ? t.auth.reset.submitting : t.auth.reset.submit}

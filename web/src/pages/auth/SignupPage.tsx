@@ -1,103 +1,75 @@
-import { useState, type FormEvent } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
-import { fieldErrorsOf, formErrorMessage } from '@/api/errors';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useSignup } from '@/api/queries';
+import type { Workspace } from '@/api/types';
+import { rememberWorkspace } from '@/api/workspaceQueries';
+import { EmailField, FormAlert, NameField, NewPasswordField } from '@/components/form/fields';
 import { GoogleButton, OrDivider } from '@/components/GoogleButton';
-import { Alert } from '@/components/ui/Alert';
 import { Button } from '@/components/ui/Button';
-import { PasswordField, TextField } from '@/components/ui/Field';
+import { useToast } from '@/components/ui/Toast';
 import { t } from '@/i18n';
 import { AuthLayout } from '@/layouts/AuthLayout';
-import { paths, safeNextPath } from '@/lib/paths';
+import { paths, safeNextPath, withNext, wsPath } from '@/lib/paths';
 import { usePageTitle } from '@/lib/usePage';
-import { useErrorFocus } from '@/lib/useErrorFocus';
-import {
-  hasErrors,
-  validateEmail,
-  validateName,
-  validateNewPassword,
-  type Errors,
-} from '@/lib/validate';
+import { useForm } from '@/lib/useForm';
+import { validateEmail, validateName, validateNewPassword } from '@/lib/validate';
 
-type Field = 'name' | 'email' | 'password';
+export interface SignupOutcome {
+  /** false: no session started (the address may already have an account). */
+  signedIn: boolean;
+  email: string;
+  /** Signing up from an invitation: the workspace joined, or the problem code of why not. */
+  workspace: Workspace | null;
+  invitationError: string | null;
+}
 
 export function SignupForm({
   onDone,
+  initialEmail = '',
+  invitationToken,
 }: {
-  /** signedIn false: no session started (the address may already have an account). */
-  onDone: (signedIn: boolean, email: string) => void;
+  onDone: (outcome: SignupOutcome) => void;
+  initialEmail?: string;
+  invitationToken?: string;
 }) {
-  const [name, setName] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Errors<Field>>({});
+  const form = useForm({
+    initial: { name: '', email: initialEmail, password: '' },
+    validate: (v) => ({
+      name: validateName(v.name),
+      email: validateEmail(v.email),
+      password: validateNewPassword(v.password),
+    }),
+  });
   const signup = useSignup();
-  const { formRef, focusError } = useErrorFocus();
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found: Errors<Field> = {
-      name: validateName(name),
-      email: validateEmail(email),
-      password: validateNewPassword(password),
-    };
-    setErrors(found);
-    if (hasErrors(found)) {
-      focusError();
-      return;
-    }
+  const onValid = ({ name, email, password }: typeof form.values) => {
     const address = email.trim();
     signup.mutate(
-      { name: name.trim(), email: address, password },
+      { name: name.trim(), email: address, password, invitationToken },
       {
-        onSuccess: ({ user }) => onDone(!!user, address),
-        onError: (err) => {
-          setErrors(fieldErrorsOf(err));
-          focusError();
-        },
+        onSuccess: (res) =>
+          onDone({
+            signedIn: !!res.user,
+            email: address,
+            workspace: res.user ? res.workspace : null,
+            invitationError: res.invitationError,
+          }),
+        onError: form.fail,
       },
     );
   };
 
-  const formError = formErrorMessage(signup.error, ['name', 'email', 'password']);
-
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-5">
-      {formError ? <Alert tone="error">{formError}</Alert> : null}
-      <TextField
+    <form {...form.formProps(onValid)} className="space-y-5">
+      <FormAlert form={form} />
+      <NameField
         id="signup-name"
-        label={t.auth.name}
         autoComplete="name"
         placeholder={t.auth.namePlaceholder}
         autoFocus
-        required
-        maxLength={200}
-        value={name}
-        onChange={(e) => setName(e.target.value)}
-        error={errors.name}
+        {...form.field('name')}
       />
-      <TextField
-        id="signup-email"
-        label={t.auth.email}
-        type="email"
-        inputMode="email"
-        autoComplete="email"
-        placeholder={t.auth.emailPlaceholder}
-        required
-        value={email}
-        onChange={(e) => setEmail(e.target.value)}
-        error={errors.email}
-      />
-      <PasswordField
-        id="signup-password"
-        label={t.auth.password}
-        autoComplete="new-password"
-        required
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-        error={errors.password}
-        hint={t.auth.passwordHint}
-      />
+      <EmailField id="signup-email" {...form.field('email')} />
+      <NewPasswordField id="signup-password" {...form.field('password')} />
       <Button type="submit" size="lg" className="w-full" loading={signup.isPending}>
         {signup.isPending ? t.auth.signup.submitting : t.auth.signup.submit}
       </Button>
@@ -106,16 +78,41 @@ export function SignupForm({
   );
 }
 
+/** The invitation token when sign-up comes from an acceptance page (?next=/convites/aceitar?token=…). */
+export function invitationTokenOf(next: string): string | undefined {
+  const url = new URL(next, 'http://app.invalid');
+  if (url.pathname !== paths.acceptInvitation) return undefined;
+  return url.searchParams.get('token') || undefined;
+}
+
 export function SignupPage() {
   usePageTitle(t.auth.signup.title);
   const [params] = useSearchParams();
   const navigate = useNavigate();
+  const toast = useToast();
   const next = safeNextPath(params.get('next'));
+  const invitationToken = invitationTokenOf(next);
+  // The acceptance page passes the invited address along.
+  const location = useLocation();
+  const invitedEmail = (location.state as { invitedEmail?: string } | null)?.invitedEmail;
+
+  const onDone = ({ signedIn, email, workspace, invitationError }: SignupOutcome) => {
+    if (!signedIn) {
+      navigate(withNext(paths.login, next), { replace: true, state: { signupEmail: email } });
+    } else if (workspace) {
+      rememberWorkspace(workspace.id);
+      toast.success(t.accept.accepted(workspace.name));
+      navigate(wsPath(workspace.id), { replace: true });
+    } else {
+      // Back to the acceptance page, which says why the invitation was not taken.
+      navigate(next, { replace: true, state: invitationError ? { invitationError } : undefined });
+    }
+  };
 
   return (
     <AuthLayout
       heading={t.auth.signup.heading}
-      subheading={t.auth.signup.subheading}
+      subheading={invitationToken ? t.auth.signup.invitedSubheading : t.auth.signup.subheading}
       footer={
         <>
           {t.auth.signup.haveAccount}{' '}
@@ -129,11 +126,9 @@ export function SignupPage() {
       }
     >
       <SignupForm
-        onDone={(signedIn, email) =>
-          signedIn
-            ? navigate(next, { replace: true })
-            : navigate(paths.login, { replace: true, state: { signupEmail: email } })
-        }
+        onDone={onDone}
+        invitationToken={invitationToken}
+        initialEmail={invitationToken ? invitedEmail : undefined}
       />
       <OrDivider />
       <GoogleButton next={next} />
