@@ -17,10 +17,12 @@
 struct ratelimiter;
 struct mail_sender;
 struct events_hub;
+struct session_cache;
 
 struct app {
     const struct config *cfg;
     struct db *db;
+    struct session_cache *sessions; /* NULL when SESSION_CACHE_TTL_MS is 0 */
     struct workpool *pool;
     struct ratelimiter *rl;
     struct mail_sender *mailer; /* NULL when mail goes nowhere (production without SMTP) */

@@ -25,6 +25,7 @@
 #include "router/router.h"
 #include "routes/events.h"
 #include "routes/routes.h"
+#include "session/cache.h"
 
 #ifndef PILOTO_VERSION
 #define PILOTO_VERSION "0.1.0"
@@ -185,6 +186,7 @@ serve(struct config *cfg)
     }
     app.cfg = cfg;
     app.db = db;
+    app.sessions = session_cache_new(db, cfg->session_cache_ms);
     app.pool = workpool_new(cfg->worker_threads, cfg->worker_queue);
     app.rl = ratelimiter_new(16384, mono_ms);
     app.mailer = mail_sender_start(cfg, db);
@@ -238,6 +240,7 @@ out:
     http_server_free(srv);
     mail_sender_stop(app.mailer);
     ratelimiter_free(app.rl);
+    session_cache_free(app.sessions);
     db_free(db);
     if (rc == 0) {
         log_msg(LOG_INFO, "stopped");

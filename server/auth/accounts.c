@@ -144,8 +144,9 @@ accounts_create(struct db_conn *conn, const char *email, struct str name, const 
     return 0;
 }
 
+/* Changes user id's row: 0, E_NOT_FOUND, or a db error; the change is noted (session cache). */
 static int
-update_one(struct db_conn *conn, const char *sql, struct db_param *p, size_t n)
+update_one(struct db_conn *conn, const char *sql, struct db_param *p, size_t n, const char *id)
 {
     struct db_result *r = NULL;
     int err = db_exec(conn, sql, p, n, &r);
@@ -153,6 +154,9 @@ update_one(struct db_conn *conn, const char *sql, struct db_param *p, size_t n)
         err = E_NOT_FOUND;
     }
     db_result_free(r);
+    if (!err) {
+        db_note_change(conn, id);
+    }
     return err;
 }
 
@@ -160,7 +164,7 @@ int
 accounts_update_name(struct db_conn *conn, const char *id, struct str name, int64_t now)
 {
     struct db_param p[] = {DB_TEXT(name.ptr, name.len), DB_INT(now), DB_CSTR(id)};
-    return update_one(conn, "UPDATE users SET name = $1, updated_at = $2 WHERE id = $3", p, 3);
+    return update_one(conn, "UPDATE users SET name = $1, updated_at = $2 WHERE id = $3", p, 3, id);
 }
 
 int
@@ -168,7 +172,7 @@ accounts_set_password(struct db_conn *conn, const char *id, const char *hash, in
 {
     struct db_param p[] = {DB_CSTR(hash), DB_INT(now), DB_CSTR(id)};
     return update_one(conn, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", p,
-                      3);
+                      3, id);
 }
 
 int
@@ -176,10 +180,14 @@ accounts_rehash_password(struct db_conn *conn, const char *id, const char *old, 
                          int64_t now)
 {
     struct db_param p[] = {DB_CSTR(next), DB_INT(now), DB_CSTR(id), DB_CSTR(old)};
-    return db_exec(conn,
-                   "UPDATE users SET password_hash = $1, updated_at = $2 "
-                   "WHERE id = $3 AND password_hash = $4",
-                   p, 4, NULL);
+    int err = db_exec(conn,
+                      "UPDATE users SET password_hash = $1, updated_at = $2 "
+                      "WHERE id = $3 AND password_hash = $4",
+                      p, 4, NULL);
+    if (!err) {
+        db_note_change(conn, id);
+    }
+    return err;
 }
 
 int
@@ -187,7 +195,7 @@ accounts_clear_password(struct db_conn *conn, const char *id, int64_t now)
 {
     struct db_param p[] = {DB_INT(now), DB_CSTR(id)};
     return update_one(conn, "UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2",
-                      p, 2);
+                      p, 2, id);
 }
 
 int
@@ -197,22 +205,26 @@ accounts_set_verified_email(struct db_conn *conn, const char *id, const char *em
     return update_one(conn,
                       "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 "
                       "WHERE id = $3",
-                      p, 3);
+                      p, 3, id);
 }
 
 int
 accounts_verify_if_current(struct db_conn *conn, const char *id, const char *email, int64_t now)
 {
     struct db_param p[] = {DB_INT(now), DB_CSTR(id), DB_CSTR(email)};
-    return db_exec(conn,
-                   "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3 "
-                   "AND email_verified_at IS NULL",
-                   p, 3, NULL);
+    int err = db_exec(conn,
+                      "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3 "
+                      "AND email_verified_at IS NULL",
+                      p, 3, NULL);
+    if (!err) {
+        db_note_change(conn, id);
+    }
+    return err;
 }
 
 int
 accounts_lock(struct db_conn *conn, const char *id, int64_t now)
 {
     struct db_param p[] = {DB_INT(now), DB_CSTR(id)};
-    return update_one(conn, "UPDATE users SET updated_at = $1 WHERE id = $2", p, 2);
+    return update_one(conn, "UPDATE users SET updated_at = $1 WHERE id = $2", p, 2, id);
 }

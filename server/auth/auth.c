@@ -354,7 +354,7 @@ static int
 reauth_body(struct db_conn *conn, void *arg)
 {
     struct change_tx *t = arg;
-    int err = session_mark_auth(conn, t->s->id, clock_wall_s());
+    int err = session_mark_auth(conn, t->s->user_id, t->s->id, clock_wall_s());
     return err ? err : audit_success(conn, t, "reauth", NULL);
 }
 

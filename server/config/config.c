@@ -461,6 +461,8 @@ static const struct setting settings[] = {
      .help = "seconds a session without \"remember me\" may live"},
     {"REAUTH_WINDOW", NUMBER(reauth_window_s, 10, 86400), DFLT("900", "900"),
      .help = "seconds a login counts as recent for sensitive actions"},
+    {"SESSION_CACHE_TTL_MS", NUMBER(session_cache_ms, 0, 1000), DFLT("1000", "1000"),
+     .help = "ms a found session may answer GET requests from memory (0: always ask the database)"},
     {"RATE_LIMIT_GENERAL", NUMBER(rate_general_per_min, 1, 1000000000), DFLT("600", "600"),
      .help = "requests per minute per client address"},
     {"RATE_LIMIT_AUTH", NUMBER(rate_auth_per_min, 1, 1000000000), DFLT("20", "20"),

@@ -73,8 +73,9 @@ struct config {
     /* Sessions (SPEC §5). */
     unsigned session_idle_s;
     unsigned session_absolute_s;
-    unsigned session_short_s; /* absolute life without "remember me" */
-    unsigned reauth_window_s; /* how recent an authentication sensitive actions need */
+    unsigned session_short_s;  /* absolute life without "remember me" */
+    unsigned reauth_window_s;  /* how recent an authentication sensitive actions need */
+    unsigned session_cache_ms; /* life of a session cache entry; 0 = no cache */
 
     /* Per-IP rate limits: requests per minute (burst = the same number). */
     unsigned rate_general_per_min;

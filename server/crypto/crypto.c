@@ -17,6 +17,23 @@ crypto_random(void *out, size_t n)
 }
 
 void
+crypto_random_id(void *out, size_t n)
+{
+    static _Thread_local uint8_t pool[1024];
+    static _Thread_local size_t pos = sizeof(pool);
+
+    if (n > CRYPTO_RANDOM_ID_MAX) {
+        BUG("crypto_random_id: %zu bytes", n);
+    }
+    if (sizeof(pool) - pos < n) {
+        randombytes_buf(pool, sizeof(pool));
+        pos = 0;
+    }
+    memcpy(out, pool + pos, n);
+    pos += n;
+}
+
+void
 crypto_sha256(const void *in, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 {
     crypto_hash_sha256(out, in, len);

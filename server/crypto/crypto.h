@@ -22,6 +22,14 @@
 NODISCARD int crypto_init(void);
 /* n bytes from the OS CSPRNG. */
 void crypto_random(void *out, size_t n);
+/*
+ * n bytes (at most CRYPTO_RANDOM_ID_MAX) for identifiers that must be
+ * unique but are not secrets, such as request ids: taken from a per-thread
+ * buffer filled from the OS CSPRNG, so one system call serves many ids.
+ * Never for tokens, keys or anything an attacker must not guess.
+ */
+#define CRYPTO_RANDOM_ID_MAX 64
+void crypto_random_id(void *out, size_t n);
 void crypto_sha256(const void *in, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
 /* Lowercase hex SHA-256 into out (CRYPTO_SHA256_HEX_SIZE bytes): how tokens are kept at rest. */
 #define CRYPTO_SHA256_HEX_SIZE (2 * CRYPTO_SHA256_LEN + 1)

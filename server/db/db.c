@@ -36,6 +36,8 @@ struct db {
     int64_t connect_retry_ms; /* clock_mono_ms() before which no connect is tried */
     uint64_t acquire_timeouts;
     uint64_t errors_unavailable;
+    db_change_fn on_change; /* set once before serving (db_set_change_callback) */
+    void *on_change_ctx;
 };
 
 /* A value: NULL, or len bytes at data.ptr + off followed by a NUL. */
@@ -232,6 +234,8 @@ db_acquire(struct db *db, struct db_conn **out)
     conn->broken = false;
     conn->in_tx = false;
     conn->tx_err = 0;
+    conn->nnotes = 0;
+    conn->notes_overflow = false;
     *out = conn;
 out:
     return err;
@@ -264,6 +268,31 @@ db_release(struct db_conn *conn)
     db->in_use--;
     pthread_cond_signal(&db->freed);
     pthread_mutex_unlock(&db->lock);
+}
+
+/* Runs the change callback for the notes of a committed transaction. */
+static void
+report_notes(struct db_conn *conn)
+{
+    struct db *db = conn->db;
+
+    if (!db->on_change) {
+        return;
+    }
+    if (conn->notes_overflow) {
+        db->on_change(db->on_change_ctx, NULL);
+        return;
+    }
+    for (unsigned i = 0; i < conn->nnotes; i++) {
+        db->on_change(db->on_change_ctx, conn->notes[i]);
+    }
+}
+
+static void
+drop_notes(struct db_conn *conn)
+{
+    conn->nnotes = 0;
+    conn->notes_overflow = false;
 }
 
 /* Notes the first error inside a transaction: the rest of it then fails, as on PostgreSQL. */
@@ -375,6 +404,10 @@ db_commit(struct db_conn *conn)
     }
     conn->in_tx = false;
     conn->tx_err = 0;
+    if (!err) {
+        report_notes(conn);
+    }
+    drop_notes(conn);
     count_unavailable(conn->db, err);
     return err;
 }
@@ -387,6 +420,59 @@ db_rollback(struct db_conn *conn)
     }
     conn->in_tx = false;
     conn->tx_err = 0;
+    drop_notes(conn);
+}
+
+void
+db_set_change_callback(struct db *db, db_change_fn fn, void *ctx)
+{
+    db->on_change = fn;
+    db->on_change_ctx = ctx;
+}
+
+void
+db_note_change(struct db_conn *conn, const char *key)
+{
+    size_t len = strlen(key);
+
+    if (!conn->in_tx) {
+        if (conn->db->on_change) {
+            conn->db->on_change(conn->db->on_change_ctx, len <= DB_NOTE_KEY_MAX ? key : NULL);
+        }
+        return;
+    }
+    for (unsigned i = 0; i < conn->nnotes; i++) {
+        if (strcmp(conn->notes[i], key) == 0) {
+            return;
+        }
+    }
+    if (conn->nnotes == DB_MAX_NOTES || len > DB_NOTE_KEY_MAX) {
+        conn->notes_overflow = true;
+        return;
+    }
+    memcpy(conn->notes[conn->nnotes], key, len + 1);
+    conn->nnotes++;
+}
+
+int
+db_listen(struct db *db, const char *channel, db_change_fn fn, void *ctx, struct db_listener **out)
+{
+    *out = NULL;
+    return db->ops->listen ? db->ops->listen(db->target, channel, fn, ctx, out) : 0;
+}
+
+bool
+db_listener_is_current(const struct db_listener *l)
+{
+    return l && l->ops->listener_is_current(l);
+}
+
+void
+db_listener_free(struct db_listener *l)
+{
+    if (l) {
+        l->ops->listener_free(l);
+    }
 }
 
 int

@@ -125,6 +125,41 @@ NODISCARD int db_tx(struct db *db, db_tx_fn fn, void *arg);
 NODISCARD int db_run(struct db *db, const char *sql, const struct db_param *params, size_t n,
                      struct db_result **out);
 
+/*
+ * Change notes, for caches of what the database holds (the session cache).
+ * A flow that changes the rows a key names (a user id) notes the key on
+ * its connection; once the transaction commits the change callback runs
+ * with each key, on the committing thread, before db_commit returns — at
+ * once when noted outside a transaction. A rollback or a failed commit
+ * drops the notes. More than DB_MAX_NOTES keys in one transaction are
+ * reported as one NULL key: "anything may have changed".
+ * The callback is set once, before any connection is used.
+ */
+#define DB_MAX_NOTES    8
+#define DB_NOTE_KEY_MAX 63
+typedef void (*db_change_fn)(void *ctx, const char *key);
+void db_set_change_callback(struct db *db, db_change_fn fn, void *ctx);
+void db_note_change(struct db_conn *conn, const char *key);
+
+/*
+ * Listens for changes other processes announce on channel (PostgreSQL
+ * LISTEN; a trigger or NOTIFY sends the changed key as the payload), on a
+ * dedicated connection and thread of its own: fn(ctx, key) runs on that
+ * thread for each notification, and fn(ctx, NULL) whenever notifications
+ * may have been missed (before each (re)connect and after each loss). The
+ * connection is reopened after a loss (DB_RECONNECT_BACKOFF_MS apart).
+ * db_listener_is_current tells whether it is connected and listening with
+ * no notification waiting unread on its socket (a poll, no round trip): a
+ * cache must not trust itself across processes otherwise.
+ * SQLite has no such channel: *out is NULL and 0 is returned.
+ */
+struct db_listener;
+NODISCARD int db_listen(struct db *db, const char *channel, db_change_fn fn, void *ctx,
+                        struct db_listener **out);
+bool db_listener_is_current(const struct db_listener *l);
+/* Stops listening and joins the thread. Accepts NULL. */
+void db_listener_free(struct db_listener *l);
+
 /* SELECT 1 through a pooled connection: 0 or E_UNAVAILABLE. */
 NODISCARD int db_ping(struct db *db);
 void db_get_stats(struct db *db, struct db_stats *out);

@@ -41,6 +41,15 @@ struct db_conn {
     /* Kept by db.c: inside db_begin/db_commit, and the first error in there. */
     bool in_tx;
     int tx_err;
+    /* Change notes of the open transaction (db_note_change). */
+    char notes[DB_MAX_NOTES][DB_NOTE_KEY_MAX + 1];
+    unsigned nnotes;
+    bool notes_overflow;
+};
+
+/* A backend's listener type embeds this as its first member (db_listen). */
+struct db_listener {
+    const struct db_ops *ops;
 };
 
 struct db_ops {
@@ -84,6 +93,11 @@ struct db_ops {
     void (*unlock_migrations)(struct db_conn *conn);
     /* Finds a table by name ($1) in the current schema; returns one row if it exists. */
     const char *table_exists_sql;
+    /* db_listen; NULL when the backend has no notification channel. */
+    int (*listen)(const char *target, const char *channel, db_change_fn fn, void *ctx,
+                  struct db_listener **out);
+    bool (*listener_is_current)(const struct db_listener *l);
+    void (*listener_free)(struct db_listener *l);
 };
 
 extern const struct db_ops db_sqlite_ops;

@@ -15,12 +15,19 @@
  * before it is handed out (is_usable). New connections carry a connect
  * timeout, TCP keepalives and a TCP user timeout, so a vanished host costs
  * seconds, not minutes. Values in the URL override these defaults.
+ *
+ * db_listen: one dedicated connection per listener, outside the pool, on a
+ * thread that sleeps in poll() on its socket and on a pipe that stops it.
  */
 #include "db/db_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -481,6 +488,189 @@ unlock_migrations(struct db_conn *conn)
     (void)exec_script(conn, "SELECT pg_advisory_unlock(" PG_MIGRATE_LOCK ")");
 }
 
+/* --- LISTEN (db_listen) ------------------------------------------------------ */
+
+struct pg_listener {
+    struct db_listener base;
+    char *target;
+    char listen_sql[96]; /* LISTEN "channel" */
+    db_change_fn fn;
+    void *ctx;
+    atomic_bool live;
+    atomic_int fd;    /* the connection's socket while live, else -1 */
+    atomic_bool busy; /* reading or delivering notifications */
+    int wake[2];      /* a byte (or the write end's close) stops the thread */
+    pthread_t thread;
+};
+
+/* Sleeps ms, or until stopped: true when stopped. */
+static bool
+listener_sleep(struct pg_listener *l, int ms)
+{
+    struct pollfd pfd = {.fd = l->wake[0], .events = POLLIN, .revents = 0};
+    return poll(&pfd, 1, ms) > 0;
+}
+
+/*
+ * Delivers notifications until the connection is lost (false) or the
+ * listener is stopped (true).
+ */
+static bool
+listener_serve(struct pg_listener *l, PGconn *pg)
+{
+    for (;;) {
+        struct pollfd pfd[2] = {{.fd = PQsocket(pg), .events = POLLIN, .revents = 0},
+                                {.fd = l->wake[0], .events = POLLIN, .revents = 0}};
+        PGnotify *note;
+
+        if (pfd[0].fd < 0) {
+            return false;
+        }
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return false;
+        }
+        if (pfd[1].revents) {
+            return true;
+        }
+        atomic_store(&l->busy, true);
+        if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK) {
+            atomic_store(&l->busy, false);
+            return false;
+        }
+        while ((note = PQnotifies(pg)) != NULL) {
+            l->fn(l->ctx, note->extra);
+            PQfreemem(note);
+        }
+        atomic_store(&l->busy, false);
+    }
+}
+
+static void *
+listener_main(void *arg)
+{
+    struct pg_listener *l = arg;
+    bool stop = false;
+
+    while (!stop) {
+        struct db_conn *conn = NULL;
+        PGresult *res = NULL;
+        bool ok = open_conn(l->target, &conn) == 0;
+
+        if (ok) {
+            res = PQexec(to_pg(conn)->pg, l->listen_sql);
+            ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+            PQclear(res);
+        }
+        if (ok) {
+            /* Whatever changed before LISTEN took effect went unheard. */
+            l->fn(l->ctx, NULL);
+            atomic_store(&l->fd, PQsocket(to_pg(conn)->pg));
+            atomic_store(&l->live, true);
+            log_msg(LOG_DEBUG, "postgres: listening (%s)", l->listen_sql);
+            stop = listener_serve(l, to_pg(conn)->pg);
+            atomic_store(&l->live, false);
+            atomic_store(&l->fd, -1);
+            l->fn(l->ctx, NULL);
+            if (!stop) {
+                log_msg(LOG_WARNING,
+                        "postgres: the notification connection was lost; reconnecting");
+            }
+        }
+        close_conn(conn);
+        if (!stop) {
+            stop = listener_sleep(l, DB_RECONNECT_BACKOFF_MS);
+        }
+    }
+    return NULL;
+}
+
+static bool
+is_channel_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int
+listener_start(const char *target, const char *channel, db_change_fn fn, void *ctx,
+               struct db_listener **out)
+{
+    struct pg_listener *l = NULL;
+    int err = 0;
+
+    *out = NULL;
+    if (!is_channel_name(channel)) {
+        return E_INVALID;
+    }
+    l = xcalloc(1, sizeof(*l));
+    l->base.ops = &db_postgres_ops;
+    l->target = xstrdup(target);
+    (void)snprintf(l->listen_sql, sizeof(l->listen_sql), "LISTEN \"%s\"", channel);
+    l->fn = fn;
+    l->ctx = ctx;
+    atomic_init(&l->live, false);
+    atomic_init(&l->fd, -1);
+    atomic_init(&l->busy, false);
+    l->wake[0] = l->wake[1] = -1;
+    if (pipe(l->wake) != 0 || pthread_create(&l->thread, NULL, listener_main, l) != 0) {
+        log_errno(LOG_CRITICAL, "cannot start the postgres listener");
+        err = E_INTERNAL;
+        goto out;
+    }
+    *out = &l->base;
+    l = NULL;
+out:
+    if (l) {
+        if (l->wake[0] >= 0) {
+            close(l->wake[0]);
+            close(l->wake[1]);
+        }
+        free(l->target);
+        free(l);
+    }
+    return err;
+}
+
+static bool
+listener_is_current(const struct db_listener *base)
+{
+    const struct pg_listener *l = (const struct pg_listener *)base;
+    struct pollfd pfd = {.fd = atomic_load(&l->fd), .events = POLLIN, .revents = 0};
+
+    /*
+     * Input waiting, or input read but not yet delivered (checked after the
+     * poll, so nothing slips between), is a notification not handled yet:
+     * the answer must come from the database meanwhile.
+     */
+    return atomic_load(&l->live) && pfd.fd >= 0 && poll(&pfd, 1, 0) == 0 && !atomic_load(&l->busy);
+}
+
+static void
+listener_free(struct db_listener *base)
+{
+    struct pg_listener *l = (struct pg_listener *)base;
+
+    if (!l) {
+        return;
+    }
+    close(l->wake[1]); /* wakes the thread's poll with POLLHUP */
+    pthread_join(l->thread, NULL);
+    close(l->wake[0]);
+    free(l->target);
+    free(l);
+}
+
 const struct db_ops db_postgres_ops = {
     .name = "postgres",
     .kind = DB_POSTGRES,
@@ -498,4 +688,7 @@ const struct db_ops db_postgres_ops = {
     .unlock_migrations = unlock_migrations,
     .table_exists_sql = "SELECT 1 FROM pg_catalog.pg_tables"
                         " WHERE schemaname = current_schema() AND tablename = $1",
+    .listen = listener_start,
+    .listener_is_current = listener_is_current,
+    .listener_free = listener_free,
 };

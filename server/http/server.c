@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -223,7 +224,7 @@ assign_request_id(struct request *req)
     struct str in = request_header(req, "X-Request-Id");
     uint8_t raw[12];
 
-    crypto_random(raw, sizeof(raw));
+    crypto_random_id(raw, sizeof(raw));
     crypto_hex(raw, sizeof(raw), req->request_id);
     if (parse_is_request_id(in)) {
         memcpy(req->client_request_id, in.ptr, in.len);
@@ -993,6 +994,12 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
     }
     s->opt = *opt;
     s->dispatch = d;
+    /*
+     * Each connection's memory pool (HTTP_CONN_MEMORY_LIMIT) gets pages of
+     * its own, returned when the connection closes: from malloc's heap, the
+     * pools of a burst of connections would stay resident after it.
+     */
+    (void)mallopt(M_MMAP_THRESHOLD, HTTP_CONN_MEMORY_LIMIT);
     if (deadlines_start(HTTP_DEADLINE_SWEEP_MS, &s->deadlines)) {
         goto fail;
     }

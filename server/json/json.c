@@ -267,14 +267,44 @@ json_pick_strings(const struct json_doc *doc, const char *name, struct str *out,
     return 0;
 }
 
-static int
-dump_cb(const char *buffer, size_t size, void *data)
-{
-    return buf_add(data, buffer, size) ? -1 : 0;
-}
+/* Room json_render makes before its first pass: most answers fit. */
+#define JSON_RENDER_GUESS 1024
 
+/*
+ * json_dumpb into room made up front (one pass for almost every answer, a
+ * second once the size is known), not a callback per token.
+ */
 int
 json_render(const json_t *v, struct buf *out)
 {
-    return json_dump_callback(v, dump_cb, out, JSON_COMPACT) ? E_INTERNAL : 0;
+    size_t room = JSON_RENDER_GUESS;
+
+    if (out->max) {
+        /* A capped buffer: no more room than it allows. */
+        size_t left = out->max > out->len ? out->max - out->len : 0;
+        room = left < room ? left : room;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        size_t avail;
+        size_t n;
+
+        if (buf_grow(out, room)) {
+            return E_INTERNAL;
+        }
+        avail = out->cap - out->len - 1;
+        if (out->max && out->max - out->len < avail) {
+            avail = out->max - out->len; /* buf_grow checked len + room <= max */
+        }
+        n = json_dumpb(v, out->ptr + out->len, avail, JSON_COMPACT);
+        if (n == 0) {
+            return E_INTERNAL;
+        }
+        if (n <= avail) {
+            out->len += n;
+            out->ptr[out->len] = '\0';
+            return 0;
+        }
+        room = n;
+    }
+    return E_INTERNAL;
 }

@@ -7,6 +7,10 @@
  * tenancy: a non-member gets 404 before anything else). A cookie that
  * names no live session is cleared. Not in the /internal chain: machines
  * never authenticate with cookies.
+ *
+ * GET and HEAD requests to routes flagged ROUTE_CACHED_SESSION (they only
+ * read) may take the session from the session cache (session/cache.h);
+ * every other request reads it from the database.
  */
 #include "middleware/middleware.h"
 
@@ -25,7 +29,10 @@ before(struct request *req)
 
     if (token.len) {
         struct session *s = arena_alloc(req->arena, sizeof(*s));
-        int err = session_lookup(req->app->db, req->app->cfg, token, now, s);
+        bool safe = req->method == HTTP_GET || req->method == HTTP_HEAD;
+        struct session_cache *cache =
+            safe && (flags & ROUTE_CACHED_SESSION) ? req->app->sessions : NULL;
+        int err = session_lookup(req->app->db, cache, req->app->cfg, token, now, s);
         if (err == 0) {
             req->session = s;
         } else if (err == E_UNAUTHENTICATED) {

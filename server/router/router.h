@@ -29,6 +29,8 @@ enum route_flags {
     ROUTE_MEMBER = 1 << 5,
     ROUTE_ADMIN = 1 << 6,
     ROUTE_OWNER = 1 << 7,
+    /* a GET that only reads: its session may come from the session cache (session/cache.h) */
+    ROUTE_CACHED_SESSION = 1 << 8,
 };
 
 enum group_flags {

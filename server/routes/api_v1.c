@@ -293,13 +293,13 @@ sessions_delete_others(struct request *req)
 
 /* clang-format off */
 static const struct route routes[] = {
-    {HTTP_GET, "/api/v1/me", me_get, 0, ROUTE_AUTH},
+    {HTTP_GET, "/api/v1/me", me_get, 0, ROUTE_AUTH | ROUTE_CACHED_SESSION},
     {HTTP_PATCH, "/api/v1/me", me_patch, 8192, ROUTE_JSON | ROUTE_AUTH},
     {HTTP_POST, "/api/v1/me/password", password_change, 8192,
      ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE | ROUTE_HASHES},
     {HTTP_POST, "/api/v1/me/email", email_change, 8192,
      ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE | ROUTE_HASHES},
-    {HTTP_GET, "/api/v1/me/sessions", sessions_list, 0, ROUTE_AUTH},
+    {HTTP_GET, "/api/v1/me/sessions", sessions_list, 0, ROUTE_AUTH | ROUTE_CACHED_SESSION},
     {HTTP_DELETE, "/api/v1/me/sessions", sessions_delete_others, 0, ROUTE_AUTH},
     {HTTP_DELETE, "/api/v1/me/sessions/{id}", session_delete, 0, ROUTE_AUTH},
     {HTTP_POST, "/api/v1/me/identities/google", account_google_connect, 0,

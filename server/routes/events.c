@@ -164,7 +164,8 @@ recheck(struct events_hub *h, struct sub *s)
 {
     struct session sess;
     struct tenant t;
-    int err = session_lookup(h->db, h->cfg, str_from_cstr(s->token), clock_wall_s(), &sess);
+    /* No cache: the re-check is what ends a revoked session's stream. */
+    int err = session_lookup(h->db, NULL, h->cfg, str_from_cstr(s->token), clock_wall_s(), &sess);
 
     if (!err && strcmp(sess.user_id, s->user_id) != 0) {
         err = E_UNAUTHENTICATED;

@@ -1,16 +1,34 @@
 #include "session/session.h"
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "session/cache.h"
 
 #define SESSION_COLS                                                                               \
     "id, user_id, created_at, last_seen_at, idle_expires_at, absolute_expires_at, auth_at, "       \
     "remember, ip, user_agent"
 
+/* The session and its user, joined: what session_lookup reads (read_session, then read_user). */
+#define LOOKUP_COLS                                                                                \
+    "s.id, s.user_id, s.created_at, s.last_seen_at, s.idle_expires_at, s.absolute_expires_at, "    \
+    "s.auth_at, s.remember, s.ip, s.user_agent, u.email, u.name, "                                 \
+    "CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END, u.email_verified_at, u.created_at"
+
 static void
 token_hash(struct str token, char out[2 * CRYPTO_SHA256_LEN + 1])
 {
     crypto_sha256_hex(token.ptr, token.len, out);
+}
+
+static void
+read_user(const struct db_result *r, size_t row, size_t col, struct session_user *u)
+{
+    db_text_copy(r, row, col, u->email, sizeof(u->email));
+    db_text_copy(r, row, col + 1, u->name, sizeof(u->name));
+    u->has_password = db_int(r, row, col + 2) != 0;
+    u->email_verified_at = db_int(r, row, col + 3);
+    u->created_at = db_int(r, row, col + 4);
 }
 
 static void
@@ -102,30 +120,50 @@ plausible_token(struct str t)
     return true;
 }
 
-int
-session_lookup(struct db *db, const struct config *cfg, struct str token, int64_t now,
-               struct session *out)
+/* Is s, as read at some point, still live at now without a slide due? */
+static bool
+is_fresh(const struct session *s, int64_t now)
 {
+    return s->idle_expires_at > now && s->absolute_expires_at > now &&
+           now - s->last_seen_at < SESSION_TOUCH_INTERVAL_S;
+}
+
+int
+session_lookup(struct db *db, struct session_cache *cache, const struct config *cfg,
+               struct str token, int64_t now, struct session *out)
+{
+    uint8_t raw[CRYPTO_SHA256_LEN];
     char hash[2 * CRYPTO_SHA256_LEN + 1];
     struct db_result *r = NULL;
     struct db_param p[2];
+    uint64_t epoch = 0;
     int err;
 
     if (!plausible_token(token)) {
         return E_UNAUTHENTICATED;
     }
-    token_hash(token, hash);
+    crypto_sha256(token.ptr, token.len, raw);
+    if (cache) {
+        if (session_cache_get(cache, raw, clock_mono_ms(), out) && is_fresh(out, now)) {
+            return 0;
+        }
+        /* Taken before the read: a change committed meanwhile keeps the result out. */
+        epoch = session_cache_epoch(cache);
+    }
+    crypto_hex(raw, sizeof(raw), hash);
     p[0] = DB_CSTR(hash);
     p[1] = DB_INT(now);
     err = db_run(db,
-                 "SELECT " SESSION_COLS " FROM user_sessions WHERE token_hash = $1 "
-                 "AND revoked_at IS NULL AND idle_expires_at > $2 AND absolute_expires_at > $2",
+                 "SELECT " LOOKUP_COLS " FROM user_sessions s JOIN users u ON u.id = s.user_id "
+                 "WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.idle_expires_at > $2 "
+                 "AND s.absolute_expires_at > $2",
                  p, 2, &r);
     if (!err && db_result_rows(r) != 1) {
         err = E_UNAUTHENTICATED;
     }
     if (!err) {
         read_session(r, 0, out);
+        read_user(r, 0, 10, &out->user);
     }
     db_result_free(r);
     if (err) {
@@ -146,6 +184,9 @@ session_lookup(struct db *db, const struct config *cfg, struct str token, int64_
         /* A failed touch costs a minute of idle time at most; the request goes on. */
         err = err == E_UNAVAILABLE ? err : 0;
     }
+    if (!err && cache) {
+        session_cache_put(cache, raw, out, epoch, clock_mono_ms());
+    }
     return err;
 }
 
@@ -160,6 +201,9 @@ session_revoke(struct db_conn *conn, const char *user_id, const char *id, int64_
                       p, 3, &r);
     if (!err && db_result_affected(r) == 0) {
         err = E_NOT_FOUND;
+    }
+    if (!err) {
+        db_note_change(conn, user_id);
     }
     db_result_free(r);
     return err;
@@ -177,6 +221,9 @@ session_revoke_others(struct db_conn *conn, const char *user_id, const char *exc
                       p, 3, &r);
     *count = err ? 0 : db_result_affected(r);
     db_result_free(r);
+    if (!err) {
+        db_note_change(conn, user_id);
+    }
     return err;
 }
 
@@ -207,10 +254,15 @@ session_list(struct db_conn *conn, const char *user_id, int64_t now, struct aren
 }
 
 int
-session_mark_auth(struct db_conn *conn, const char *id, int64_t now)
+session_mark_auth(struct db_conn *conn, const char *user_id, const char *id, int64_t now)
 {
-    struct db_param p[] = {DB_INT(now), DB_CSTR(id)};
-    return db_exec(conn, "UPDATE user_sessions SET auth_at = $1 WHERE id = $2", p, 2, NULL);
+    struct db_param p[] = {DB_INT(now), DB_CSTR(id), DB_CSTR(user_id)};
+    int err = db_exec(conn, "UPDATE user_sessions SET auth_at = $1 WHERE id = $2 AND user_id = $3",
+                      p, 3, NULL);
+    if (!err) {
+        db_note_change(conn, user_id);
+    }
+    return err;
 }
 
 int64_t

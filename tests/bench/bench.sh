@@ -5,15 +5,22 @@
 # Starts build/piloto (SQLite, in a temp dir) and nginx (Debian's
 # nginx-light, own temp prefix and config, `return 200` on /healthz), both on
 # free ports of 127.0.0.1, then runs wrk against each target in interleaved
-# rounds and prints a table of req/s, p99 latency and memory (VmRSS/VmHWM
-# from /proc), also written to build/bench/results.txt. Everything it started
-# is stopped on exit.
+# rounds and prints a table of req/s, p99 latency, server CPU per request
+# (utime+stime of the server's processes over the run, PostgreSQL backends
+# included, divided by the requests wrk completed: far steadier than req/s
+# on shared cores) and memory (VmRSS/VmHWM from /proc), also written to
+# build/bench/results.txt. After the rounds at BENCH_CONNECTIONS, one round
+# at BENCH_CONNECTIONS_HIGH connections, and the RSS of 2,000 idle
+# keep-alive connections (tests/bench/idle_conns.py, from several loopback
+# addresses) on piloto and on nginx. Everything it started is stopped on exit.
 #
 # Settings (environment): BENCH_ROUNDS (3), BENCH_DURATION (seconds, 10),
 # BENCH_WARMUP (seconds, 2), BENCH_THREADS (2), BENCH_CONNECTIONS (64),
-# BENCH_LOG_LEVEL (piloto's LOG_LEVEL, warning: no access log, as nginx),
-# BENCH_EVENTS (1: the live-updates figures of tests/bench/events_bench.py),
-# PILOTO_BIN (build/piloto).
+# BENCH_CONNECTIONS_HIGH (256, 0 = no such round), BENCH_IDLE_CONNECTIONS
+# (2000, 0 = not measured), BENCH_LOG_LEVEL (piloto's LOG_LEVEL, warning: no
+# access log, as nginx), BENCH_LOGINS (1; 0 skips the login rounds), BENCH_EVENTS (1: the live-updates
+# figures of tests/bench/events_bench.py; 0 skips them), BENCH_PILOTO_ENV (more NAME=VALUE settings for every
+# piloto, e.g. "HTTP_THREADS=2 DB_POOL_SIZE=4"), PILOTO_BIN (build/piloto).
 #
 # More targets: add_target NAME URL [HEADER...] before run_rounds, e.g.
 #   add_target piloto-me "$PILOTO_URL/auth/me" "Cookie: piloto_session=$token"
@@ -27,6 +34,9 @@ DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 THREADS=${BENCH_THREADS:-2}
 CONNS=${BENCH_CONNECTIONS:-64}
+CONNS_HIGH=${BENCH_CONNECTIONS_HIGH:-256}
+IDLE_CONNS=${BENCH_IDLE_CONNECTIONS:-2000}
+read -r -a EXTRA_ENV <<<"${BENCH_PILOTO_ENV:-}"
 LOG_LEVEL=${BENCH_LOG_LEVEL:-warning}
 OUT_DIR=$ROOT/build/bench
 RESULTS=$OUT_DIR/results.txt
@@ -99,6 +109,7 @@ start_piloto() {
         PILOTO_ENV=dev HOST=127.0.0.1 PORT="$PILOTO_PORT" \
         DATABASE_URL="sqlite:$WORK/piloto/data/piloto.db" \
         RATE_LIMIT_GENERAL=1000000000 RATE_LIMIT_AUTH=1000000000 LOG_LEVEL="$LOG_LEVEL" \
+        MAX_CONNECTIONS=4096 MAX_CONNECTIONS_PER_IP=4096 "${EXTRA_ENV[@]}" \
         "$BIN" serve >"$WORK/piloto/stdout.log" 2>"$WORK/piloto/stderr.log" &
     PILOTO_PID=$!
     wait_http "$PILOTO_URL/healthz" || die "piloto did not start: $(tail -5 "$WORK/piloto/stderr.log" "$WORK/piloto/stdout.log")"
@@ -115,7 +126,7 @@ master_process on;
 worker_processes 2;
 pid $p/nginx.pid;
 error_log $p/logs/error.log warn;
-events { worker_connections 2048; }
+events { worker_connections 4096; }
 http {
     access_log off;
     client_body_temp_path $p/tmp/body;
@@ -163,37 +174,62 @@ to_ms() {
     }'
 }
 
-TARGETS=()
-declare -A TARGET_URL TARGET_HEADERS
+# utime+stime, in clock ticks, of PIDS and their children (all their threads).
+cpu_ticks() { # PID...
+    local p all=()
+    for p in "$@"; do
+        all+=("$p")
+        all+=($(pgrep -P "$p" || true))
+    done
+    for p in "${all[@]}"; do
+        awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || true
+    done | awk '{t += $1} END {print t + 0}'
+}
+CLK_TCK=$(getconf CLK_TCK)
 
-# add_target NAME URL [HEADER...]: a URL benchmarked in every round.
+TARGETS=()
+declare -A TARGET_URL TARGET_HEADERS TARGET_PIDS
+
+# add_target NAME URL [HEADER...]: a URL benchmarked in every round. Its
+# server's CPU is read from the processes in TARGET_PIDS[NAME] (set after).
 add_target() {
     local name=$1 url=$2 h
     shift 2
     TARGETS+=("$name")
     TARGET_URL[$name]=$url
     TARGET_HEADERS[$name]=""
+    TARGET_PIDS[$name]=""
     for h in "$@"; do
         TARGET_HEADERS[$name]+="$h"$'\n'
     done
 }
 
-# bench_url NAME URL [HEADER...]: one wrk pass of BENCH_DURATION seconds;
-# appends "NAME req/s p99_ms non2xx errors" to $WORK/raw.tsv.
+# bench_url NAME URL [HEADER...]: one wrk pass of BENCH_DURATION seconds
+# with CONNS connections; appends "NAME req/s p99_ms non2xx errors cpu_us
+# conns" to $WORK/raw.tsv (cpu_us: server CPU µs per request, over the
+# processes in $PIDS, "-" when none).
 bench_url() {
-    local name=$1 url=$2 out args=() h rps p99 non2xx errs
+    local name=$1 url=$2 out args=() h rps p99 non2xx errs reqs t0 t1 cpu=-
     shift 2
     for h in "$@"; do
         args+=(-H "$h")
     done
+    # shellcheck disable=SC2086 # PIDS is a list
+    t0=$([ -n "${PIDS:-}" ] && cpu_ticks $PIDS || echo 0)
     out=$("$WRK" -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "${args[@]}" "$url")
+    # shellcheck disable=SC2086
+    t1=$([ -n "${PIDS:-}" ] && cpu_ticks $PIDS || echo 0)
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    reqs=$(awk '/ requests in / {print $1}' <<<"$out")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
     non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
     errs=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
     [ -n "$rps" ] || die "cannot read wrk's output for $name:"$'\n'"$out"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "$p99" "${non2xx:-0}" "${errs:-0}" >>"$WORK/raw.tsv"
-    printf '  %-18s %10.0f req/s  p99 %8.3f ms%s\n' "$name" "$rps" "$p99" \
+    if [ -n "${PIDS:-}" ] && [ "${reqs:-0}" -gt 0 ]; then
+        cpu=$(awk -v d="$((t1 - t0))" -v n="$reqs" -v hz="$CLK_TCK" 'BEGIN {printf "%.1f", d * 1e6 / hz / n}')
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "$p99" "${non2xx:-0}" "${errs:-0}" "$cpu" "$CONNS" >>"$WORK/raw.tsv"
+    printf '  %-18s c=%-4s %10.0f req/s  p99 %8.3f ms  cpu %6s us/req%s\n' "$name" "$CONNS" "$rps" "$p99" "$cpu" \
         "$([ "${non2xx:-0}${errs:-0}" = 00 ] || echo "  (non-2xx ${non2xx:-0}, socket errors ${errs:-0})")" >&2
 }
 
@@ -202,7 +238,7 @@ run_target() { # NAME
     while IFS= read -r line; do
         [ -n "$line" ] && hs+=("$line")
     done <<<"${TARGET_HEADERS[$name]}"
-    bench_url "$name" "${TARGET_URL[$name]}" "${hs[@]}"
+    PIDS=${TARGET_PIDS[$name]} bench_url "$name" "${TARGET_URL[$name]}" "${hs[@]}"
 }
 
 run_rounds() {
@@ -223,6 +259,23 @@ run_rounds() {
             for ((i = ${#TARGETS[@]} - 1; i >= 0; i--)); do run_target "${TARGETS[$i]}"; done
         fi
     done
+    if [ "$CONNS_HIGH" -gt 0 ]; then
+        echo "round at $CONNS_HIGH connections" >&2
+        for name in "${TARGETS[@]}"; do CONNS=$CONNS_HIGH run_target "$name"; done
+    fi
+}
+
+# RSS of IDLE_CONNS idle keep-alive connections on piloto and nginx.
+bench_idle() {
+    local out
+    : >"$WORK/idle.tsv"
+    [ "$IDLE_CONNS" -gt 0 ] || return 0
+    out=$(python3 "$ROOT/tests/bench/idle_conns.py" "$PILOTO_PORT" "$IDLE_CONNS" "$PILOTO_PID") ||
+        die "idle connections to piloto failed"
+    printf 'piloto\t%s\n' "$out" >>"$WORK/idle.tsv"
+    out=$(python3 "$ROOT/tests/bench/idle_conns.py" "$NGINX_PORT" "$IDLE_CONNS" "$NGINX_PID") ||
+        die "idle connections to nginx failed"
+    printf 'nginx\t%s\n' "$out" >>"$WORK/idle.tsv"
 }
 
 # --- report ----------------------------------------------------------------------
@@ -231,29 +284,48 @@ median() { # numbers on stdin
     sort -g | awk '{a[NR] = $1} END {if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'
 }
 
-report() {
-    local name rps p99 lo hi ref bad
-    ref=$(awk -F'\t' '$1 == "nginx" {print $2}' "$WORK/raw.tsv" | median)
-    echo "# piloto vs nginx: wrk -t$THREADS -c$CONNS -d${DURATION}s --latency, $ROUNDS interleaved rounds, 127.0.0.1"
-    echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $(uname -r), $("$BIN" version), $("$NGINX" -v 2>&1 | sed 's/.*: //'), piloto LOG_LEVEL=$LOG_LEVEL"
-    echo
-    printf '%-18s %12s %23s %12s %10s\n' target "req/s (med)" "req/s (min..max)" "p99 ms (med)" "vs nginx"
+# report_table CONNS: one row per target from the runs at CONNS connections.
+report_table() {
+    local c=$1 name rps p99 lo hi ref cpu
+    ref=$(awk -F'\t' -v c="$c" '$1 == "nginx" && $7 == c {print $2}' "$WORK/raw.tsv" | median)
+    printf '%-18s %5s %12s %23s %12s %10s %10s\n' target conns "req/s (med)" "req/s (min..max)" \
+        "p99 ms (med)" "vs nginx" "cpu us/req"
     for name in "${TARGETS[@]}"; do
-        rps=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$WORK/raw.tsv" | median)
-        p99=$(awk -F'\t' -v n="$name" '$1 == n {print $3}' "$WORK/raw.tsv" | median)
-        lo=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$WORK/raw.tsv" | sort -g | head -1)
-        hi=$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$WORK/raw.tsv" | sort -g | tail -1)
-        printf '%-18s %12.0f %11.0f..%-11.0f %12.3f %10s\n' "$name" "$rps" "$lo" "$hi" "$p99" \
-            "$(awk -v a="$rps" -v b="${ref:-0}" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}')"
+        rps=$(awk -F'\t' -v n="$name" -v c="$c" '$1 == n && $7 == c {print $2}' "$WORK/raw.tsv" | median)
+        [ -n "$rps" ] || continue
+        p99=$(awk -F'\t' -v n="$name" -v c="$c" '$1 == n && $7 == c {print $3}' "$WORK/raw.tsv" | median)
+        cpu=$(awk -F'\t' -v n="$name" -v c="$c" '$1 == n && $7 == c && $6 != "-" {print $6}' "$WORK/raw.tsv" | median)
+        lo=$(awk -F'\t' -v n="$name" -v c="$c" '$1 == n && $7 == c {print $2}' "$WORK/raw.tsv" | sort -g | head -1)
+        hi=$(awk -F'\t' -v n="$name" -v c="$c" '$1 == n && $7 == c {print $2}' "$WORK/raw.tsv" | sort -g | tail -1)
+        printf '%-18s %5s %12.0f %11.0f..%-11.0f %12.3f %10s %10s\n' "$name" "$c" "$rps" "$lo" "$hi" "$p99" \
+            "$(awk -v a="$rps" -v b="${ref:-0}" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}')" \
+            "${cpu:--}"
     done
+}
+
+report() {
+    local bad
+    echo "# piloto vs nginx: wrk -t$THREADS -c$CONNS -d${DURATION}s --latency, $ROUNDS interleaved rounds (+1 at -c$CONNS_HIGH), 127.0.0.1"
+    echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $(uname -r), $("$BIN" version), $("$NGINX" -v 2>&1 | sed 's/.*: //'), piloto LOG_LEVEL=$LOG_LEVEL${BENCH_PILOTO_ENV:+, $BENCH_PILOTO_ENV}"
+    echo "# cpu us/req: utime+stime of the target's server processes (PostgreSQL's included) / requests"
+    echo
+    report_table "$CONNS"
+    if [ "$CONNS_HIGH" -gt 0 ]; then
+        report_table "$CONNS_HIGH" | tail -n +2
+    fi
     bad=$(awk -F'\t' '$4 + $5 > 0' "$WORK/raw.tsv" | wc -l)
     [ "$bad" -eq 0 ] || echo "# warning: $bad runs had non-2xx answers or socket errors"
     echo
-    printf '%-18s %10s %10s %6s\n' process "VmRSS MiB" "VmHWM MiB" procs
-    printf '%-18s %10s %10s %6s\n' piloto "$(mem_mib VmRSS "$PILOTO_PID")" \
-        "$(mem_mib VmHWM "$PILOTO_PID")" "$(nprocs "$PILOTO_PID")"
-    printf '%-18s %10s %10s %6s\n' nginx "$(mem_mib VmRSS "$NGINX_PID")" \
-        "$(mem_mib VmHWM "$NGINX_PID")" "$(nprocs "$NGINX_PID")"
+    printf '%-18s %10s %10s %6s %12s\n' process "VmRSS MiB" "VmHWM MiB" procs "idle MiB"
+    printf '%-18s %10s %10s %6s %12s\n' piloto "$(mem_mib VmRSS "$PILOTO_PID")" \
+        "$(mem_mib VmHWM "$PILOTO_PID")" "$(nprocs "$PILOTO_PID")" "$PILOTO_IDLE_RSS"
+    printf '%-18s %10s %10s %6s %12s\n' nginx "$(mem_mib VmRSS "$NGINX_PID")" \
+        "$(mem_mib VmHWM "$NGINX_PID")" "$(nprocs "$NGINX_PID")" "$NGINX_IDLE_RSS"
+    if [ -s "$WORK/idle.tsv" ]; then
+        echo
+        printf '%-18s %12s %14s %16s\n' "$IDLE_CONNS idle conns" "before MiB" "with them MiB" "KiB per conn"
+        awk -F'[\t ]' '{printf "%-18s %12.1f %14.1f %16.1f\n", $1, $2 / 1024, $3 / 1024, $4}' "$WORK/idle.tsv"
+    fi
 }
 
 # --- the auth routes (issue 3) ------------------------------------------------------
@@ -267,7 +339,8 @@ start_piloto_on() {
         PILOTO_ENV=dev HOST=127.0.0.1 PORT="$port" DATABASE_URL="$url" \
         PILOTO_SECRET=bench-secret-0123456789abcdefghijklmnop \
         RATE_LIMIT_GENERAL=1000000000 RATE_LIMIT_AUTH=1000000000 LOG_LEVEL="$LOG_LEVEL" \
-        WORKER_THREADS=2 "$BIN" serve >"$WORK/$name/stdout.log" 2>"$WORK/$name/stderr.log" &
+        MAX_CONNECTIONS=4096 MAX_CONNECTIONS_PER_IP=4096 WORKER_THREADS=2 "${EXTRA_ENV[@]}" \
+        "$BIN" serve >"$WORK/$name/stdout.log" 2>"$WORK/$name/stderr.log" &
     EXTRA_PIDS+=($!)
     eval "${name}_URL=http://127.0.0.1:$port"
     eval "${name}_PID=$!"
@@ -323,10 +396,12 @@ bench_auth() {
     start_piloto_on PSQLITE "sqlite:$WORK/PSQLITE/data/piloto.db"
     cookie_sqlite=$(signup "$PSQLITE_URL" bench@example.com)
     add_target me-sqlite "$PSQLITE_URL/auth/me" "Cookie: $cookie_sqlite"
+    TARGET_PIDS[me-sqlite]=$PSQLITE_PID
     # A workspace route: the session, then tenancy (membership and role), then the members.
     add_target members-sqlite \
         "$PSQLITE_URL/api/v1/workspaces/$(workspace "$PSQLITE_URL" "$cookie_sqlite")/members" \
         "Cookie: $cookie_sqlite"
+    TARGET_PIDS[members-sqlite]=$PSQLITE_PID
     if [ -x "$ROOT/tests/support/pg.sh" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
         pgdir=$WORK/pg
         pgurl=$("$ROOT/tests/support/pg.sh" start "$pgdir" "$(free_port)") || die "cannot start PostgreSQL"
@@ -334,9 +409,12 @@ bench_auth() {
         start_piloto_on PPG "$pgurl"
         cookie_pg=$(signup "$PPG_URL" bench@example.com)
         add_target me-postgres "$PPG_URL/auth/me" "Cookie: $cookie_pg"
+        # The postmaster and its backends: their CPU is the request's too.
+        TARGET_PIDS[me-postgres]="$PPG_PID $(head -1 "$pgdir/data/postmaster.pid" 2>/dev/null || true)"
         add_target members-postgres \
             "$PPG_URL/api/v1/workspaces/$(workspace "$PPG_URL" "$cookie_pg")/members" \
             "Cookie: $cookie_pg"
+        TARGET_PIDS[members-postgres]=${TARGET_PIDS[me-postgres]}
     fi
 }
 
@@ -384,11 +462,16 @@ report_extra() {
 main() {
     start_piloto
     start_nginx
+    PILOTO_IDLE_RSS=$(mem_mib VmRSS "$PILOTO_PID")
+    NGINX_IDLE_RSS=$(mem_mib VmRSS "$NGINX_PID")
     add_target piloto "$PILOTO_URL/healthz"
+    TARGET_PIDS[piloto]=$PILOTO_PID
     add_target nginx "$NGINX_URL/healthz"
+    TARGET_PIDS[nginx]=$NGINX_PID
     [ "${BENCH_AUTH:-1}" = 1 ] && bench_auth
     run_rounds
-    [ "${BENCH_AUTH:-1}" = 1 ] && bench_logins
+    bench_idle
+    [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_LOGINS:-1}" = 1 ] && bench_logins
     # Live updates (issue 14): 1,000 open event streams on an instance of its own.
     if [ "${BENCH_EVENTS:-1}" = 1 ]; then
         python3 "$ROOT/tests/bench/events_bench.py" "$BIN" "$DURATION" >"$WORK/events.txt" ||

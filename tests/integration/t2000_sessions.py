@@ -183,6 +183,67 @@ def test_password_change_rotates_this_session_and_revokes_every_other(srv):
     assert srv.client().login(a.email, new_pw).status_code == 200
 
 
+# ------------------------------------------------------- the session cache
+
+
+def warm(*clients):
+    """A GET on each: the instance may now answer them from its session cache."""
+    for c in clients:
+        assert c.me().status_code == 200
+
+
+def test_changes_on_this_instance_hold_at_once_for_cached_sessions(srv):
+    """docs/api.md: GETs may be answered from a session cached up to
+    SESSION_CACHE_TTL_MS; a change made on the instance holds at once."""
+    a = new_user(srv)
+    b, c, d = srv.client(), srv.client(), srv.client()
+    for x in (b, c, d):
+        assert x.login(a.email).status_code == 200
+    warm(a, b, c, d)
+    # A name change shows in every session's next GET.
+    assert a.patch("/api/v1/me", {"name": "Nome Novo"}).status_code == 200
+    assert b.me().json()["user"]["name"] == "Nome Novo"
+    # Revoking one session refuses its next GET.
+    warm(b)
+    assert a.delete("/api/v1/me/sessions/" + session_row(srv.db, b.session)[0]).status_code == 204
+    problem(b.me(), 401, "unauthenticated")
+    # Logout, likewise.
+    warm(c)
+    old = c.session
+    assert c.logout().status_code == 204
+    problem(c.me(cookies={srv.session_cookie: old}), 401, "unauthenticated")
+    # Revoking every other session.
+    warm(a, d)
+    assert a.delete("/api/v1/me/sessions").json() == {"revoked": 1}
+    problem(d.me(), 401, "unauthenticated")
+    assert a.me().status_code == 200
+
+
+def test_a_revoked_session_never_changes_anything_and_reads_for_a_second_at_most(srv):
+    """A change made behind the server's back (straight into the database)
+    is the case the cache's time to live bounds: GETs may still pass for up
+    to SESSION_CACHE_TTL_MS (1 s), anything else is refused at once."""
+    a = new_user(srv)
+    warm(a)
+    srv.db.query("UPDATE user_sessions SET revoked_at = 1 WHERE token_hash = %s"
+                 % q(sha256_hex(a.session)))
+    problem(a.patch("/api/v1/me", {"name": "x"}, keep=False), 401, "unauthenticated")
+    deadline = time.monotonic() + 1.5
+    while a.me(keep=False).status_code == 200:
+        assert time.monotonic() < deadline, "a revoked session still read after 1.5 s"
+        time.sleep(0.05)
+    problem(a.me(), 401, "unauthenticated")
+
+
+def test_without_the_cache_every_request_asks_the_database(spawn):
+    s = spawn({"SESSION_CACHE_TTL_MS": "0"})
+    a = new_user(s)
+    warm(a)
+    s.db.query("UPDATE user_sessions SET revoked_at = 1 WHERE token_hash = %s"
+               % q(sha256_hex(a.session)))
+    problem(a.me(), 401, "unauthenticated")
+
+
 # ----------------------------------------------------------------- expiry
 
 

@@ -224,6 +224,24 @@ test_random(void **state)
     assert_int_equal(len, 32);
 }
 
+/* Ids from the per-thread buffer: never repeated, also across its refills. */
+static void
+test_random_id(void **state)
+{
+    enum { N = 300 };
+    static uint8_t ids[N][12];
+    uint8_t zero[12] = {0};
+    (void)state;
+
+    for (size_t i = 0; i < N; i++) {
+        crypto_random_id(ids[i], sizeof(ids[i]));
+        assert_memory_not_equal(ids[i], zero, sizeof(zero));
+        for (size_t j = 0; j < i; j++) {
+            assert_memory_not_equal(ids[i], ids[j], sizeof(ids[i]));
+        }
+    }
+}
+
 static void
 test_wipe(void **state)
 {
@@ -249,6 +267,7 @@ main(void)
         cmocka_unit_test(test_b64url_rejects),
         cmocka_unit_test(test_equal),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_random_id),
         cmocka_unit_test(test_wipe),
     };
 

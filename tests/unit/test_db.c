@@ -76,9 +76,8 @@ setup(void **state)
         return -1;
     }
     if (f->kind == DB_POSTGRES &&
-        db_run(f->db,
-               "DROP TABLE IF EXISTS t, audit_log, user_sessions, users, schema_migrations CASCADE",
-               NULL, 0, NULL) != 0) {
+        (db_run(f->db, "DROP SCHEMA public CASCADE", NULL, 0, NULL) != 0 ||
+         db_run(f->db, "CREATE SCHEMA public", NULL, 0, NULL) != 0)) {
         return -1;
     }
     return 0;
@@ -629,6 +628,167 @@ test_pg_restart(void **state)
     assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM t"), 3);
 }
 
+/* What the change callback heard: keys in order, "*" for NULL. */
+static pthread_mutex_t heard_lock = PTHREAD_MUTEX_INITIALIZER;
+static char heard[16][64];
+static unsigned nheard;
+
+static void
+hear(void *ctx, const char *key)
+{
+    (void)ctx;
+    pthread_mutex_lock(&heard_lock);
+    if (nheard < ARRAY_LEN(heard)) {
+        (void)snprintf(heard[nheard++], sizeof(heard[0]), "%s", key ? key : "*");
+    }
+    pthread_mutex_unlock(&heard_lock);
+}
+
+static void
+reset_heard(void)
+{
+    pthread_mutex_lock(&heard_lock);
+    nheard = 0;
+    pthread_mutex_unlock(&heard_lock);
+}
+
+static bool
+has_heard(const char *key)
+{
+    bool found = false;
+    pthread_mutex_lock(&heard_lock);
+    for (unsigned i = 0; i < nheard; i++) {
+        found |= strcmp(heard[i], key) == 0;
+    }
+    pthread_mutex_unlock(&heard_lock);
+    return found;
+}
+
+/* Change notes reach the callback once their transaction commits, and only then. */
+static void
+test_change_notes(void **state)
+{
+    struct db *db = need_db(state);
+    struct db_conn *c = NULL;
+    char long_key[DB_NOTE_KEY_MAX + 2];
+
+    make_table(db);
+    db_set_change_callback(db, hear, NULL);
+    reset_heard();
+    assert_int_equal(db_acquire(db, &c), 0);
+    /* Outside a transaction: at once. */
+    db_note_change(c, "u0");
+    assert_int_equal(nheard, 1);
+    assert_string_equal(heard[0], "u0");
+    /* Inside: after the commit, each key once. */
+    reset_heard();
+    assert_int_equal(db_begin(c), 0);
+    db_note_change(c, "u1");
+    db_note_change(c, "u2");
+    db_note_change(c, "u1");
+    assert_int_equal(nheard, 0);
+    assert_int_equal(db_commit(c), 0);
+    assert_int_equal(nheard, 2);
+    assert_string_equal(heard[0], "u1");
+    assert_string_equal(heard[1], "u2");
+    /* A rollback, or a commit that fails, reports nothing. */
+    reset_heard();
+    assert_int_equal(db_begin(c), 0);
+    db_note_change(c, "u3");
+    db_rollback(c);
+    assert_int_equal(db_begin(c), 0);
+    db_note_change(c, "u4");
+    assert_int_not_equal(db_exec(c, "INSERT INTO nowhere VALUES (1)", NULL, 0, NULL), 0);
+    assert_int_not_equal(db_commit(c), 0);
+    assert_int_equal(nheard, 0);
+    /* Too many keys, or one too long: "anything may have changed". */
+    assert_int_equal(db_begin(c), 0);
+    for (int i = 0; i < DB_MAX_NOTES + 1; i++) {
+        char key[16];
+        (void)snprintf(key, sizeof(key), "k%d", i);
+        db_note_change(c, key);
+    }
+    assert_int_equal(db_commit(c), 0);
+    assert_int_equal(nheard, 1);
+    assert_string_equal(heard[0], "*");
+    reset_heard();
+    memset(long_key, 'x', sizeof(long_key) - 1);
+    long_key[sizeof(long_key) - 1] = '\0';
+    db_note_change(c, long_key);
+    assert_int_equal(nheard, 1);
+    assert_string_equal(heard[0], "*");
+    db_release(c);
+    db_set_change_callback(db, NULL, NULL);
+}
+
+/* Waits up to 5 s for cond(). */
+static bool
+eventually(bool (*cond)(const void *), const void *arg)
+{
+    for (int i = 0; i < 500; i++) {
+        if (cond(arg)) {
+            return true;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static bool
+is_live(const void *l)
+{
+    return db_listener_is_current(l);
+}
+
+static bool
+heard_key(const void *key)
+{
+    return has_heard(key);
+}
+
+/*
+ * db_listen: PostgreSQL delivers NOTIFY payloads, and migration 0010's
+ * trigger announces changed users and sessions; SQLite has no listener.
+ */
+static void
+test_listen(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = need_db(state);
+    struct db_listener *l = (struct db_listener *)1;
+
+    assert_int_equal(db_listen(db, "bad channel", hear, NULL, &l),
+                     f->kind == DB_SQLITE ? 0 : E_INVALID);
+    assert_null(l);
+    if (f->kind == DB_SQLITE) {
+        assert_int_equal(db_listen(db, "piloto_sessions", hear, NULL, &l), 0);
+        assert_null(l);
+        assert_false(db_listener_is_current(l));
+        db_listener_free(l);
+        return;
+    }
+    assert_int_equal(db_migrate(db), 0);
+    reset_heard();
+    assert_int_equal(db_listen(db, "piloto_sessions", hear, NULL, &l), 0);
+    assert_non_null(l);
+    assert_true(eventually(is_live, l));
+    assert_true(has_heard("*")); /* (re)connected: anything may have changed */
+    run_ok(db, "NOTIFY piloto_sessions, 'direct'");
+    assert_true(eventually(heard_key, "direct"));
+    run_ok(db, "INSERT INTO users (id, email, name, created_at, updated_at) "
+               "VALUES ('user1', 'a@example.com', 'A', 1, 1)");
+    run_ok(db, "INSERT INTO user_sessions (id, token_hash, user_id, created_at, last_seen_at, "
+               "idle_expires_at, absolute_expires_at, auth_at, remember, ip, user_agent) "
+               "VALUES ('s1', 'h1', 'user1', 1, 1, 2, 2, 1, 0, '', '')");
+    run_ok(db, "UPDATE user_sessions SET revoked_at = 5 WHERE id = 's1'");
+    assert_true(eventually(heard_key, "user1"));
+    reset_heard();
+    run_ok(db, "UPDATE users SET name = 'B' WHERE id = 'user1'");
+    assert_true(eventually(heard_key, "user1"));
+    db_listener_free(l);
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &sqlite_fixture),                \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &pg_fixture)
@@ -650,6 +810,8 @@ main(void)
         BOTH(test_pool),
         BOTH(test_many_statements),
         BOTH(test_threads),
+        BOTH(test_change_notes),
+        BOTH(test_listen),
         cmocka_unit_test_prestate_setup_teardown(test_pg_restart, setup, teardown, &pg_fixture),
     };
 
