@@ -678,7 +678,7 @@ export function runTopology(name) {
         await b.getByRole('heading', { name: 'Convites pendentes' }).waitFor();
 
         await o.getByRole('link', { name: 'Membros', exact: true }).click();
-        await o.getByRole('button', { name: `Alterar o papel de ${admin.name}` }).click();
+        await o.getByRole('button', { name: `Alterar papel de ${admin.name}` }).click();
         const dialog = o.getByRole('dialog', { name: `Papel de ${admin.name}` });
         await dialog.getByRole('radio', { name: /^Membro/ }).check();
         await dialog.getByRole('button', { name: 'Salvar papel' }).click();

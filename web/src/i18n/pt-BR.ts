@@ -311,7 +311,7 @@ export const ptBR = {
     loadError: 'Não foi possível carregar os membros.',
     empty: 'Nenhum membro.',
     changeRole: 'Alterar papel',
-    changeRoleLabel: (name: string) => `Alterar o papel de ${name}`,
+    changeRoleLabel: (name: string) => `Alterar papel de ${name}`,
     changeRoleTitle: (name: string) => `Papel de ${name}`,
     changeRoleText: 'O novo papel vale a partir da próxima ação dessa pessoa.',
     roleLegend: 'Papel',
@@ -338,7 +338,7 @@ export const ptBR = {
     invite: 'Convidar pessoas',
     transfer: 'Transferir propriedade',
     transferring: 'Transferindo…',
-    transferLabel: (name: string) => `Transferir a propriedade para ${name}`,
+    transferLabel: (name: string) => `Transferir propriedade para ${name}`,
     transferTitle: (name: string) => `Transferir a propriedade para ${name}?`,
     transferText: (name: string) =>
       `${name} passa a ser proprietário(a) deste espaço de trabalho e você passa a administrador(a).`,
