@@ -36,7 +36,6 @@ events_emit(struct db_conn *conn, const char *workspace_id, const char *kind, co
             int64_t *id)
 {
     struct db_result *r = NULL;
-    struct event ev = {0, kind, data};
     int64_t next;
     int err;
 
@@ -79,8 +78,6 @@ events_emit(struct db_conn *conn, const char *workspace_id, const char *kind, co
             return err;
         }
     }
-    ev.id = next;
-    (void)ev;
     if (id) {
         *id = next;
     }

@@ -6,9 +6,11 @@
  * event takes the next number (the workspace's counter row stays locked
  * until the transaction ends, so numbers commit in order), goes into a
  * bounded log (the latest EVENTS_LOG_KEEP per workspace, for Last-Event-ID
- * replay), and is announced on EVENTS_CHANNEL once the transaction commits
- * (db_notify: this process, and every instance on PostgreSQL), where the
- * stream hub (routes/events_hub.h) hands it to the open streams.
+ * replay). On PostgreSQL the log's insert trigger announces it on
+ * EVENTS_CHANNEL once the transaction commits (every instance, this one
+ * included, hears it through db_listen); the stream hub (routes/events.h)
+ * hands it to the open streams, and also polls the log's heads, which is
+ * how it learns of events on SQLite (one process).
  *
  * Functions return 0 or an E_* from the database.
  */

@@ -16,9 +16,14 @@
 
 /* Events read from the log per catch-up round of one stream. */
 #define HUB_REPLAY_BATCH 200
-/* The hub thread's tick; heads are polled (the safety net behind notifications) this often. */
-#define HUB_TICK_MS 1000
-#define HUB_POLL_MS 200
+/*
+ * The hub thread's tick, and how often it reads the heads of the open
+ * workspaces: how events reach streams on SQLite, the safety net behind
+ * the notifications on PostgreSQL.
+ */
+#define HUB_TICK_MS        1000
+#define HUB_POLL_MS        200
+#define HUB_POLL_NOTIFY_MS 5000
 /* What a browser waits before reconnecting (the stream's retry: field). */
 #define EVENTS_RETRY_MS 3000
 
@@ -43,7 +48,7 @@ struct events_hub {
     size_t nsubs;
     bool work; /* a catch-up is waiting */
     bool stop;
-    bool listening;
+    struct db_listener *listener; /* PostgreSQL: EVENTS_CHANNEL; NULL on SQLite */
     pthread_t thread;
 };
 
@@ -86,12 +91,11 @@ publish_locked(struct events_hub *h, struct str wid, int64_t id, struct str kind
 }
 
 void
-events_hub_on_note(const char *channel, const char *payload, void *arg)
+events_hub_on_note(void *arg, const char *payload)
 {
     struct events_hub *h = arg;
     struct str wid, kind, data;
     struct event ev;
-    (void)channel;
 
     pthread_mutex_lock(&h->mu);
     if (!payload) {
@@ -251,7 +255,8 @@ static void *
 hub_main(void *arg)
 {
     struct events_hub *h = arg;
-    int64_t next_poll = clock_mono_ms() + HUB_POLL_MS;
+    int64_t period = h->listener ? HUB_POLL_NOTIFY_MS : HUB_POLL_MS;
+    int64_t next_poll = clock_mono_ms() + period;
 
     pthread_mutex_lock(&h->mu);
     while (!h->stop) {
@@ -286,7 +291,7 @@ hub_main(void *arg)
             }
         }
         if (now >= next_poll) {
-            next_poll = now + HUB_POLL_MS;
+            next_poll = now + period;
             pthread_mutex_unlock(&h->mu);
             poll_heads(h);
             pthread_mutex_lock(&h->mu);
@@ -311,6 +316,12 @@ events_hub_start(const struct config *cfg, struct db *db)
     h->db = db;
     pthread_mutex_init(&h->mu, NULL);
     clock_cond_init(&h->cv);
+    if (db_listen(db, EVENTS_CHANNEL, events_hub_on_note, h, &h->listener)) {
+        /* The poll still brings every event, later: worth a warning, not a refusal to start. */
+        log_msg(LOG_WARNING, "events: cannot listen on %s; streams rely on polling",
+                EVENTS_CHANNEL);
+        h->listener = NULL;
+    }
     if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
         BUG("cannot start the events hub thread");
     }
@@ -323,6 +334,7 @@ events_hub_stop(struct events_hub *h)
     if (!h) {
         return;
     }
+    db_listener_free(h->listener); /* joined: no callback runs after this */
     pthread_mutex_lock(&h->mu);
     h->stop = true;
     for (struct sub *s = h->subs; s; s = s->next) {

@@ -5,8 +5,8 @@
  *
  * The hub holds one subscriber per open stream: the workspace, the last
  * event id the stream got, the session it was opened with. Events reach it
- * from events_emit's notification (events_hub_on_note, on the thread that
- * committed or the database listener's) and are written, in order, to the
+ * from the database's notification (events_hub_on_note, on the listener's
+ * thread; PostgreSQL) or the hub's poll of the log heads, and are written, in order, to the
  * streams of that workspace; a stream that missed one (a gap, an event
  * still in flight on another thread, a lost notification) is caught up
  * from the event log by the hub's own thread, which also sends the
@@ -26,8 +26,8 @@ struct events_hub;
 struct events_hub *events_hub_start(const struct config *cfg, struct db *db);
 /* Closes every stream (the http layer closes them too at the drain) and stops. Accepts NULL. */
 void events_hub_stop(struct events_hub *h);
-/* db_listen callback: payload from events_emit, or NULL ("may have missed some"). */
-void events_hub_on_note(const char *channel, const char *payload, void *arg);
+/* db_listen callback: a payload of EVENTS_CHANNEL, or NULL ("may have missed some"). */
+void events_hub_on_note(void *arg, const char *payload);
 
 /* The route's handler (ROUTE_AUTH | ROUTE_MEMBER). */
 int events_stream(struct request *req);
