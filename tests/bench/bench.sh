@@ -405,6 +405,7 @@ bench_auth() {
     if [ -x "$ROOT/tests/support/pg.sh" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
         pgdir=$WORK/pg
         pgurl=$("$ROOT/tests/support/pg.sh" start "$pgdir" "$(free_port)") || die "cannot start PostgreSQL"
+        EVENTS_PG_URL=$pgurl
         PGDIR_TO_STOP=$pgdir
         start_piloto_on PPG "$pgurl"
         cookie_pg=$(signup "$PPG_URL" bench@example.com)
@@ -476,6 +477,10 @@ main() {
     if [ "${BENCH_EVENTS:-1}" = 1 ]; then
         python3 "$ROOT/tests/bench/events_bench.py" "$BIN" "$DURATION" >"$WORK/events.txt" ||
             die "events_bench.py failed"
+        if [ -n "${EVENTS_PG_URL:-}" ]; then
+            { echo; python3 "$ROOT/tests/bench/events_bench.py" "$BIN" "$DURATION" 1000 "$EVENTS_PG_URL"; } \
+                >>"$WORK/events.txt" || die "events_bench.py (PostgreSQL) failed"
+        fi
     fi
     mkdir -p "$OUT_DIR"
     { report; [ "${BENCH_AUTH:-1}" = 1 ] && report_extra; echo; cat "$WORK/events.txt" 2>/dev/null || true; } | tee "$RESULTS.tmp"

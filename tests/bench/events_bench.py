@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Live updates benchmark (make bench, via bench.sh; issue 14).
 
-    events_bench.py PILOTO_BIN DURATION_SECONDS [STREAMS]
+    events_bench.py PILOTO_BIN DURATION_SECONDS [STREAMS [POSTGRES_URL]]
 
-Starts PILOTO_BIN on SQLite in a temp dir, signs up, creates a workspace and
+Starts PILOTO_BIN on SQLite in a temp dir (or on POSTGRES_URL, a database
+of its own), signs up, creates a workspace and
 prints, for STREAMS (1000) open event streams of that workspace:
   - the server's RSS before and after opening them (per 1,000 idle streams);
   - event latency from the commit to the client: an event committed into
-    the workspace's log (as events_emit does, through Python's sqlite3 on the
-    server's own database file: the commit's return is the clock start) is
-    read on every stream; p50/p99 over all (event, stream) pairs;
+    the workspace's log (as events_emit does: through Python's sqlite3 on the
+    server's own database file, the commit's return starts the clock; on
+    PostgreSQL through one psql session, the server's clock_timestamp()
+    right after COMMIT does) is read on every stream; p50/p99 over all
+    (event, stream) pairs;
   - /auth/me throughput and p99 (wrk -t1 -c16) before and with the streams open.
 """
 
@@ -81,6 +84,34 @@ def emit(path, wid, n):
     return last, t
 
 
+class PgEmitter:
+    """One psql session: each event is a transaction, then the wall time just after its commit."""
+
+    def __init__(self, url):
+        self.p = subprocess.Popen(["psql", url, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                  bufsize=1)
+
+    def emit(self, wid, n):
+        w = "'" + wid.replace("'", "''") + "'"
+        self.p.stdin.write(
+            "BEGIN; INSERT INTO workspace_event_heads (workspace_id, last_id) VALUES (%s, 1) "
+            "ON CONFLICT (workspace_id) DO UPDATE SET last_id = workspace_event_heads.last_id + 1;"
+            " INSERT INTO workspace_events (workspace_id, id, kind, data, created_at) SELECT %s, "
+            "last_id, 'message.created', '{\"leadId\":\"b%d\"}', 0 FROM workspace_event_heads "
+            "WHERE workspace_id = %s; COMMIT; SELECT (SELECT last_id FROM workspace_event_heads "
+            "WHERE workspace_id = %s) || ' ' || extract(epoch from clock_timestamp());\n"
+            % (w, w, n, w, w))
+        self.p.stdin.flush()
+        last, ts = self.p.stdout.readline().split()
+        # Wall clock of the same machine; converted to the monotonic clock the reader uses.
+        return int(last), time.monotonic() - (time.time() - float(ts))
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
 def main():
     duration = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
@@ -90,7 +121,19 @@ def main():
     env = {"LOG_LEVEL": "warning", "MAX_CONNECTIONS": str(count + 200),
            "MAX_CONNECTIONS_PER_IP": str(count + 200),
            "EVENTS_MAX_STREAMS_PER_USER": str(count + 10)}
-    s = Piloto(tmp, None, env=env, name="events-bench").start()
+    pg_url = sys.argv[4] if len(sys.argv) > 4 else None
+    db = None
+    if pg_url:
+        os.environ["TEST_DB"] = "postgres"
+        import authlib
+
+        class Db:
+            kind = "postgres"
+            url = pg_url
+        db = Db()
+        authlib.TEST_DB = "postgres"
+    s = Piloto(tmp, None, env=env, db=db, name="events-bench").start()
+    pg = PgEmitter(pg_url) if pg_url else None
     streams = []
     try:
         c = new_user(s)
@@ -113,7 +156,7 @@ def main():
         lat = []
         rounds = 30
         for n in range(rounds):
-            eid, t0 = emit(s.db.path, wid, n)
+            eid, t0 = pg.emit(wid, n) if pg else emit(s.db.path, wid, n)
             pending = set(by_fd)
             deadline = time.monotonic() + 10
             while pending and time.monotonic() < deadline:
@@ -133,8 +176,8 @@ def main():
         def pct(p):
             return lat[min(len(lat) - 1, int(len(lat) * p / 100))] if lat else float("nan")
 
-        print("# live updates: %d event streams of one workspace (SQLite, dev build %s)"
-              % (count, os.path.basename(sys.argv[1])))
+        print("# live updates: %d event streams of one workspace (%s, dev build %s)"
+              % (count, "PostgreSQL" if pg else "SQLite", os.path.basename(sys.argv[1])))
         print("%-44s %10d" % ("server VmRSS KiB before the streams", before))
         print("%-44s %10d" % ("VmRSS KiB added by %d idle streams" % count, after - before))
         print("%-44s %10.1f" % ("MiB per 1,000 idle streams", (after - before) * 1000.0 / count / 1024))
@@ -145,6 +188,8 @@ def main():
         print("%-44s %10s %8s %10.0f" % ("  no streams open", me_before[0], me_before[1], me_before[2]))
         print("%-44s %10s %8s %10.0f" % ("  %d streams open" % count, me_with[0], me_with[1], me_with[2]))
     finally:
+        if pg:
+            pg.close()
         for st in streams:
             st.close()
         s.stop(check=False)
