@@ -602,6 +602,25 @@ export function runTopology(name) {
         await o.waitForURL(wsUrl());
       });
 
+      step('the live updates stream opens from the app with the session cookie (EventSource, credentials)', async () => {
+        const opened = await o.evaluate(
+          ([api, w]) =>
+            new Promise((resolve) => {
+              const es = new EventSource(`${api}/api/v1/workspaces/${w}/events`, { withCredentials: true });
+              const done = (v) => {
+                es.close();
+                resolve(v);
+              };
+              es.onopen = () => done('open');
+              es.onerror = () => done(`error, readyState ${es.readyState}`);
+              setTimeout(() => done('timeout'), 10_000);
+            }),
+          [env.api, wid],
+        );
+        // EventSource opens only on a 200 text/event-stream answer its CORS check accepted.
+        assert.equal(opened, 'open');
+      });
+
       step('invite an admin: the mail goes through SMTP; signing up from its link joins the workspace', async () => {
         await o.getByRole('link', { name: 'Configurações' }).click();
         await o.waitForURL(wsUrl('configuracoes/membros'));
