@@ -5,31 +5,6 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
-#include "core/strnum.h"
-
-/* kind: [a-z._]{1,EVENTS_KIND_MAX}. */
-static bool
-kind_ok(struct str k)
-{
-    if (k.len == 0 || k.len > EVENTS_KIND_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < k.len; i++) {
-        char c = k.ptr[i];
-        if (!((c >= 'a' && c <= 'z') || c == '.' || c == '_')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* data: one line of visible UTF-8 text (an event-stream data line ends at a newline). */
-static bool
-data_ok(struct str d)
-{
-    return d.len >= 2 && d.len <= EVENTS_DATA_MAX && d.ptr[0] == '{' && str_is_utf8(d) &&
-           !memchr(d.ptr, '\n', d.len) && !memchr(d.ptr, '\r', d.len);
-}
 
 int
 events_emit(struct db_conn *conn, const char *workspace_id, const char *kind, const char *data,
@@ -39,7 +14,7 @@ events_emit(struct db_conn *conn, const char *workspace_id, const char *kind, co
     int64_t next;
     int err;
 
-    if (!kind_ok(str_from_cstr(kind)) || !data_ok(str_from_cstr(data))) {
+    if (!events_kind_ok(str_from_cstr(kind)) || !events_data_ok(str_from_cstr(data))) {
         return E_INVALID;
     }
     {
@@ -147,44 +122,4 @@ events_since(struct db *db, const char *workspace_id, int64_t after, size_t max,
     *n = rows;
     db_result_free(r);
     return 0;
-}
-
-int
-events_format_note(const char *workspace_id, const struct event *ev, char *out, size_t cap)
-{
-    int k =
-        snprintf(out, cap, "%s %lld %s %s", workspace_id, (long long)ev->id, ev->kind, ev->data);
-    return k < 0 || (size_t)k >= cap ? E_INVALID : 0;
-}
-
-bool
-events_parse_note(const char *payload, struct str *workspace_id, struct event *ev, struct str *kind,
-                  struct str *data)
-{
-    struct str rest = str_from_cstr(payload);
-    struct str id;
-
-    *workspace_id = str_cut(&rest, ' ');
-    id = str_cut(&rest, ' ');
-    *kind = str_cut(&rest, ' ');
-    *data = rest;
-    if (workspace_id->len == 0 || workspace_id->len > 64 ||
-        strnum_parse(id, 1, INT64_MAX, &ev->id) || !kind_ok(*kind) || !data_ok(*data)) {
-        return false;
-    }
-    ev->kind = NULL;
-    ev->data = NULL;
-    return true;
-}
-
-int
-events_render(struct buf *b, int64_t id, struct str kind, struct str data)
-{
-    int err = buf_addf(b, "id: %lld\nevent: ", (long long)id);
-
-    err |= buf_add(b, kind.ptr, kind.len);
-    err |= buf_addstr(b, "\ndata: ");
-    err |= buf_add(b, data.ptr, data.len);
-    err |= buf_addstr(b, "\n\n");
-    return err ? E_TOO_LARGE : 0;
 }

@@ -63,11 +63,14 @@ NODISCARD int events_since(struct db *db, const char *workspace_id, int64_t afte
                            struct arena *a, struct event **out, size_t *n, bool *reset,
                            int64_t *head);
 
+/* kind: [a-z._]{1,EVENTS_KIND_MAX}; data: one line of UTF-8 JSON object text. */
+bool events_kind_ok(struct str kind);
+bool events_data_ok(struct str data);
+
 /*
- * A notification's payload: "<workspace id> <event id> <kind> <data>".
- * events_format_note writes it into out (cap bytes; E_INVALID when it does
- * not fit); events_parse_note reads one back (false for anything else),
- * pointing into payload.
+ * A notification's payload (the PostgreSQL trigger of 0014_events.sql writes it): "<workspace id>
+ * <event id> <kind> <data>". events_format_note writes it into out (cap bytes; E_INVALID when it
+ * does not fit); events_parse_note reads one back (false for anything else), pointing into payload.
  */
 NODISCARD int events_format_note(const char *workspace_id, const struct event *ev, char *out,
                                  size_t cap);

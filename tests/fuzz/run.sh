@@ -45,7 +45,7 @@ CFLAGS=("${CSTD[@]}" "${WARN[@]}" -Iserver -Ibuild/gen "${PKG_CFLAGS[@]}" -pthre
 # pulls in only what it uses.
 SERVER_SRC=(server/core/*.c server/crypto/crypto.c server/config/config.c server/json/json.c
             server/http/parse.c server/http/request.c server/router/router.c
-            server/unicode/unicode.c server/workspaces/roles.c)
+            server/unicode/unicode.c server/workspaces/roles.c server/events/note.c)
 
 export ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
