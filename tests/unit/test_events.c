@@ -40,6 +40,7 @@ test_note_refused(void **state)
         "",
         "W1",
         "W1 0 lead.updated {}",
+        "W1 06 lead.updated {\"leadId\":\"x\"}",
         "W1 -3 lead.updated {}",
         "W1 x lead.updated {}",
         "W1 1 Lead.Updated {}",
