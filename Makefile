@@ -19,6 +19,7 @@ RELEASE    := -O2 -g -D_FORTIFY_SOURCE=3 $(HARDEN)
 LDHARDEN   := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 SAN        := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer -U_FORTIFY_SOURCE
+TSAN       := -O1 -g -fsanitize=thread
 FUZZ       := -O1 -g -fsanitize=fuzzer,address,undefined
 
 ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),clang)
@@ -41,6 +42,9 @@ OBJ        := $(SRC:%.c=build/obj/%.o) build/obj/gen/migrations.o build/obj/gen/
 SAN_OBJ    := $(SRC:%.c=build/san/%.o) build/san/gen/migrations.o build/san/gen/common_passwords.o
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN   := $(UNIT_SRC:tests/unit/%.c=build/san/tests/%)
+TSAN_OBJ   := $(SRC:%.c=build/tsan/%.o) build/tsan/gen/migrations.o build/tsan/gen/common_passwords.o
+# The threaded modules' tests under ThreadSanitizer (make unit-tsan; not part of make test).
+UNIT_TSAN  := build/tsan/tests/test_jobs build/tsan/tests/test_workpool
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/san/replay/%)
 
 PY         := /usr/bin/python3
@@ -48,7 +52,7 @@ export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:detect_stack_use_after_r
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
-.PHONY: all deps run test test-web unit unit-san unit-pg integration integration-sqlite integration-postgres \
+.PHONY: all deps run test test-web unit unit-san unit-tsan unit-pg integration integration-sqlite integration-postgres \
         fuzz-replay fuzz bench lint fmt clean web e2e
 
 all: build/piloto
@@ -78,6 +82,24 @@ build/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	@echo '  CC     $<'
 	@$(CC) $(CFLAGS_ALL) $(RELEASE) -c -o $@ $<
+
+build/tsan/%.o: %.c | $(GEN)
+	@mkdir -p $(dir $@)
+	@echo '  CC-TSAN $<'
+	@$(CC) $(CFLAGS_ALL) $(TSAN) -c -o $@ $<
+
+build/tsan/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@echo '  CC-TSAN $<'
+	@$(CC) $(CFLAGS_ALL) $(TSAN) -c -o $@ $<
+
+build/tsan/tests/%: tests/unit/%.c $(TSAN_OBJ)
+	@mkdir -p $(dir $@)
+	@echo '  LD-TSAN $@'
+	@$(CC) $(CFLAGS_ALL) $(TSAN) -o $@ $< $(TSAN_OBJ) $(LIBS) -lcmocka
+
+unit-tsan: deps $(UNIT_TSAN)
+	@set -e; for t in $(UNIT_TSAN); do echo "== $$t (tsan)"; TSAN_OPTIONS=halt_on_error=1 $$t; done
 
 build/san/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
@@ -124,13 +146,15 @@ unit-san: deps $(UNIT_SAN)
 	@set -e; for t in $(UNIT_SAN); do echo "== $$t (asan+ubsan)"; $$t; done
 
 # test_db against a throw-away PostgreSQL too, including its restart case.
-unit-pg: deps build/san/tests/test_db
+unit-pg: deps build/san/tests/test_db build/san/tests/test_jobs
 	@set -e; dir=$(CURDIR)/build/pg-unit; rm -rf $$dir; \
 	  url=$$(tests/support/pg.sh start $$dir 55439); \
 	  trap "tests/support/pg.sh stop $$dir >/dev/null 2>&1 || true" EXIT; \
 	  echo "== build/san/tests/test_db (PostgreSQL)"; \
 	  PILOTO_TEST_PG_URL=$$url PILOTO_TEST_PG_CTL=$(CURDIR)/tests/support/pg.sh \
-	  PILOTO_TEST_PG_DIR=$$dir build/san/tests/test_db
+	  PILOTO_TEST_PG_DIR=$$dir build/san/tests/test_db; \
+	  echo "== build/san/tests/test_jobs (PostgreSQL)"; \
+	  PILOTO_TEST_PG_URL=$$url build/san/tests/test_jobs
 
 fuzz-replay: deps $(REPLAY_BIN)
 	@set -e; for t in $(REPLAY_BIN); do n=$$(basename $$t); \
@@ -190,7 +214,12 @@ build/bench/argon2_rate: tests/bench/argon2_rate.c $(OBJ)
 	@echo '  LD     $@'
 	@$(CC) $(CFLAGS_ALL) $(RELEASE) -o $@ $< $(OBJ) $(LIBS)
 
-bench: deps build/piloto build/bench/argon2_rate
+build/bench/jobs_rate: tests/bench/jobs_rate.c $(OBJ)
+	@mkdir -p $(dir $@)
+	@echo '  LD     $@'
+	@$(CC) $(CFLAGS_ALL) $(RELEASE) -o $@ $< $(OBJ) $(LIBS)
+
+bench: deps build/piloto build/bench/argon2_rate build/bench/jobs_rate
 	tests/bench/bench.sh
 
 fuzz: deps

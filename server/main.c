@@ -21,9 +21,10 @@
 #include "db/db.h"
 #include "http/server.h"
 #include "integrations/httpc.h"
-#include "jobs/mail_sender.h"
+#include "jobs/queue.h"
 #include "router/router.h"
 #include "routes/events.h"
+#include "routes/job_kinds.h"
 #include "routes/routes.h"
 #include "session/cache.h"
 
@@ -189,7 +190,10 @@ serve(struct config *cfg)
     app.sessions = session_cache_new(db, cfg->session_cache_ms);
     app.pool = workpool_new(cfg->worker_threads, cfg->worker_queue);
     app.rl = ratelimiter_new(16384, mono_ms);
-    app.mailer = mail_sender_start(cfg, db);
+    {
+        struct jobs_options jo = {cfg, cfg->job_workers, jobs_kinds, jobs_nkinds, &app};
+        app.jobs = jobs_start(db, &jo);
+    }
     app.events = events_hub_start(cfg, db);
     app.started_wall_s = clock_wall_s();
     atomic_init(&app.draining, false);
@@ -223,6 +227,8 @@ serve(struct config *cfg)
     http_server_close_streams(srv);
     {
         int64_t deadline = clock_mono_ms() + (int64_t)cfg->shutdown_timeout_s * 1000;
+        /* Jobs stop claiming now; running ones finish or are given back by the deadline. */
+        jobs_stop_claiming(app.jobs);
         while (http_server_inflight(srv) > 0 && clock_mono_ms() < deadline) {
             struct timespec ts = {0, 20 * 1000 * 1000};
             nanosleep(&ts, NULL);
@@ -231,6 +237,9 @@ serve(struct config *cfg)
             log_msg(LOG_WARNING, "%u requests still in flight at the deadline",
                     http_server_inflight(srv));
         }
+        (void)jobs_drain(app.jobs, deadline);
+        /* Jobs still blocked on an upstream were given back: cut their calls short. */
+        httpc_cancel_all();
     }
     rc = 0;
 out:
@@ -238,7 +247,7 @@ out:
     workpool_free(app.pool);
     events_hub_stop(app.events);
     http_server_free(srv);
-    mail_sender_stop(app.mailer);
+    jobs_free(app.jobs);
     ratelimiter_free(app.rl);
     session_cache_free(app.sessions);
     db_free(db);

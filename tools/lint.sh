@@ -51,8 +51,8 @@ only integrations core crypto json
 # The domain modules: wrappers and integrations below them; session below auth, auth below
 # workspaces; never http (the request is the routes' business).
 only session core crypto config db
-only auth core crypto config db integrations session unicode
-only jobs core crypto config db integrations
+only auth core crypto config db integrations session unicode jobs
+only jobs core crypto config db integrations json
 only workspaces core crypto config db auth session unicode
 only events core crypto config db
 only router core http

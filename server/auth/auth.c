@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "jobs/queue.h"
 
 struct audit_entry
 auth_entry(const char *user_id, const char *event, const char *outcome,
@@ -632,38 +633,50 @@ auth_resend_verification(struct db *db, const struct config *cfg, const struct s
     return err;
 }
 
-static int
-forgot_body(struct db_conn *conn, void *arg)
-{
-    struct mail_tx *m = arg;
-    char token[TOKEN_SIZE] = "";
-    int64_t now = clock_wall_s();
-    int64_t age = INT64_MAX;
-    struct user u;
-    int err = accounts_find_by_email(conn, m->email, &u);
+/*
+ * Forgot-password: the request only enqueues (the same statements whether
+ * or not the address has an account, so the answer and its cost say
+ * nothing); the job looks the account up and mails it (issue 9).
+ */
+struct forgot_tx {
+    const char *email;
+    const struct auth_client *client;
+};
 
-    if (err == E_NOT_FOUND) {
-        return 0; /* same answer, nothing to send */
+/* Appends "name":"value" (JSON-escaped; text that is not UTF-8 becomes ""). */
+static int
+add_member(struct buf *b, const char *name, const char *value)
+{
+    struct str v = str_from_cstr(value ? value : "");
+    int err = buf_addf(b, "%s\"%s\":\"", b->len > 1 ? "," : "", name);
+
+    if (!err && str_is_utf8(v)) {
+        err = buf_add_json_escaped(b, v);
+    }
+    return err ? err : buf_addch(b, '"');
+}
+
+static int
+forgot_enqueue_body(struct db_conn *conn, void *arg)
+{
+    struct forgot_tx *f = arg;
+    struct buf payload = BUF_INIT;
+    int err = buf_addch(&payload, '{');
+
+    if (!err) {
+        err = add_member(&payload, "email", f->email);
     }
     if (!err) {
-        err = tokens_age(conn, u.id, TOKEN_RESET, now, &age);
-    }
-    /* One reset mail a minute per address: more is a mail bomb, not a user. */
-    if (err || age < 60) {
-        return err;
-    }
-    err = tokens_issue(conn, u.id, TOKEN_RESET, u.email, TOKEN_RESET_TTL_S, now, token);
-    if (!err) {
-        /* Held back: the older link stays the live one (the rollback keeps it). */
-        err = mails_enqueue(conn, m->cfg, MAIL_RESET, u.email, greeting(&u), token, now);
+        err = add_member(&payload, "ip", f->client->ip);
     }
     if (!err) {
-        struct audit_entry e =
-            auth_entry(u.id, "password_reset_requested", "success", m->client, NULL, now);
-        err = audit_write(conn, &e);
+        err = add_member(&payload, "userAgent", f->client->user_agent);
     }
-    crypto_wipe(token, sizeof(token));
-    m->sent = err == 0;
+    if (!err) {
+        err = buf_addch(&payload, '}');
+    }
+    err = err ? E_INTERNAL : jobs_enqueue(conn, AUTH_FORGOT_JOB, payload.ptr, NULL, NULL);
+    buf_release(&payload);
     return err;
 }
 
@@ -671,19 +684,84 @@ int
 auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
                      const struct auth_client *client, bool *sent)
 {
-    struct mail_tx m = {cfg, NULL, email, client, NULL, 0, false};
+    struct forgot_tx f = {email, client};
     int err;
 
+    (void)cfg;
     *sent = false;
     if (!email) {
         return 0;
     }
-    err = db_tx(db, forgot_body, &m);
-    if (err == E_RATE_LIMITED) {
-        return 0; /* same answer, nothing sent */
-    }
-    *sent = m.sent;
+    err = db_tx(db, forgot_enqueue_body, &f);
+    *sent = err == 0;
     return err;
+}
+
+/* The job's transaction: look up, issue, mail, audit, and complete the job, all at once. */
+static int
+forgot_job_body(struct db_conn *conn, struct job_ctx *ctx, const struct config *cfg,
+                const char *email, const struct auth_client *client)
+{
+    char token[TOKEN_SIZE] = "";
+    int64_t now = clock_wall_s();
+    int64_t age = INT64_MAX;
+    struct user u;
+    int err = accounts_find_by_email(conn, email, &u);
+
+    if (err == E_NOT_FOUND) {
+        return jobs_complete(ctx, conn); /* nobody to mail */
+    }
+    if (!err) {
+        err = tokens_age(conn, u.id, TOKEN_RESET, now, &age);
+    }
+    /* One reset mail a minute per address: more is a mail bomb, not a user. */
+    if (!err && age >= 60) {
+        err = tokens_issue(conn, u.id, TOKEN_RESET, u.email, TOKEN_RESET_TTL_S, now, token);
+        if (!err) {
+            /* Held back (E_RATE_LIMITED): the caller rolls back, the older link stays live. */
+            err = mails_enqueue(conn, cfg, MAIL_RESET, u.email, greeting(&u), token, now);
+        }
+        if (!err) {
+            struct audit_entry e =
+                auth_entry(u.id, "password_reset_requested", "success", client, NULL, now);
+            err = audit_write(conn, &e);
+        }
+    }
+    crypto_wipe(token, sizeof(token));
+    return err ? err : jobs_complete(ctx, conn);
+}
+
+int
+auth_forgot_password_job(struct job_ctx *ctx, const struct job *job)
+{
+    struct db_conn *conn = jobs_ctx_conn(ctx);
+    char email[ACCOUNT_EMAIL_MAX + 1];
+    char ip[128];
+    char ua[1024];
+    struct auth_client client = {ip, ua};
+    int err = jobs_payload_str(job, "email", email, sizeof(email));
+
+    if (!err) {
+        err = jobs_payload_str(job, "ip", ip, sizeof(ip));
+    }
+    if (!err) {
+        err = jobs_payload_str(job, "userAgent", ua, sizeof(ua));
+    }
+    if (err) {
+        return jobs_fail_for_good(ctx, "malformed forgot-password payload: %s", err_name(err));
+    }
+    if (!(err = db_begin(conn))) {
+        err = forgot_job_body(conn, ctx, jobs_ctx_cfg(ctx), email, &client);
+        if (!err) {
+            err = db_commit(conn);
+        } else {
+            db_rollback(conn);
+        }
+    }
+    if (err == E_RATE_LIMITED) {
+        return 0; /* the address had its mails for today: nothing to do, nothing to retry */
+    }
+    return err ? jobs_fail(ctx, err, "forgot-password: %s", err_name(err)) : 0;
 }
 
 struct reset_tx {

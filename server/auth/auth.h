@@ -85,11 +85,19 @@ NODISCARD int auth_resend_verification(struct db *db, const struct config *cfg,
                                        const struct session *s, const struct auth_client *client,
                                        struct auth_result *out, bool *sent);
 /*
- * Mails a reset link when email (normalised, or NULL) has an account, at most
- * one a minute; the caller answers the same either way.
+ * Forgot-password: enqueues a job of kind AUTH_FORGOT_JOB for email
+ * (normalised, or NULL: nothing), whether or not it has an account, so the
+ * request costs and answers the same either way (*sent: a job was queued).
+ * The job (auth_forgot_password_job) looks the account up and, at most once
+ * a minute per address, issues a reset token, mails the link and audits, in
+ * one transaction with its own completion.
  */
+#define AUTH_FORGOT_JOB "auth.password_forgot"
+struct job;
+struct job_ctx;
 NODISCARD int auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
                                    const struct auth_client *client, bool *sent);
+int auth_forgot_password_job(struct job_ctx *ctx, const struct job *job);
 /*
  * Consumes a reset token and sets password (already policy-checked): every
  * session and every other unused mail token of the user is revoked (a

@@ -3,6 +3,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "jobs/queue.h"
 
 static int
 add_html_escaped(struct buf *b, const char *s)
@@ -164,6 +165,7 @@ enqueue(struct db_conn *conn, const char *to, const char *name, const struct tem
 {
     struct buf text = BUF_INIT;
     struct buf html = BUF_INIT;
+    struct db_result *r = NULL;
     int err = 0;
 
     const char *greeting = m->about || !name || !name[0] ? "tudo bem" : name;
@@ -209,14 +211,19 @@ enqueue(struct db_conn *conn, const char *to, const char *name, const struct tem
                                DB_CSTR(to),
                                DB_CSTR(m->subject),
                                DB_TEXT(text.ptr, text.len),
-                               DB_TEXT(html.ptr, html.len),
-                               DB_INT(now)};
+                               DB_TEXT(html.ptr, html.len)};
         err = db_exec(conn,
                       "INSERT INTO mail_outbox (created_at, kind, to_addr, subject, body_text, "
-                      "body_html, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                      p, 7, NULL);
+                      "body_html) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                      p, 6, &r);
+    }
+    if (!err) {
+        char payload[64];
+        (void)snprintf(payload, sizeof(payload), "{\"outbox\":%lld}", (long long)db_int(r, 0, 0));
+        err = jobs_enqueue(conn, MAILS_JOB, payload, NULL, NULL);
     }
 out:
+    db_result_free(r);
     buf_release(&text);
     buf_release(&html);
     return err;

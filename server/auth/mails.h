@@ -2,8 +2,9 @@
  * The mails the account flows send, in Brazilian Portuguese (plain text and
  * simple HTML, links built from APP_URL), written to the outbox on the
  * caller's connection: in the same transaction as the action that causes
- * them, so a mail the user was told about is never lost. The sender
- * (jobs/mail_sender.h) delivers them later.
+ * them, so a mail the user was told about is never lost. Each mail also
+ * enqueues a job of kind MAILS_JOB in that transaction; jobs/mail_delivery.h
+ * delivers it once the transaction commits.
  */
 #ifndef PILOTO_AUTH_MAILS_H
 #define PILOTO_AUTH_MAILS_H
@@ -13,6 +14,9 @@
 #include "config/config.h"
 #include "core/common.h"
 #include "db/db.h"
+
+/* The job kind that delivers an outbox mail (jobs/mail_delivery.h). */
+#define MAILS_JOB "mail"
 
 enum mail_kind {
     MAIL_VERIFY,           /* "Confirme seu e-mail": APP_URL/verificar-email?token=... */

@@ -433,6 +433,8 @@ static const struct setting settings[] = {
      .help = "queued worker tasks before 503"},
     {"DB_POOL_SIZE", NUMBER(db_pool_size, 1, 1000), DFLT("8", "10"),
      .help = "database connections"},
+    {"JOB_WORKERS", NUMBER(job_workers, 0, 64), DFLT("2", "4"),
+     .help = "job queue worker threads, each with its own database connection (0: run no jobs here)"},
     {"MAX_CONNECTIONS", NUMBER(max_connections, 1, 100000), DFLT("1024", "1024"),
      .help = "concurrent HTTP connections"},
     {"MAX_CONNECTIONS_PER_IP", NUMBER(max_connections_per_ip, 1, 100000), DFLT("256", "256"),

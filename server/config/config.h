@@ -57,6 +57,7 @@ struct config {
     unsigned worker_threads;
     unsigned worker_queue;
     unsigned db_pool_size;
+    unsigned job_workers; /* job queue worker threads, each with its own connection; 0 = none */
     unsigned max_connections;
     unsigned max_connections_per_ip;
     unsigned connection_timeout_s; /* idle/slow-loris timeout per connection */

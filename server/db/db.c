@@ -38,6 +38,18 @@ struct db {
     uint64_t errors_unavailable;
     db_change_fn on_change; /* set once before serving (db_set_change_callback) */
     void *on_change_ctx;
+    /* db_subscribe's subscriptions, guarded by subs_lock (also held while an fn runs). */
+    pthread_mutex_t subs_lock;
+    struct db_subscription *subs[DB_MAX_SUBSCRIBERS];
+    size_t nsubs;
+};
+
+struct db_subscription {
+    struct db *db;
+    char channel[DB_NOTIFY_CHANNEL_MAX + 1];
+    db_change_fn fn;
+    void *ctx;
+    struct db_listener *listener; /* PostgreSQL: the channel's LISTEN thread */
 };
 
 /* A value: NULL, or len bytes at data.ptr + off followed by a NUL. */
@@ -118,6 +130,7 @@ db_open(const char *url, unsigned pool_size, int acquire_timeout_ms, struct db *
     db->acquire_timeout_ms = acquire_timeout_ms;
     db->idle = xcalloc(pool_size, sizeof(struct db_conn *));
     pthread_mutex_init(&db->lock, NULL);
+    pthread_mutex_init(&db->subs_lock, NULL);
     clock_cond_init(&db->freed);
     *out = db;
 out:
@@ -134,10 +147,14 @@ db_free(struct db *db)
     if (db->in_use) {
         BUG("db_free with %u connections checked out", db->in_use);
     }
+    if (db->nsubs) {
+        BUG("db_free with %zu subscriptions", db->nsubs);
+    }
     for (unsigned i = 0; i < db->nidle; i++) {
         db->ops->disconnect(db->idle[i]);
     }
     pthread_cond_destroy(&db->freed);
+    pthread_mutex_destroy(&db->subs_lock);
     pthread_mutex_destroy(&db->lock);
     free(db->idle);
     free(db->target);
@@ -236,6 +253,8 @@ db_acquire(struct db *db, struct db_conn **out)
     conn->tx_err = 0;
     conn->nnotes = 0;
     conn->notes_overflow = false;
+    conn->npending = 0;
+    conn->pending_overflow = false;
     *out = conn;
 out:
     return err;
@@ -293,6 +312,35 @@ drop_notes(struct db_conn *conn)
 {
     conn->nnotes = 0;
     conn->notes_overflow = false;
+    conn->npending = 0;
+    conn->pending_overflow = false;
+}
+
+/* Calls the subscribers of channel (every one when channel is NULL) with payload. */
+static void
+dispatch(struct db *db, const char *channel, const char *payload)
+{
+    pthread_mutex_lock(&db->subs_lock);
+    for (size_t i = 0; i < db->nsubs; i++) {
+        if (!channel || strcmp(db->subs[i]->channel, channel) == 0) {
+            db->subs[i]->fn(db->subs[i]->ctx, payload);
+        }
+    }
+    pthread_mutex_unlock(&db->subs_lock);
+}
+
+/* In-process delivery (SQLite) of what a committed transaction notified. */
+static void
+deliver_pending(struct db_conn *conn)
+{
+    if (conn->pending_overflow) {
+        dispatch(conn->db, NULL, NULL);
+        return;
+    }
+    for (unsigned i = 0; i < conn->npending; i++) {
+        const char *channel = conn->pending[i];
+        dispatch(conn->db, channel, channel + strlen(channel) + 1);
+    }
 }
 
 /* Notes the first error inside a transaction: the rest of it then fails, as on PostgreSQL. */
@@ -375,6 +423,7 @@ db_begin(struct db_conn *conn)
     if (conn->in_tx) {
         BUG("db_begin inside a transaction");
     }
+    drop_notes(conn);
     err = conn->broken ? E_UNAVAILABLE : conn->ops->begin(conn);
     if (!err) {
         conn->in_tx = true;
@@ -406,6 +455,7 @@ db_commit(struct db_conn *conn)
     conn->tx_err = 0;
     if (!err) {
         report_notes(conn);
+        deliver_pending(conn);
     }
     drop_notes(conn);
     count_unavailable(conn->db, err);
@@ -494,6 +544,169 @@ db_tx(struct db *db, db_tx_fn fn, void *arg)
     }
     db_release(conn);
     return err;
+}
+
+bool
+db_in_tx(const struct db_conn *conn)
+{
+    return conn->in_tx;
+}
+
+int
+db_connect(struct db *db, struct db_conn **out)
+{
+    struct db_conn *conn = NULL;
+    int err;
+
+    *out = NULL;
+    /* Every connection to ":memory:" is another database (db_open kept the pool at one). */
+    if (db->ops->kind == DB_SQLITE && strcmp(db->target, ":memory:") == 0) {
+        return E_INVALID;
+    }
+    err = db->ops->connect(db->target, &conn);
+    if (err) {
+        count_unavailable(db, err);
+        return err;
+    }
+    conn->ops = db->ops;
+    conn->db = db;
+    conn->broken = false;
+    conn->in_tx = false;
+    conn->tx_err = 0;
+    drop_notes(conn);
+    *out = conn;
+    return 0;
+}
+
+void
+db_disconnect(struct db_conn *conn)
+{
+    if (!conn) {
+        return;
+    }
+    if (!conn->broken && (conn->in_tx || conn->ops->in_transaction(conn))) {
+        conn->ops->rollback(conn);
+    }
+    conn->ops->disconnect(conn);
+}
+
+bool
+db_is_broken(const struct db_conn *conn)
+{
+    return conn->broken;
+}
+
+static bool
+is_channel(const char *channel)
+{
+    size_t n = channel ? strlen(channel) : 0;
+
+    if (n == 0 || n > DB_NOTIFY_CHANNEL_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = channel[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int
+db_notify(struct db_conn *conn, const char *channel, const char *payload)
+{
+    size_t clen;
+    size_t plen;
+
+    if (!payload) {
+        payload = "";
+    }
+    plen = strlen(payload);
+    if (!is_channel(channel) || plen > DB_NOTIFY_PAYLOAD_MAX ||
+        !str_is_utf8(str_make(payload, plen))) {
+        return E_INVALID;
+    }
+    if (conn->ops->listen) {
+        struct db_param p[] = {DB_CSTR(channel), DB_TEXT(payload, plen)};
+        return db_exec(conn, "SELECT pg_notify($1, $2)", p, 2, NULL);
+    }
+    if (!conn->in_tx) {
+        dispatch(conn->db, channel, payload);
+        return 0;
+    }
+    clen = strlen(channel);
+    /* Identical notifications of one transaction are delivered once, as PostgreSQL does. */
+    for (unsigned i = 0; i < conn->npending; i++) {
+        const char *c = conn->pending[i];
+        if (strcmp(c, channel) == 0 && strcmp(c + clen + 1, payload) == 0) {
+            return 0;
+        }
+    }
+    if (conn->npending == DB_MAX_PENDING) {
+        conn->pending_overflow = true;
+        return 0;
+    }
+    memcpy(conn->pending[conn->npending], channel, clen + 1);
+    memcpy(conn->pending[conn->npending] + clen + 1, payload, plen + 1);
+    conn->npending++;
+    return 0;
+}
+
+int
+db_subscribe(struct db *db, const char *channel, db_change_fn fn, void *ctx,
+             struct db_subscription **out)
+{
+    struct db_subscription *sub;
+    int err = 0;
+
+    *out = NULL;
+    if (!is_channel(channel) || !fn) {
+        return E_INVALID;
+    }
+    sub = xcalloc(1, sizeof(*sub));
+    sub->db = db;
+    memcpy(sub->channel, channel, strlen(channel) + 1);
+    sub->fn = fn;
+    sub->ctx = ctx;
+    pthread_mutex_lock(&db->subs_lock);
+    if (db->nsubs == DB_MAX_SUBSCRIBERS) {
+        err = E_INVALID;
+    } else {
+        db->subs[db->nsubs++] = sub;
+    }
+    pthread_mutex_unlock(&db->subs_lock);
+    /* PostgreSQL: the channel's own LISTEN thread (SQLite: none, delivery is in-process). */
+    if (!err && (err = db_listen(db, channel, fn, ctx, &sub->listener))) {
+        db_unsubscribe(sub);
+        sub = NULL;
+    } else if (err) {
+        free(sub);
+        sub = NULL;
+    }
+    *out = sub;
+    return err;
+}
+
+void
+db_unsubscribe(struct db_subscription *sub)
+{
+    struct db *db;
+
+    if (!sub) {
+        return;
+    }
+    db = sub->db;
+    db_listener_free(sub->listener);
+    pthread_mutex_lock(&db->subs_lock);
+    for (size_t i = 0; i < db->nsubs; i++) {
+        if (db->subs[i] == sub) {
+            db->subs[i] = db->subs[--db->nsubs];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&db->subs_lock);
+    free(sub);
 }
 
 int

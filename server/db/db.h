@@ -111,6 +111,8 @@ NODISCARD int db_begin(struct db_conn *conn);
 NODISCARD int db_commit(struct db_conn *conn);
 /* Rolls back; harmless outside a transaction. */
 void db_rollback(struct db_conn *conn);
+/* true between db_begin and db_commit/db_rollback. */
+bool db_in_tx(const struct db_conn *conn);
 
 /*
  * The one transaction runner every flow uses: acquire a connection, begin,
@@ -120,6 +122,18 @@ void db_rollback(struct db_conn *conn);
  */
 typedef int (*db_tx_fn)(struct db_conn *conn, void *arg);
 NODISCARD int db_tx(struct db *db, db_tx_fn fn, void *arg);
+
+/*
+ * Connections of their own, outside the pool (and not counted in its size),
+ * for long-lived threads: job workers, listeners. db_connect opens one
+ * (0, E_UNAVAILABLE or E_DB); db_disconnect closes it (accepts NULL; rolls
+ * back an open transaction). The owner replaces a connection once
+ * db_is_broken says the server went away. SQLite ":memory:" has no second
+ * connection to the same database: E_INVALID.
+ */
+NODISCARD int db_connect(struct db *db, struct db_conn **out);
+void db_disconnect(struct db_conn *conn);
+bool db_is_broken(const struct db_conn *conn);
 
 /* Acquire + exec + release, for single statements. */
 NODISCARD int db_run(struct db *db, const char *sql, const struct db_param *params, size_t n,
@@ -159,6 +173,45 @@ NODISCARD int db_listen(struct db *db, const char *channel, db_change_fn fn, voi
 bool db_listener_is_current(const struct db_listener *l);
 /* Stops listening and joins the thread. Accepts NULL. */
 void db_listener_free(struct db_listener *l);
+
+/*
+ * Notifications: a small publish/subscribe across everything that shares
+ * the database, delivered after the sending transaction commits (the job
+ * queue's wake-up). Built on the change listener above on PostgreSQL.
+ *
+ * db_notify sends payload on channel from conn. Inside a transaction it is
+ * delivered only if and when the transaction commits (dropped on rollback);
+ * outside one, at once. Identical (channel, payload) pairs sent in one
+ * transaction may be delivered once. Channel: 1..DB_NOTIFY_CHANNEL_MAX of
+ * [a-z0-9_]; payload: UTF-8 up to DB_NOTIFY_PAYLOAD_MAX bytes. E_INVALID for
+ * anything else.
+ *   PostgreSQL: pg_notify(), so every instance subscribed on the database
+ *   gets it (this one included), through db_listen's thread.
+ *   SQLite (one process by design): handed to this process's subscribers by
+ *   the thread that commits, right after its COMMIT; past DB_MAX_PENDING in
+ *   one transaction they become one NULL payload per subscriber.
+ *
+ * db_subscribe calls fn(ctx, payload) for every notification on channel
+ * until db_unsubscribe, and fn(ctx, NULL) when notifications may have been
+ * missed ("look at the state again": on PostgreSQL around every
+ * (re)connection of the listener). fn runs on the listener thread
+ * (PostgreSQL) or a committing thread (SQLite): it must be quick, must not
+ * block and must not use the database. At most DB_MAX_SUBSCRIBERS per
+ * struct db (E_INVALID past it). db_unsubscribe waits until fn is no longer
+ * running for that subscription; every subscription must be removed before
+ * db_free.
+ *
+ * Delivery is best effort (a lost connection loses notifications): a
+ * subscriber keeps a slow safety poll of the state it watches.
+ */
+#define DB_NOTIFY_CHANNEL_MAX 63
+#define DB_NOTIFY_PAYLOAD_MAX 63
+#define DB_MAX_SUBSCRIBERS    8
+struct db_subscription;
+NODISCARD int db_notify(struct db_conn *conn, const char *channel, const char *payload);
+NODISCARD int db_subscribe(struct db *db, const char *channel, db_change_fn fn, void *ctx,
+                           struct db_subscription **out);
+void db_unsubscribe(struct db_subscription *sub);
 
 /* SELECT 1 through a pooled connection: 0 or E_UNAVAILABLE. */
 NODISCARD int db_ping(struct db *db);

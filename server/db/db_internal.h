@@ -22,6 +22,9 @@
 
 /* Longest SQL text quoted in a DEBUG log line. */
 #define DB_LOG_SQL_MAX 200
+/* Notifications one transaction keeps for in-process delivery (db_notify on SQLite). */
+#define DB_MAX_PENDING 8
+
 /* Bytes of values one result may hold: queries that need more want a LIMIT. */
 #define DB_RESULT_MAX_BYTES (64u * 1024 * 1024)
 /* Parameters one statement may take (PostgreSQL's protocol allows 65535). */
@@ -45,6 +48,15 @@ struct db_conn {
     char notes[DB_MAX_NOTES][DB_NOTE_KEY_MAX + 1];
     unsigned nnotes;
     bool notes_overflow;
+    /*
+     * db_notify's notifications of the open transaction on a backend without
+     * a channel (SQLite), "channel\0payload\0" after one another, handed to
+     * this process's subscribers after COMMIT (at most DB_MAX_PENDING; more
+     * become one "look again" per channel).
+     */
+    char pending[DB_MAX_PENDING][DB_NOTIFY_CHANNEL_MAX + DB_NOTIFY_PAYLOAD_MAX + 2];
+    unsigned npending;
+    bool pending_overflow;
 };
 
 /* A backend's listener type embeds this as its first member (db_listen). */

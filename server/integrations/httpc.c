@@ -1,6 +1,7 @@
 #include "integrations/httpc.h"
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 
 #include "core/err.h"
 #include "core/origin.h"
@@ -15,6 +16,37 @@ void
 httpc_global_cleanup(void)
 {
     curl_global_cleanup();
+}
+
+/* Set by httpc_cancel_all: every transfer's progress callback aborts it. */
+static atomic_bool cancelled;
+
+void
+httpc_cancel_all(void)
+{
+    atomic_store(&cancelled, true);
+}
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)arg;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return atomic_load(&cancelled) ? 1 : 0;
+}
+
+/* What every transfer shares: timeouts and the shutdown switch. */
+static void
+set_common(CURL *c, long timeout_ms)
+{
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTPC_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 }
 
 static bool
@@ -113,11 +145,9 @@ httpc_do(const struct httpc_request *rq, struct httpc_response *out)
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    set_common(c, rq->timeout_ms ? rq->timeout_ms : HTTPC_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTPC_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : HTTPC_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)out->body.max);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
@@ -200,13 +230,11 @@ httpc_smtp_send(const char *smtp_url, const char *from, const char *to, const ch
     }
     curl_easy_setopt(c, CURLOPT_URL, smtp_url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    set_common(c, (long)HTTPC_TIMEOUT_MS * 3);
     /* STARTTLS is mandatory off loopback: credentials and links never travel in clear. */
     curl_easy_setopt(c, CURLOPT_USE_SSL, loopback ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)HTTPC_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)HTTPC_TIMEOUT_MS * 3);
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);

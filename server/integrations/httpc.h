@@ -39,6 +39,13 @@ struct httpc_response {
 /* Once at start-up, before threads. 0 or E_INTERNAL. */
 NODISCARD int httpc_global_init(void);
 void httpc_global_cleanup(void);
+/*
+ * Shutdown: every transfer running now or started later fails soon (within
+ * about a second: curl's progress callback checks it) with E_UNAVAILABLE,
+ * so threads blocked on an upstream can be joined. For after the drain
+ * deadline; there is no way back.
+ */
+void httpc_cancel_all(void);
 /* true for https URLs, and http ones whose host is a loopback address. */
 bool httpc_url_allowed(const char *url);
 

@@ -12,7 +12,6 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
-#include "jobs/mail_sender.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
 #include "routes/route_job.h"
@@ -197,7 +196,6 @@ email_then(struct request *req, struct route_job *job)
     if (err) {
         return err;
     }
-    mail_sender_wake(req->app->mailer);
     response_empty(req, 202);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "crypto/crypto.h"
 #include "auth/audit.h"
 #include "http/metrics.h"
+#include "jobs/queue.h"
 #include "middleware/middleware.h"
 
 static int
@@ -110,7 +111,8 @@ metrics(struct request *req)
             return E_UNAUTHENTICATED;
         }
     }
-    if (http_metrics_render(&b) || render_pools(req->app, &b)) {
+    if (http_metrics_render(&b) || render_pools(req->app, &b) ||
+        jobs_render_metrics(req->app->jobs, req->app->db, &b)) {
         buf_release(&b);
         return E_INTERNAL;
     }

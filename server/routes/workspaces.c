@@ -16,7 +16,6 @@
 #include "app.h"
 #include "core/err.h"
 #include "core/strnum.h"
-#include "jobs/mail_sender.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
 #include "workspaces/invitations.h"
@@ -353,7 +352,6 @@ invitation_create(struct request *req)
     if (err) {
         return err;
     }
-    mail_sender_wake(req->app->mailer);
     routes_reply_json_take(req, 201, json_pack("{s:o}", "invitation", invitation_json(req, &inv)));
     return 0;
 }
@@ -391,7 +389,6 @@ invitation_resend(struct request *req)
     if ((err = invitations_resend(req->app->db, req->app->cfg, req->tenant, id, &client, &inv))) {
         return err;
     }
-    mail_sender_wake(req->app->mailer);
     routes_reply_json_take(req, 200, json_pack("{s:o}", "invitation", invitation_json(req, &inv)));
     return 0;
 }

@@ -18,9 +18,11 @@
 # BENCH_WARMUP (seconds, 2), BENCH_THREADS (2), BENCH_CONNECTIONS (64),
 # BENCH_CONNECTIONS_HIGH (256, 0 = no such round), BENCH_IDLE_CONNECTIONS
 # (2000, 0 = not measured), BENCH_LOG_LEVEL (piloto's LOG_LEVEL, warning: no
-# access log, as nginx), BENCH_LOGINS (1; 0 skips the login rounds), BENCH_EVENTS (1: the live-updates
-# figures of tests/bench/events_bench.py; 0 skips them), BENCH_PILOTO_ENV (more NAME=VALUE settings for every
-# piloto, e.g. "HTTP_THREADS=2 DB_POOL_SIZE=4"), PILOTO_BIN (build/piloto).
+# access log, as nginx), BENCH_LOGINS (1; 0 skips the login rounds), BENCH_PILOTO_ENV (more NAME=VALUE settings for every
+# piloto, e.g. "HTTP_THREADS=2 DB_POOL_SIZE=4"), BENCH_JOBS (1: the job queue's
+# enqueue and claim rates; needs BENCH_AUTH's PostgreSQL for the second
+# backend), BENCH_JOB_WORKERS (2), BENCH_JOBS_N (20000), BENCH_EVENTS (1: the live-updates
+# figures of tests/bench/events_bench.py; 0 skips them), PILOTO_BIN (build/piloto).
 #
 # More targets: add_target NAME URL [HEADER...] before run_rounds, e.g.
 #   add_target piloto-me "$PILOTO_URL/auth/me" "Cookie: piloto_session=$token"
@@ -448,9 +450,27 @@ bench_logins() {
     } >"$WORK/logins.txt"
 }
 
+# The job queue (issue 11): enqueues/s (one transaction each) and claims/s
+# (claim + no-op run + done, JOB_WORKERS threads) on SQLite and PostgreSQL,
+# each on a database of its own (build/bench/jobs_rate).
+bench_jobs() {
+    local workers=${BENCH_JOB_WORKERS:-2} n=${BENCH_JOBS_N:-20000} pgurl
+    {
+        echo
+        echo "# job queue: $n no-op jobs, enqueued one per transaction, then run by $workers workers"
+        "$ROOT/build/bench/jobs_rate" "sqlite:$WORK/jobs-bench.db" "$workers" "$n"
+        if [ -n "${PGDIR_TO_STOP:-}" ]; then
+            pgurl=$("$ROOT/tests/support/pg.sh" url "$PGDIR_TO_STOP")
+            psql "$pgurl" -qc "CREATE DATABASE jobs_bench" >/dev/null
+            "$ROOT/build/bench/jobs_rate" "${pgurl%/*}/jobs_bench" "$workers" "$n"
+        fi
+    } >"$WORK/jobs.txt" 2>&1
+}
+
 report_extra() {
     local name pid
     cat "$WORK/logins.txt" 2>/dev/null || true
+    cat "$WORK/jobs.txt" 2>/dev/null || true
     echo
     printf '%-18s %10s %10s\n' "auth instance" "VmRSS MiB" "VmHWM MiB"
     for name in PSQLITE PPG; do
@@ -473,6 +493,7 @@ main() {
     run_rounds
     bench_idle
     [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_LOGINS:-1}" = 1 ] && bench_logins
+    [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_JOBS:-1}" = 1 ] && bench_jobs
     # Live updates (issue 14): 1,000 open event streams on an instance of its own.
     if [ "${BENCH_EVENTS:-1}" = 1 ]; then
         python3 "$ROOT/tests/bench/events_bench.py" "$BIN" "$DURATION" >"$WORK/events.txt" ||

@@ -86,7 +86,9 @@ class Database:
         """Rows of a query, each a tuple of text ('' for NULL)."""
         sep = "\x1f"
         if self.kind == "sqlite":
-            cmd = [SQLITE3, "-batch", "-noheader", "-separator", sep, self.path, sql]
+            # The server writes in the background too (job workers): wait for its locks.
+            cmd = [SQLITE3, "-batch", "-noheader", "-separator", sep, "-cmd", ".timeout 10000",
+                   self.path, sql]
         else:
             cmd = [PSQL, self.url, "-X", "-q", "-At", "-F", sep, "-v", "ON_ERROR_STOP=1", "-c", sql]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=60)

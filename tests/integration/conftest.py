@@ -161,7 +161,9 @@ class Database:
     def query(self, sql):
         """Rows of sql as lists of strings."""
         if self.pg is None:
-            r = subprocess.run(["sqlite3", "-batch", "-separator", "|", str(self.path), sql],
+            # The server writes in the background too (job workers): wait for its locks.
+            r = subprocess.run(["sqlite3", "-batch", "-separator", "|", "-cmd", ".timeout 10000",
+                                str(self.path), sql],
                                capture_output=True, text=True, timeout=30)
             assert r.returncode == 0, "sqlite3 failed: %s" % r.stderr
             out = r.stdout

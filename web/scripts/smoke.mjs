@@ -41,13 +41,19 @@ async function shot(page, name) {
   console.log(`  screenshot ${SHOTS}/${name}.png`);
 }
 
-/** Path and query of the newest mailed link of `kind` to `to` (e.g. /verificar-email?token=…). */
-function mailedLink(kind, to) {
+/**
+ * Path and query of the newest mailed link of `kind` to `to` (e.g. /verificar-email?token=…),
+ * waiting for it: some mails are written by a job after the request answered (forgot-password).
+ */
+async function mailedLink(kind, to) {
   const sql = `SELECT body_text FROM mail_outbox WHERE kind='${kind}' AND to_addr='${to}' ORDER BY id DESC LIMIT 1;`;
-  const text = execFileSync('sqlite3', [OUTBOX_DB, sql], { encoding: 'utf8' });
-  const m = text.match(/https?:\/\/[^/\s]+(\/[^\s]*token=[A-Za-z0-9_-]+)/);
-  if (!m) throw new Error(`no ${kind} link mailed to ${to}`);
-  return m[1];
+  for (let i = 0; i < 100; i++) {
+    const text = execFileSync('sqlite3', [OUTBOX_DB, sql], { encoding: 'utf8' });
+    const m = text.match(/https?:\/\/[^/\s]+(\/[^\s]*token=[A-Za-z0-9_-]+)/);
+    if (m) return m[1];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no ${kind} link mailed to ${to}`);
 }
 
 function step(name) {
@@ -108,7 +114,7 @@ try {
   await shot(page, '03b-resend-verification');
 
   step('verify the e-mail with the mailed link');
-  await page.goto(BASE + mailedLink('verify', email));
+  await page.goto(BASE + (await mailedLink('verify', email)));
   await page.getByRole('heading', { name: 'E-mail confirmado' }).waitFor();
   await shot(page, '03c-verified');
 
@@ -147,7 +153,7 @@ try {
   await page.getByRole('button', { name: 'Enviar link de confirmação' }).click();
   await page.getByText(`Enviamos um link para ${newEmail}`).waitFor();
   await shot(page, '07b-email-change-sent');
-  await page.goto(BASE + mailedLink('verify', newEmail));
+  await page.goto(BASE + (await mailedLink('verify', newEmail)));
   await page.getByRole('heading', { name: 'E-mail confirmado' }).waitFor();
   await page.goto(`${BASE}/conta/perfil`);
   await page.locator('#profile-email').and(page.locator(`[value="${newEmail}"]`)).waitFor();
@@ -237,7 +243,7 @@ try {
   await guest.getByRole('button', { name: 'Enviar link' }).click();
   await guest.getByRole('heading', { name: 'Verifique seu e-mail' }).waitFor();
   await shot(guest, '19-forgot-submitted');
-  await guest.goto(BASE + mailedLink('reset', email));
+  await guest.goto(BASE + (await mailedLink('reset', email)));
   await shot(guest, '20-reset');
   const password3 = 'terceira senha muito longa';
   await guest.getByLabel('Nova senha', { exact: true }).fill(password3);
@@ -253,7 +259,7 @@ try {
   await page.waitForURL(/\/entrar\?next=%2Fconta%2Fsessoes$/);
 
   step('a used reset link and a bad verify link say so');
-  await guest.goto(BASE + mailedLink('reset', email));
+  await guest.goto(BASE + (await mailedLink('reset', email)));
   await guest.getByLabel('Nova senha', { exact: true }).fill(password3 + '!');
   await guest.getByLabel('Confirme a nova senha').fill(password3 + '!');
   await guest.getByRole('button', { name: 'Salvar nova senha' }).click();

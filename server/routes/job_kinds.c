@@ -1,0 +1,26 @@
+#include "routes/job_kinds.h"
+
+#include "auth/auth.h"
+#include "auth/mails.h"
+#include "jobs/housekeeping.h"
+#include "jobs/mail_delivery.h"
+
+#define S  1000LL
+#define MN (60 * S)
+
+/*
+ * Every job kind. Columns (jobs/queue.h, struct job_kind): name, handler,
+ * dead hook, max attempts, first back-off, longest back-off, time budget,
+ * period (0: enqueued by the code that needs it).
+ */
+const struct job_kind jobs_kinds[] = {
+    /* One outbox mail over SMTP; a day of retries at most 5 min apart. */
+    {MAILS_JOB, mail_delivery_run, mail_delivery_dead, 20, 1 * S, 5 * MN, 45 * S, 0},
+    /* Forgot-password: look the address up, mail a reset link (issue 9). */
+    {AUTH_FORGOT_JOB, auth_forgot_password_job, NULL, 5, 1 * S, 1 * MN, 30 * S, 0},
+    /* Purges expired sessions, tokens, throttles, old jobs and mails. */
+    {HOUSEKEEPING_JOB, housekeeping_run, NULL, 3, 1 * MN, 10 * MN, 2 * MN,
+     HOUSEKEEPING_PERIOD_S *S},
+};
+
+const size_t jobs_nkinds = ARRAY_LEN(jobs_kinds);
