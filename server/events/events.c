@@ -53,6 +53,13 @@ events_emit(struct db_conn *conn, const char *workspace_id, const char *kind, co
             return err;
         }
     }
+    {
+        char note[DB_NOTIFY_PAYLOAD_MAX + 1];
+        if ((err = events_format_note(workspace_id, next, note, sizeof(note))) ||
+            (err = db_notify(conn, EVENTS_CHANNEL, note))) {
+            return err;
+        }
+    }
     if (id) {
         *id = next;
     }

@@ -6,11 +6,9 @@
  * event takes the next number (the workspace's counter row stays locked
  * until the transaction ends, so numbers commit in order), goes into a
  * bounded log (the latest EVENTS_LOG_KEEP per workspace, for Last-Event-ID
- * replay). On PostgreSQL the log's insert trigger announces it on
- * EVENTS_CHANNEL once the transaction commits (every instance, this one
- * included, hears it through db_listen); the stream hub (routes/events.h)
- * hands it to the open streams, and also polls the log's heads, which is
- * how it learns of events on SQLite (one process).
+ * replay), and is announced on EVENTS_CHANNEL once the transaction commits
+ * (db_notify: this process on SQLite, every instance on PostgreSQL), where
+ * the stream hub (routes/events.h) brings the open streams up to date.
  *
  * Functions return 0 or an E_* from the database.
  */
@@ -68,14 +66,14 @@ bool events_kind_ok(struct str kind);
 bool events_data_ok(struct str data);
 
 /*
- * A notification's payload (the PostgreSQL trigger of 0014_events.sql writes it): "<workspace id>
- * <event id> <kind> <data>". events_format_note writes it into out (cap bytes; E_INVALID when it
- * does not fit); events_parse_note reads one back (false for anything else), pointing into payload.
+ * A notification's payload: "<workspace id> <event id>" (what events_emit
+ * sends on EVENTS_CHANNEL; the streams read the event from the log).
+ * events_format_note writes it into out (cap bytes; E_INVALID when it does
+ * not fit); events_parse_note reads one back (false for anything else: the
+ * id in canonical decimal, >= 1), the workspace id pointing into payload.
  */
-NODISCARD int events_format_note(const char *workspace_id, const struct event *ev, char *out,
-                                 size_t cap);
-bool events_parse_note(const char *payload, struct str *workspace_id, struct event *ev,
-                       struct str *kind, struct str *data);
+NODISCARD int events_format_note(const char *workspace_id, int64_t id, char *out, size_t cap);
+bool events_parse_note(const char *payload, struct str *workspace_id, int64_t *id);
 
 /* The event as text/event-stream lines ("id: N\nevent: K\ndata: D\n\n") appended to b. */
 NODISCARD int events_render(struct buf *b, int64_t id, struct str kind, struct str data);

@@ -31,32 +31,22 @@ events_data_ok(struct str d)
 }
 
 int
-events_format_note(const char *workspace_id, const struct event *ev, char *out, size_t cap)
+events_format_note(const char *workspace_id, int64_t id, char *out, size_t cap)
 {
-    int k =
-        snprintf(out, cap, "%s %lld %s %s", workspace_id, (long long)ev->id, ev->kind, ev->data);
+    int k = snprintf(out, cap, "%s %lld", workspace_id, (long long)id);
     return k < 0 || (size_t)k >= cap ? E_INVALID : 0;
 }
 
 bool
-events_parse_note(const char *payload, struct str *workspace_id, struct event *ev, struct str *kind,
-                  struct str *data)
+events_parse_note(const char *payload, struct str *workspace_id, int64_t *id)
 {
     struct str rest = str_from_cstr(payload);
-    struct str id;
+    struct str num;
 
     *workspace_id = str_cut(&rest, ' ');
-    id = str_cut(&rest, ' ');
-    *kind = str_cut(&rest, ' ');
-    *data = rest;
-    if (workspace_id->len == 0 || workspace_id->len > 64 || id.len == 0 || id.ptr[0] == '0' ||
-        strnum_parse(id, 1, INT64_MAX, &ev->id) || !events_kind_ok(*kind) ||
-        !events_data_ok(*data)) {
-        return false;
-    }
-    ev->kind = NULL;
-    ev->data = NULL;
-    return true;
+    num = rest;
+    return workspace_id->len > 0 && workspace_id->len <= 64 && str_is_visible(*workspace_id) &&
+           num.len > 0 && num.ptr[0] != '0' && strnum_parse(num, 1, INT64_MAX, id) == 0;
 }
 
 int

@@ -18,8 +18,8 @@
 #define HUB_REPLAY_BATCH 200
 /*
  * The hub thread's tick, and how often it reads the heads of the open
- * workspaces: how events reach streams on SQLite, the safety net behind
- * the notifications on PostgreSQL.
+ * workspaces: the safety net behind the notifications (often when there is
+ * no subscription).
  */
 #define HUB_TICK_MS        1000
 #define HUB_POLL_MS        200
@@ -48,7 +48,7 @@ struct events_hub {
     size_t nsubs;
     bool work; /* a catch-up is waiting */
     bool stop;
-    struct db_listener *listener; /* PostgreSQL: EVENTS_CHANNEL; NULL on SQLite */
+    struct db_subscription *subscription; /* EVENTS_CHANNEL (db_subscribe) */
     pthread_t thread;
 };
 
@@ -61,41 +61,12 @@ sub_write(struct sub *s, const void *p, size_t n)
     }
 }
 
-/* Under h->mu: an event for workspace wid, numbered id, to every stream of it. */
-static void
-publish_locked(struct events_hub *h, struct str wid, int64_t id, struct str kind, struct str data)
-{
-    struct buf b = BUF_INIT;
-    bool rendered = false;
-
-    for (struct sub *s = h->subs; s; s = s->next) {
-        if (!str_eq_cstr(wid, s->workspace_id) || id <= s->last_id) {
-            continue;
-        }
-        if (s->catchup || id != s->last_id + 1) {
-            /* A gap: an earlier event is still on its way; the log has it. */
-            s->catchup = true;
-            h->work = true;
-            continue;
-        }
-        if (!rendered) {
-            if (events_render(&b, id, kind, data)) {
-                break;
-            }
-            rendered = true;
-        }
-        sub_write(s, b.ptr, b.len);
-        s->last_id = id;
-    }
-    buf_release(&b);
-}
-
 void
 events_hub_on_note(void *arg, const char *payload)
 {
     struct events_hub *h = arg;
-    struct str wid, kind, data;
-    struct event ev;
+    struct str wid;
+    int64_t id = 0;
 
     pthread_mutex_lock(&h->mu);
     if (!payload) {
@@ -104,8 +75,13 @@ events_hub_on_note(void *arg, const char *payload)
             s->catchup = true;
         }
         h->work = true;
-    } else if (events_parse_note(payload, &wid, &ev, &kind, &data)) {
-        publish_locked(h, wid, ev.id, kind, data);
+    } else if (events_parse_note(payload, &wid, &id)) {
+        for (struct sub *s = h->subs; s; s = s->next) {
+            if (s->last_id < id && str_eq_cstr(wid, s->workspace_id)) {
+                s->catchup = true;
+                h->work = true;
+            }
+        }
     }
     if (h->work) {
         pthread_cond_signal(&h->cv);
@@ -113,53 +89,73 @@ events_hub_on_note(void *arg, const char *payload)
     pthread_mutex_unlock(&h->mu);
 }
 
-/* Brings one stream up to the log's head (hub thread; the database outside the lock). */
-static void
-catch_up(struct events_hub *h, struct sub *s)
+/* Does s belong to the catch-up group (workspace wid, at event after)? Under h->mu. */
+static bool
+in_group(const struct sub *s, const char *wid, int64_t after)
 {
-    struct arena *a = arena_new();
-    struct event *evs = NULL;
-    size_t n = 0;
-    bool reset = false;
-    int64_t head = 0;
-    int64_t after;
-    int err;
+    return s->catchup && s->last_id == after && strcmp(s->workspace_id, wid) == 0;
+}
 
-    pthread_mutex_lock(&h->mu);
-    after = s->last_id;
-    s->catchup = false;
-    pthread_mutex_unlock(&h->mu);
-    err = events_since(h->db, s->workspace_id, after, HUB_REPLAY_BATCH, a, &evs, &n, &reset, &head);
-    pthread_mutex_lock(&h->mu);
-    if (err) {
-        s->catchup = true; /* next tick */
-    } else if (reset && s->last_id == after) {
+/*
+ * Brings the streams behind up to the log, one read per group of streams
+ * of a workspace at the same event (all the streams of a workspace, as a
+ * rule): the events are rendered once and written to each. Hub thread,
+ * called and returning with h->mu held; the database outside it.
+ */
+static void
+catch_up_locked(struct events_hub *h)
+{
+    for (;;) {
+        char wid[WS_ID_SIZE];
+        struct arena *a;
+        struct event *evs = NULL;
         struct buf b = BUF_INIT;
-        if (!events_render(&b, head, STR_LIT("reset"), STR_LIT("{}"))) {
-            sub_write(s, b.ptr, b.len);
+        size_t n = 0;
+        bool reset = false;
+        int64_t head = 0;
+        int64_t after;
+        struct sub *first = h->subs;
+        int err;
+
+        while (first && !first->catchup) {
+            first = first->next;
         }
-        buf_release(&b);
-        s->last_id = head;
-    } else {
-        struct buf b = BUF_INIT;
-        for (size_t i = 0; i < n; i++) {
-            if (evs[i].id == s->last_id + 1 &&
-                !events_render(&b, evs[i].id, str_from_cstr(evs[i].kind),
-                               str_from_cstr(evs[i].data))) {
-                s->last_id = evs[i].id;
+        if (!first || h->stop) {
+            return;
+        }
+        memcpy(wid, first->workspace_id, sizeof(wid));
+        after = first->last_id;
+        pthread_mutex_unlock(&h->mu);
+        a = arena_new();
+        err = events_since(h->db, wid, after, HUB_REPLAY_BATCH, a, &evs, &n, &reset, &head);
+        if (!err && reset) {
+            err = events_render(&b, head, STR_LIT("reset"), STR_LIT("{}"));
+        }
+        for (size_t i = 0; !err && !reset && i < n; i++) {
+            err = events_render(&b, evs[i].id, str_from_cstr(evs[i].kind),
+                                str_from_cstr(evs[i].data));
+        }
+        pthread_mutex_lock(&h->mu);
+        if (err) {
+            /* Left behind; the next tick tries again. */
+            buf_release(&b);
+            arena_free(a);
+            return;
+        }
+        for (struct sub *s = h->subs; s; s = s->next) {
+            if (!in_group(s, wid, after)) {
+                continue;
             }
-        }
-        if (b.len) {
-            sub_write(s, b.ptr, b.len);
+            if (b.len) {
+                sub_write(s, b.ptr, b.len);
+            }
+            s->last_id = reset ? head : (n ? evs[n - 1].id : after);
+            /* A full batch: more may follow. */
+            s->catchup = !reset && n == HUB_REPLAY_BATCH;
         }
         buf_release(&b);
-        if (n == HUB_REPLAY_BATCH) {
-            s->catchup = true; /* more to come */
-            h->work = true;
-        }
+        arena_free(a);
     }
-    pthread_mutex_unlock(&h->mu);
-    arena_free(a);
 }
 
 /* Is the stream's session still live and its user still a member? Hub thread. */
@@ -255,7 +251,7 @@ static void *
 hub_main(void *arg)
 {
     struct events_hub *h = arg;
-    int64_t period = h->listener ? HUB_POLL_NOTIFY_MS : HUB_POLL_MS;
+    int64_t period = h->subscription ? HUB_POLL_NOTIFY_MS : HUB_POLL_MS;
     int64_t next_poll = clock_mono_ms() + period;
 
     pthread_mutex_lock(&h->mu);
@@ -277,12 +273,8 @@ hub_main(void *arg)
          * this thread removes subscribers, so s stays valid meanwhile.
          */
         h->work = false;
+        catch_up_locked(h);
         for (s = h->subs; s && !h->stop; s = s->next) {
-            if (s->catchup) {
-                pthread_mutex_unlock(&h->mu);
-                catch_up(h, s);
-                pthread_mutex_lock(&h->mu);
-            }
             if (now >= s->next_check_ms) {
                 s->next_check_ms = now + (int64_t)h->cfg->events_recheck_s * 1000;
                 pthread_mutex_unlock(&h->mu);
@@ -316,11 +308,11 @@ events_hub_start(const struct config *cfg, struct db *db)
     h->db = db;
     pthread_mutex_init(&h->mu, NULL);
     clock_cond_init(&h->cv);
-    if (db_listen(db, EVENTS_CHANNEL, events_hub_on_note, h, &h->listener)) {
+    if (db_subscribe(db, EVENTS_CHANNEL, events_hub_on_note, h, &h->subscription)) {
         /* The poll still brings every event, later: worth a warning, not a refusal to start. */
-        log_msg(LOG_WARNING, "events: cannot listen on %s; streams rely on polling",
+        log_msg(LOG_WARNING, "events: cannot subscribe to %s; streams rely on polling",
                 EVENTS_CHANNEL);
-        h->listener = NULL;
+        h->subscription = NULL;
     }
     if (pthread_create(&h->thread, NULL, hub_main, h) != 0) {
         BUG("cannot start the events hub thread");
@@ -334,7 +326,9 @@ events_hub_stop(struct events_hub *h)
     if (!h) {
         return;
     }
-    db_listener_free(h->listener); /* joined: no callback runs after this */
+    if (h->subscription) {
+        db_unsubscribe(h->subscription); /* no callback runs after this */
+    }
     pthread_mutex_lock(&h->mu);
     h->stop = true;
     for (struct sub *s = h->subs; s; s = s->next) {

@@ -5,11 +5,11 @@
  *
  * The hub holds one subscriber per open stream: the workspace, the last
  * event id the stream got, the session it was opened with. Events reach it
- * from the database's notification (events_hub_on_note, on the listener's
- * thread; PostgreSQL) or the hub's poll of the log heads, and are written, in order, to the
- * streams of that workspace; a stream that missed one (a gap, an event
- * still in flight on another thread, a lost notification) is caught up
- * from the event log by the hub's own thread, which also sends the
+ * as events_emit's notification "<workspace> <id>" (db_subscribe: on the
+ * committing thread on SQLite, the listener's on PostgreSQL, from every
+ * instance): the streams of that workspace behind it are caught up from the
+ * event log by the hub's own thread, one read per workspace, in order, and
+ * a head poll covers lost notifications. The thread also sends the
  * keep-alive comments, polls the heads as a safety net, and re-checks each
  * stream's session and membership every EVENTS_RECHECK_SECONDS.
  */
@@ -26,7 +26,7 @@ struct events_hub;
 struct events_hub *events_hub_start(const struct config *cfg, struct db *db);
 /* Closes every stream (the http layer closes them too at the drain) and stops. Accepts NULL. */
 void events_hub_stop(struct events_hub *h);
-/* db_listen callback: a payload of EVENTS_CHANNEL, or NULL ("may have missed some"). */
+/* db_subscribe callback: a payload of EVENTS_CHANNEL, or NULL ("may have missed some"). */
 void events_hub_on_note(void *arg, const char *payload);
 
 /* The route's handler (ROUTE_AUTH | ROUTE_MEMBER). */

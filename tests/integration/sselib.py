@@ -143,12 +143,19 @@ class Stream:
 
 def emit_sql(db, wid, kind, data):
     """What events_emit does inside a transaction, for tests that need events
-    without a producer of their own: the next number and the log row."""
+    without a producer of their own: the next number, the log row and, on
+    PostgreSQL, the notification db_notify sends (pg_notify, delivered at
+    commit). On SQLite db_notify reaches only the process that commits, so
+    these events reach the streams through the hub's head poll."""
     w = q(wid)
+    notify = ""
+    if db.kind == "postgres":
+        notify = ("SELECT pg_notify('piloto_events', %s || ' ' || last_id) FROM "
+                  "workspace_event_heads WHERE workspace_id = %s;" % (w, w))
     sql = ("BEGIN; INSERT INTO workspace_event_heads (workspace_id, last_id) VALUES (%s, 1) "
            "ON CONFLICT (workspace_id) DO UPDATE SET last_id = workspace_event_heads.last_id + 1; "
            "INSERT INTO workspace_events (workspace_id, id, kind, data, created_at) SELECT %s, "
-           "last_id, %s, %s, 0 FROM workspace_event_heads WHERE workspace_id = %s; COMMIT;"
-           % (w, w, q(kind), q(data), w))
+           "last_id, %s, %s, 0 FROM workspace_event_heads WHERE workspace_id = %s; %s COMMIT;"
+           % (w, w, q(kind), q(data), w, notify))
     db.query(sql)
     return int(db.scalar("SELECT last_id FROM workspace_event_heads WHERE workspace_id = %s" % w))

@@ -16,17 +16,3 @@ CREATE TABLE workspace_events (
     PRIMARY KEY (workspace_id, id)
 );
 
--- Every instance hears of an event once its transaction commits: the row,
--- as "<workspace id> <id> <kind> <data>" (events_parse_note), on channel
--- piloto_events, where each instance's stream hub listens.
-CREATE OR REPLACE FUNCTION piloto_event_added() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('piloto_events',
-                      NEW.workspace_id || ' ' || NEW.id || ' ' || NEW.kind || ' ' || NEW.data);
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER workspace_events_added AFTER INSERT ON workspace_events
-    FOR EACH ROW EXECUTE FUNCTION piloto_event_added();
