@@ -2,7 +2,7 @@
 # `make test` runs every test. See README.md.
 
 CC        ?= gcc
-PKGS      := libmicrohttpd jansson libsodium sqlite3 libpq libcurl openssl libutf8proc
+PKGS      := libmicrohttpd jansson libsodium sqlite3 libpq libcurl openssl libutf8proc libzip libxml-2.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -50,6 +50,14 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/san/replay/%)
 PY         := /usr/bin/python3
 export ASAN_OPTIONS  := detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS := print_stacktrace=1:halt_on_error=1
+# Test vectors every checkout finds beside the main one (../shared/testdata).
+SHARED_DIR ?= $(abspath $(firstword $(wildcard ../shared $(dir $(abspath $(shell git rev-parse --git-common-dir 2>/dev/null)))../shared)))
+export PILOTO_TESTDATA ?= $(SHARED_DIR)/testdata
+# Documents of every format, good and bad, for the extraction tests.
+export PILOTO_TESTDOCS := $(CURDIR)/build/testdocs
+build/testdocs/.stamp: tests/support/mkdocs.py
+	@mkdir -p $(dir $@)
+	$(PY) tests/support/mkdocs.py $(dir $@) && touch $@
 export LSAN_OPTIONS  := suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 .PHONY: all deps run test test-web unit unit-san unit-tsan unit-pg integration integration-sqlite integration-postgres \
@@ -139,14 +147,15 @@ build/san/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(SAN_OBJ)
 	@echo '  LD-SAN $@'
 	@$(CC) $(CFLAGS_ALL) $(SAN) -o $@ $< tests/fuzz/replay.c $(SAN_OBJ) $(LIBS)
 
-unit: deps $(UNIT_BIN)
+unit: deps $(UNIT_BIN) build/testdocs/.stamp
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-unit-san: deps $(UNIT_SAN)
+unit-san: deps $(UNIT_SAN) build/testdocs/.stamp
 	@set -e; for t in $(UNIT_SAN); do echo "== $$t (asan+ubsan)"; $$t; done
 
-# test_db against a throw-away PostgreSQL too, including its restart case.
-unit-pg: deps build/san/tests/test_db build/san/tests/test_jobs
+# test_db against a throw-away PostgreSQL too, including its restart case; then
+# test_jobs, and test_retrieve (the retrieval test set) in a database of its own beside it.
+unit-pg: deps build/san/tests/test_db build/san/tests/test_jobs build/san/tests/test_retrieve
 	@set -e; dir=$(CURDIR)/build/pg-unit; rm -rf $$dir; \
 	  url=$$(tests/support/pg.sh start $$dir 55439); \
 	  trap "tests/support/pg.sh stop $$dir >/dev/null 2>&1 || true" EXIT; \
@@ -154,7 +163,9 @@ unit-pg: deps build/san/tests/test_db build/san/tests/test_jobs
 	  PILOTO_TEST_PG_URL=$$url PILOTO_TEST_PG_CTL=$(CURDIR)/tests/support/pg.sh \
 	  PILOTO_TEST_PG_DIR=$$dir build/san/tests/test_db; \
 	  echo "== build/san/tests/test_jobs (PostgreSQL)"; \
-	  PILOTO_TEST_PG_URL=$$url build/san/tests/test_jobs
+	  PILOTO_TEST_PG_URL=$$url build/san/tests/test_jobs; \
+	  echo "== build/san/tests/test_retrieve (PostgreSQL)"; \
+	  PILOTO_TEST_PG_URL=$$url build/san/tests/test_retrieve
 
 fuzz-replay: deps $(REPLAY_BIN)
 	@set -e; for t in $(REPLAY_BIN); do n=$$(basename $$t); \
@@ -219,7 +230,12 @@ build/bench/jobs_rate: tests/bench/jobs_rate.c $(OBJ)
 	@echo '  LD     $@'
 	@$(CC) $(CFLAGS_ALL) $(RELEASE) -o $@ $< $(OBJ) $(LIBS)
 
-bench: deps build/piloto build/bench/argon2_rate build/bench/jobs_rate
+build/bench/knowledge_rate: tests/bench/knowledge_rate.c $(OBJ)
+	@mkdir -p $(dir $@)
+	@echo '  LD     $@'
+	@$(CC) $(CFLAGS_ALL) $(RELEASE) -o $@ $< $(OBJ) $(LIBS)
+
+bench: deps build/piloto build/bench/argon2_rate build/bench/jobs_rate build/bench/knowledge_rate
 	tests/bench/bench.sh
 
 fuzz: deps

@@ -3,7 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config clang libclang-rt-14-dev
       libmicrohttpd-dev libjansson-dev libsodium-dev libsqlite3-dev sqlite3 libpq-dev
-      libcurl4-openssl-dev libssl-dev libcmocka-dev libutf8proc-dev
+      libcurl4-openssl-dev libssl-dev libcmocka-dev libutf8proc-dev libzip-dev libxml2-dev
+      poppler-utils qpdf
       postgresql nginx-light wrk curl python3 python3-pytest python3-requests python3-aiosmtpd python3-cryptography
       chromium chromium-driver openssl)
 # Node.js and npm build the SPA and the common-password list; the machine's own are fine.

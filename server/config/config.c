@@ -331,6 +331,28 @@ is_smtp_url(const char *v)
     return !v[0] || str_has_prefix(u, STR_LIT("smtp://")) || str_has_prefix(u, STR_LIT("smtps://"));
 }
 
+/* file:PATH, or gs://BUCKET with a bucket name as Cloud Storage allows (3-63 of [a-z0-9._-]). */
+static bool
+is_storage_url(const char *v)
+{
+    struct str u = str_from_cstr(v);
+
+    if (str_has_prefix(u, STR_LIT("file:"))) {
+        return u.len > 5 && str_is_visible(u);
+    }
+    if (!str_has_prefix(u, STR_LIT("gs://")) || u.len < 5 + 3 || u.len > 5 + 63) {
+        return false;
+    }
+    for (size_t i = 5; i < u.len; i++) {
+        char c = u.ptr[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool
 is_mail_from(const char *v)
 {
@@ -417,6 +439,14 @@ static const struct setting settings[] = {
      CHECK(is_mail_from, "must be an address like Piloto <no-reply@example.com>"),
      DFLT("Piloto <no-reply@localhost>", "Piloto <no-reply@localhost>"),
      .help = "sender of outgoing mail"},
+    {"STORAGE_URL", STRING(storage_url, 4096),
+     CHECK(is_storage_url, "must be file:PATH or gs://BUCKET"), DFLT("=", "="),
+     .help = "where uploaded documents go: file:PATH (default: uploads/ beside the SQLite database) or gs://BUCKET"},
+    {"GCS_API_URL", URL(gcs_api_url),
+     DFLT("https://storage.googleapis.com", "https://storage.googleapis.com"),
+     .help = "Cloud Storage XML API base that signed URLs point at"},
+    {"GOOGLE_APPLICATION_CREDENTIALS", STRING(google_credentials, 4096), DFLT(NULL, NULL),
+     .help = "service-account key file (JSON) signing Cloud Storage URLs; required with gs://"},
     {"LOG_LEVEL", CUSTOM(parse_log_level), DFLT("info", "info"),
      .help = "debug, info, warning or error"},
     {"METRICS_TOKEN", SECRET(metrics_token, 256),
@@ -533,6 +563,28 @@ apply_defaults(struct config *cfg, char *err, size_t errlen)
     if (!cfg->public_url && cfg->app_url) {
         cfg->public_url = xstrdup(cfg->app_url);
     }
+    if (!cfg->storage_url) {
+        /* Uploads live beside the SQLite database, or in data/ when the database is elsewhere. */
+        struct buf b = BUF_INIT;
+        const char *db = cfg->database_url ? cfg->database_url : "";
+        const char *slash = strrchr(db, '/');
+        bool sqlite = strncmp(db, "sqlite:", 7) == 0 && strcmp(db, "sqlite::memory:") != 0;
+        int added;
+        if (sqlite && slash) {
+            added = buf_addf(&b, "file:%.*s/uploads", (int)(slash - db - 7), db + 7);
+        } else {
+            added = buf_addstr(&b, sqlite ? "file:uploads" : "file:data/uploads");
+        }
+        if (added) {
+            buf_release(&b);
+            return fail(err, errlen, "invalid STORAGE_URL: cannot be computed");
+        }
+        cfg->storage_url = buf_detach(&b, NULL);
+    }
+    if (strncmp(cfg->storage_url, "gs://", 5) == 0 && !cfg->google_credentials) {
+        return fail(err, errlen,
+                    "missing GOOGLE_APPLICATION_CREDENTIALS: required with STORAGE_URL=gs://...");
+    }
     return 0;
 }
 
@@ -575,6 +627,9 @@ check_production(struct config *cfg, char *err, size_t errlen)
         if (!cfg->app_origins[i].https && !origin_is_loopback(&cfg->app_origins[i])) {
             return fail(err, errlen, "invalid APP_ORIGINS: production origins must be https");
         }
+    }
+    if (strncmp(cfg->gcs_api_url, "https://", 8) != 0) {
+        return fail(err, errlen, "invalid GCS_API_URL: must be https when PILOTO_ENV=production");
     }
     return 0;
 }

@@ -49,8 +49,11 @@ struct config {
     char *smtp_url;
     char *mail_from;
     enum log_level log_level;
-    char *metrics_token; /* NULL = /metrics is open */
-    char *cloud_project; /* GOOGLE_CLOUD_PROJECT, for trace links in logs; may be NULL */
+    char *metrics_token;      /* NULL = /metrics is open */
+    char *cloud_project;      /* GOOGLE_CLOUD_PROJECT, for trace links in logs; may be NULL */
+    char *storage_url;        /* file:PATH or gs://BUCKET (never NULL once loaded) */
+    char *gcs_api_url;        /* no trailing slash */
+    char *google_credentials; /* path of the service-account key; NULL unless set */
 
     /* Engine and pools. */
     unsigned http_threads;

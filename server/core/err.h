@@ -18,6 +18,7 @@
     X(E_REAUTH, 403, "recent_auth_required", "Recent authentication required")                     \
     X(E_FORBIDDEN, 403, "forbidden", "Forbidden")                                                  \
     X(E_CSRF, 403, "csrf_failed", "CSRF check failed")                                             \
+    X(E_EXPIRED, 403, "link_expired", "Link expired")                                              \
     X(E_ORIGIN, 403, "origin_not_allowed", "Origin not allowed")                                   \
     X(E_NOT_FOUND, 404, "not_found", "Not found")                                                  \
     X(E_METHOD, 405, "method_not_allowed", "Method not allowed")                                   \

@@ -167,6 +167,12 @@ db_get_kind(const struct db *db)
     return db->ops->kind;
 }
 
+enum db_kind
+db_conn_get_kind(const struct db_conn *conn)
+{
+    return conn->ops->kind;
+}
+
 /* Waits for a free slot until the deadline; called and returns with db->lock held. */
 static int
 wait_for_slot(struct db *db)

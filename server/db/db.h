@@ -77,6 +77,8 @@ NODISCARD int db_open(const char *url, unsigned pool_size, int acquire_timeout_m
 /* Closes every connection. Accepts NULL. No connection may be checked out. */
 void db_free(struct db *db);
 enum db_kind db_get_kind(const struct db *db);
+/* The backend of a checked-out connection (for the few queries written per backend). */
+enum db_kind db_conn_get_kind(const struct db_conn *conn);
 
 /* Checks out a connection: 0, or E_UNAVAILABLE. */
 NODISCARD int db_acquire(struct db *db, struct db_conn **out);

@@ -1,8 +1,7 @@
 /*
  * JSON Web Tokens signed with RS256 (RFC 7515 compact serialisation, RFC
  * 7518 §3.3), as OpenID providers issue ID tokens, and RSA public keys from
- * a JWK Set (RFC 7517 §6.3.1). Through OpenSSL: jwt.c is the only file that
- * includes its headers.
+ * a JWK Set (RFC 7517 §6.3.1). The RSA arithmetic is crypto/rsa's.
  *
  * Only RS256 is ever accepted: the algorithm is ours to choose, never the
  * token's ("none" and HS256-with-the-public-key are the classic attacks).
@@ -19,6 +18,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/str.h"
+#include "crypto/rsa.h"
 
 /* Longest compact token we parse, bytes (Google's ID tokens are ~1 KiB). */
 #define JWT_MAX_LEN 16384
@@ -27,8 +27,8 @@
 #define JWT_ALG_MAX    15
 #define JWT_KID_MAX    128
 /* RSA moduli we accept: 2048 to 8192 bits (RFC 7518 §3.3 asks for 2048 or more). */
-#define JWT_KEY_MIN_BITS 2048
-#define JWT_KEY_MAX_BITS 8192
+#define JWT_KEY_MIN_BITS RSA_KEY_MIN_BITS
+#define JWT_KEY_MAX_BITS RSA_KEY_MAX_BITS
 #define JWT_SIG_MAX      (JWT_KEY_MAX_BITS / 8)
 
 /* An RSA public key from a JWK. Opaque; jwt_key_new/jwt_key_free. */

@@ -450,6 +450,31 @@ bench_logins() {
     } >"$WORK/logins.txt"
 }
 
+# Retrieval latency over BENCH_CHUNKS chunks on both databases and a 10 MB PDF
+# indexed (build/bench/knowledge_rate; BENCH_KNOWLEDGE=0 skips it).
+bench_knowledge() {
+    local chunks=${BENCH_CHUNKS:-50000} queries=${BENCH_QUERIES:-500} pgdir pgurl
+    /usr/bin/python3 "$ROOT/tests/support/mkdocs.py" "$WORK/docs" --big-pdf 10
+    {
+        echo
+        echo "# knowledge: retrieval over $chunks chunks, $queries questions; a 10 MB PDF indexed"
+        (cd "$ROOT" && build/bench/knowledge_rate "sqlite:$WORK/knowledge.db" "$chunks" "$queries" \
+            "$WORK/docs/big.pdf") | grep -v '"severity"' | sed 's/^/sqlite    /'
+        if [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+            pgdir=${PGDIR_TO_STOP:-}
+            if [ -z "$pgdir" ]; then
+                pgdir=$WORK/pg
+                "$ROOT/tests/support/pg.sh" start "$pgdir" "$(free_port)" >/dev/null || die "cannot start PostgreSQL"
+                PGDIR_TO_STOP=$pgdir
+            fi
+            pgurl=$("$ROOT/tests/support/pg.sh" url "$pgdir")
+            psql -q "$pgurl" -c 'CREATE DATABASE knowledge' >/dev/null
+            (cd "$ROOT" && build/bench/knowledge_rate "${pgurl%/*}/knowledge" "$chunks" "$queries" \
+                "$WORK/docs/big.pdf") | grep -v '"severity"' | sed 's/^/postgres  /'
+        fi
+    } >"$WORK/knowledge.txt"
+}
+
 # The job queue (issue 11): enqueues/s (one transaction each) and claims/s
 # (claim + no-op run + done, JOB_WORKERS threads) on SQLite and PostgreSQL,
 # each on a database of its own (build/bench/jobs_rate).
@@ -470,6 +495,7 @@ bench_jobs() {
 report_extra() {
     local name pid
     cat "$WORK/logins.txt" 2>/dev/null || true
+    cat "$WORK/knowledge.txt" 2>/dev/null || true
     cat "$WORK/jobs.txt" 2>/dev/null || true
     echo
     printf '%-18s %10s %10s\n' "auth instance" "VmRSS MiB" "VmHWM MiB"
@@ -493,6 +519,7 @@ main() {
     run_rounds
     bench_idle
     [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_LOGINS:-1}" = 1 ] && bench_logins
+    [ "${BENCH_KNOWLEDGE:-1}" = 1 ] && bench_knowledge
     [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_JOBS:-1}" = 1 ] && bench_jobs
     # Live updates (issue 14): 1,000 open event streams on an instance of its own.
     if [ "${BENCH_EVENTS:-1}" = 1 ]; then
@@ -504,7 +531,7 @@ main() {
         fi
     fi
     mkdir -p "$OUT_DIR"
-    { report; [ "${BENCH_AUTH:-1}" = 1 ] && report_extra; echo; cat "$WORK/events.txt" 2>/dev/null || true; } | tee "$RESULTS.tmp"
+    { report; report_extra; echo; cat "$WORK/events.txt" 2>/dev/null || true; } | tee "$RESULTS.tmp"
     mv "$RESULTS.tmp" "$RESULTS"
     echo "(written to ${RESULTS#"$ROOT"/})" >&2
     kill -0 "$PILOTO_PID" 2>/dev/null || die "piloto died during the bench: $(tail -5 "$WORK/piloto/stderr.log")"

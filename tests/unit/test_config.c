@@ -437,6 +437,44 @@ test_origin_limit(void **state)
     check_fails("APP_ORIGINS", "(17 origins)", "APP_ORIGINS");
 }
 
+static void
+test_storage(void **state)
+{
+    struct config cfg;
+    char err[256];
+
+    (void)state;
+    /* The default lives beside the SQLite database. */
+    env_clear();
+    env_set("DATABASE_URL", "sqlite:/var/lib/piloto/app.db");
+    assert_int_equal(config_load(&cfg, fake_getenv, err, sizeof(err)), 0);
+    assert_string_equal(cfg.storage_url, "file:/var/lib/piloto/uploads");
+    assert_string_equal(cfg.gcs_api_url, "https://storage.googleapis.com");
+    assert_null(cfg.google_credentials);
+    config_release(&cfg);
+    /* A bucket needs the key that signs its URLs. */
+    env_set("STORAGE_URL", "gs://piloto-docs");
+    assert_int_equal(config_load(&cfg, fake_getenv, err, sizeof(err)), E_INVALID);
+    assert_non_null(strstr(err, "GOOGLE_APPLICATION_CREDENTIALS"));
+    env_set("GOOGLE_APPLICATION_CREDENTIALS", "/secrets/sa.json");
+    env_set("GCS_API_URL", "http://127.0.0.1:9000/");
+    assert_int_equal(config_load(&cfg, fake_getenv, err, sizeof(err)), 0);
+    assert_string_equal(cfg.storage_url, "gs://piloto-docs");
+    assert_string_equal(cfg.gcs_api_url, "http://127.0.0.1:9000");
+    config_release(&cfg);
+    /* Bad names. */
+    env_set("STORAGE_URL", "gs://Bad_Bucket!");
+    assert_int_equal(config_load(&cfg, fake_getenv, err, sizeof(err)), E_INVALID);
+    assert_non_null(strstr(err, "STORAGE_URL"));
+    env_set("STORAGE_URL", "s3://x");
+    assert_int_equal(config_load(&cfg, fake_getenv, err, sizeof(err)), E_INVALID);
+    /* Production wants https for Cloud Storage. */
+    env_production();
+    env_set("GCS_API_URL", "http://storage.example.com");
+    assert_int_equal(config_load(&cfg, fake_getenv, err, sizeof(err)), E_INVALID);
+    assert_non_null(strstr(err, "GCS_API_URL"));
+}
+
 int
 main(void)
 {
@@ -448,6 +486,7 @@ main(void)
         cmocka_unit_test(test_production_refuses),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_origin_limit),
+        cmocka_unit_test(test_storage),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

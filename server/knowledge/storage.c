@@ -1,0 +1,322 @@
+#include "knowledge/storage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+#include "crypto/crypto.h"
+#include "integrations/gcs_sign.h"
+#include "integrations/httpc.h"
+
+struct storage {
+    bool embedded;
+    char dir[4096];  /* file: */
+    char bucket[64]; /* gs: */
+    char api[512];   /* GCS_API_URL */
+    struct gcs_credentials *cred;
+};
+
+/* mkdir -p of path (mode 0700: documents are private). */
+static int
+make_dirs(const char *path)
+{
+    char p[4096];
+    size_t n = strlen(path);
+
+    if (n == 0 || n >= sizeof(p)) {
+        return E_INVALID;
+    }
+    memcpy(p, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] == '/' || p[i] == '\0') {
+            char c = p[i];
+            p[i] = '\0';
+            if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+                return E_INTERNAL;
+            }
+            p[i] = c;
+        }
+    }
+    return 0;
+}
+
+static int
+read_small_file(const char *path, struct buf *out, size_t max)
+{
+    char chunk[4096];
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int err = 0;
+
+    if (fd < 0) {
+        return E_NOT_FOUND;
+    }
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+        if (out->len + (size_t)n > max || buf_add(out, chunk, (size_t)n)) {
+            err = E_TOO_LARGE;
+            break;
+        }
+    }
+    if (n < 0) {
+        err = E_INTERNAL;
+    }
+    close(fd);
+    return err;
+}
+
+int
+storage_open(const struct config *cfg, struct storage **out, char *err, size_t errlen)
+{
+    struct storage *s = xcalloc(1, sizeof(*s));
+    const char *url = cfg->storage_url;
+    struct buf key = BUF_INIT;
+    int rc = 0;
+
+    *out = NULL;
+    if (strncmp(url, "file:", 5) == 0) {
+        s->embedded = true;
+        (void)snprintf(s->dir, sizeof(s->dir), "%s", url + 5);
+        if (make_dirs(s->dir)) {
+            (void)snprintf(err, errlen, "invalid STORAGE_URL: cannot create directory '%s'",
+                           s->dir);
+            rc = E_INVALID;
+        }
+    } else {
+        (void)snprintf(s->bucket, sizeof(s->bucket), "%s", url + 5);
+        (void)snprintf(s->api, sizeof(s->api), "%s", cfg->gcs_api_url);
+        if (!cfg->google_credentials ||
+            read_small_file(cfg->google_credentials, &key, GCS_CREDENTIALS_MAX)) {
+            (void)snprintf(err, errlen,
+                           "invalid GOOGLE_APPLICATION_CREDENTIALS: cannot read the key file");
+            rc = E_INVALID;
+        } else if (gcs_credentials_parse(buf_str(&key), &s->cred)) {
+            (void)snprintf(err, errlen,
+                           "invalid GOOGLE_APPLICATION_CREDENTIALS: not a service-account key");
+            rc = E_INVALID;
+        }
+    }
+    crypto_wipe(key.ptr, key.len);
+    buf_release(&key);
+    if (rc) {
+        storage_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void
+storage_free(struct storage *s)
+{
+    if (!s) {
+        return;
+    }
+    gcs_credentials_free(s->cred);
+    free(s);
+}
+
+bool
+storage_is_embedded(const struct storage *s)
+{
+    return s->embedded;
+}
+
+void
+storage_key(const char *wid, const char *document_id, int64_t version, char *out)
+{
+    (void)snprintf(out, STORAGE_KEY_MAX, "%s/%s/v%lld", wid, document_id, (long long)version);
+}
+
+void
+storage_upload_release(struct storage_upload *u)
+{
+    buf_release(&u->url);
+}
+
+int
+storage_sign_upload(const struct storage *s, const struct config *cfg, const char *wid,
+                    const struct upload_grant *g, int64_t now, struct storage_upload *out)
+{
+    char key[STORAGE_KEY_MAX];
+    char path[STORAGE_KEY_MAX + 80];
+    int err;
+
+    out->url = (struct buf)BUF_INIT;
+    out->nheaders = 2;
+    out->header_names[0] = "Content-Type";
+    (void)snprintf(out->header_values[0], sizeof(out->header_values[0]), "%s",
+                   doctype_mime(g->type));
+    if (s->embedded) {
+        out->nheaders = 1;
+        err = buf_addf(&out->url, "%s/bff/uploads/%s?", cfg->public_url, g->document_id);
+        return err ? err : upload_url_render(cfg->secret, cfg->secret_len, g, &out->url);
+    }
+    /*
+     * GCS checks both signed headers: the exact content type, and a
+     * content-length range of exactly the declared size.
+     */
+    out->header_names[1] = "x-goog-content-length-range";
+    (void)snprintf(out->header_values[1], sizeof(out->header_values[1]), "%lld,%lld",
+                   (long long)g->size, (long long)g->size);
+    storage_key(wid, g->document_id, g->version, key);
+    (void)snprintf(path, sizeof(path), "/%s/%s", s->bucket, key);
+    {
+        struct gcs_kv headers[] = {
+            {str_from_cstr(out->header_names[0]), str_from_cstr(out->header_values[0])},
+            {str_from_cstr(out->header_names[1]), str_from_cstr(out->header_values[1])},
+        };
+        struct gcs_sign_req req = {
+            .method = "PUT",
+            .endpoint = s->api,
+            .path = str_from_cstr(path),
+            .headers = headers,
+            .nheaders = ARRAY_LEN(headers),
+            .timestamp = now,
+            .expires = g->expires_at - now,
+        };
+        return gcs_sign_url(s->cred, &req, &out->url, NULL, NULL);
+    }
+}
+
+static void
+local_path(const struct storage *s, const char *key, char *out, size_t cap)
+{
+    (void)snprintf(out, cap, "%s/%s", s->dir, key);
+}
+
+int
+storage_put_local(const struct storage *s, const char *key, const void *data, size_t n)
+{
+    char path[4096 + STORAGE_KEY_MAX + 16];
+    char tmp[sizeof(path) + 16];
+    char *slash;
+    const char *p = data;
+    int fd;
+    int err = 0;
+
+    if (!s->embedded) {
+        return E_INVALID;
+    }
+    local_path(s, key, path, sizeof(path));
+    (void)snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    slash = strrchr(tmp, '/');
+    if (slash) {
+        *slash = '\0';
+        err = make_dirs(tmp);
+        *slash = '/';
+    }
+    fd = err ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return E_INTERNAL;
+    }
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            err = E_INTERNAL;
+            break;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    /* Durable before it is announced: a crash leaves the old file or the new one. */
+    if (fsync(fd) != 0) {
+        err = E_INTERNAL;
+    }
+    close(fd);
+    if (err || rename(tmp, path) != 0) {
+        (void)unlink(tmp);
+        return E_INTERNAL;
+    }
+    return 0;
+}
+
+int
+storage_fetch(const struct storage *s, const char *key, size_t max, struct buf *data, char *path,
+              size_t pathcap)
+{
+    struct httpc_response resp = {0, BUF_INIT, ""};
+    struct buf url = BUF_INIT;
+    char object[STORAGE_KEY_MAX + 80];
+    int fd;
+    int err;
+
+    if (s->embedded) {
+        local_path(s, key, path, pathcap);
+        err = read_small_file(path, data, max);
+        return err;
+    }
+    (void)snprintf(object, sizeof(object), "/%s/%s", s->bucket, key);
+    {
+        struct gcs_sign_req req = {
+            .method = "GET",
+            .endpoint = s->api,
+            .path = str_from_cstr(object),
+            .timestamp = clock_wall_s(),
+            .expires = STORAGE_GET_TTL_S,
+        };
+        struct httpc_request rq = {
+            .method = "GET",
+            .timeout_ms = STORAGE_TIMEOUT_MS,
+            .max_response = max + 1,
+        };
+        err = gcs_sign_url(s->cred, &req, &url, NULL, NULL);
+        rq.url = url.ptr;
+        err = err ? err : httpc_do(&rq, &resp);
+    }
+    if (!err && resp.status == 404) {
+        err = E_NOT_FOUND;
+    } else if (!err && resp.status != 200) {
+        err = resp.status >= 500 ? E_UNAVAILABLE : E_UPSTREAM;
+    } else if (!err && resp.body.len > max) {
+        err = E_TOO_LARGE;
+    }
+    if (!err) {
+        /* A private copy for tools that read files (pdftotext). */
+        (void)snprintf(path, pathcap, "/tmp/piloto-doc-XXXXXX");
+        fd = mkstemp(path);
+        if (fd < 0) {
+            err = E_INTERNAL;
+        } else {
+            ssize_t w = write(fd, resp.body.ptr, resp.body.len);
+            close(fd);
+            err = w == (ssize_t)resp.body.len ? 0 : E_INTERNAL;
+            if (err) {
+                (void)unlink(path);
+            }
+        }
+    }
+    if (!err && buf_add(data, resp.body.ptr, resp.body.len)) {
+        err = E_TOO_LARGE;
+        storage_fetch_done(s, path);
+    }
+    httpc_response_release(&resp);
+    buf_release(&url);
+    return err;
+}
+
+void
+storage_fetch_done(const struct storage *s, const char *path)
+{
+    if (!s->embedded && path[0]) {
+        (void)unlink(path);
+    }
+}
+
+int
+storage_delete(const struct storage *s, const char *key)
+{
+    char path[4096 + STORAGE_KEY_MAX + 16];
+
+    if (!s->embedded) {
+        /* Objects in the bucket are removed by its lifecycle rule (deploy/README). */
+        return 0;
+    }
+    local_path(s, key, path, sizeof(path));
+    return unlink(path) == 0 || errno == ENOENT ? 0 : E_INTERNAL;
+}
