@@ -176,10 +176,15 @@ OIDC_DEPS := tests/support/oidc/node_modules/.package-lock.json
 $(OIDC_DEPS): tests/support/oidc/package-lock.json tests/support/oidc/package.json
 	cd tests/support/oidc && npm ci --silent --no-audit --no-fund
 
-integration-sqlite: deps build/piloto build/san/piloto $(OIDC_DEPS)
+# The CRM receiver the CRM push tests verify deliveries with, from its lockfile.
+CRM_DEPS := tests/support/crm/node_modules/.package-lock.json
+$(CRM_DEPS): tests/support/crm/package-lock.json tests/support/crm/package.json
+	cd tests/support/crm && npm ci --silent --no-audit --no-fund
+
+integration-sqlite: deps build/piloto build/san/piloto $(OIDC_DEPS) $(CRM_DEPS)
 	PILOTO_BIN=$(CURDIR)/build/san/piloto TEST_DB=sqlite $(PY) -m pytest -q tests/integration
 
-integration-postgres: deps build/piloto build/san/piloto $(OIDC_DEPS)
+integration-postgres: deps build/piloto build/san/piloto $(OIDC_DEPS) $(CRM_DEPS)
 	PILOTO_BIN=$(CURDIR)/build/san/piloto TEST_DB=postgres $(PY) -m pytest -q tests/integration
 
 integration: integration-sqlite integration-postgres

@@ -15,6 +15,7 @@
 #include "db/db.h"
 
 struct ratelimiter;
+struct whatsapp_ingest;
 struct jobs;
 struct events_hub;
 struct session_cache;
@@ -25,8 +26,9 @@ struct app {
     struct session_cache *sessions; /* NULL when SESSION_CACHE_TTL_MS is 0 */
     struct workpool *pool;
     struct ratelimiter *rl;
-    struct jobs *jobs;         /* the job queue's workers; NULL with JOB_WORKERS=0 */
-    struct events_hub *events; /* the live-update streams' hub (routes/events.h) */
+    struct whatsapp_ingest *ingest; /* SQLite: webhooks' group commit; NULL on PostgreSQL */
+    struct jobs *jobs;              /* the job queue's workers; NULL with JOB_WORKERS=0 */
+    struct events_hub *events;      /* the live-update streams' hub (routes/events.h) */
     int64_t started_wall_s;
     atomic_bool draining; /* SIGTERM received: /readyz answers 503 */
 };

@@ -21,6 +21,7 @@
 #include "db/db.h"
 #include "http/server.h"
 #include "integrations/httpc.h"
+#include "whatsapp/inbound.h"
 #include "jobs/queue.h"
 #include "router/router.h"
 #include "routes/events.h"
@@ -190,6 +191,7 @@ serve(struct config *cfg)
     app.sessions = session_cache_new(db, cfg->session_cache_ms);
     app.pool = workpool_new(cfg->worker_threads, cfg->worker_queue);
     app.rl = ratelimiter_new(16384, mono_ms);
+    app.ingest = db_get_kind(db) == DB_SQLITE ? whatsapp_ingest_start(db) : NULL;
     {
         struct jobs_options jo = {cfg, cfg->job_workers, jobs_kinds, jobs_nkinds, &app};
         app.jobs = jobs_start(db, &jo);
@@ -246,6 +248,7 @@ out:
     /* The pool first: it resumes every suspended connection before the engine stops. */
     workpool_free(app.pool);
     events_hub_stop(app.events);
+    whatsapp_ingest_stop(app.ingest); /* resumes the webhooks waiting for their commit */
     http_server_free(srv);
     jobs_free(app.jobs);
     ratelimiter_free(app.rl);

@@ -386,6 +386,18 @@ is_cloud_project(const char *v)
     return true;
 }
 
+static bool
+is_whatsapp_app_secret(const char *v)
+{
+    return !v[0] || strlen(v) >= 8;
+}
+
+static bool
+is_whatsapp_verify_token(const char *v)
+{
+    return !v[0] || strlen(v) >= 8;
+}
+
 #define STRING(m, n)      .type = SETTING_STRING, FIELD(m), .max = (n)
 #define SECRET(m, n)      .type = SETTING_SECRET, FIELD(m), .max = (n)
 #define URL(m)            .type = SETTING_URL, FIELD(m)
@@ -396,6 +408,15 @@ is_cloud_project(const char *v)
 #define DFLT(d, p)        .dflt_dev = (d), .dflt_prod = (p)
 
 /* clang-format off */
+static bool
+is_crm_schedule(const char *v)
+{
+    int64_t steps[CONFIG_CRM_RETRY_STEPS_MAX];
+    size_t n = 0;
+    return strnum_parse_durations(str_from_cstr(v), CONFIG_CRM_RETRY_STEP_MAX_MS, steps,
+                                  ARRAY_LEN(steps), &n) == 0;
+}
+
 static const struct setting settings[] = {
     {"PILOTO_ENV", CUSTOM(parse_env), DFLT("dev", NULL),
      .help = "dev or production (production refuses insecure settings)"},
@@ -455,6 +476,16 @@ static const struct setting settings[] = {
     {"GOOGLE_CLOUD_PROJECT", STRING(cloud_project, 64),
      CHECK(is_cloud_project, "must be a project id like my-project-123"), DFLT(NULL, NULL),
      .help = "project id, so request logs link to Cloud Trace"},
+    {"WHATSAPP_APP_SECRET", SECRET(whatsapp_app_secret, 256),
+     CHECK(is_whatsapp_app_secret, "must be at least 8 characters"), DFLT(NULL, NULL),
+     .flags = SET_REQUIRED_IN_PROD,
+     .help = "Meta app secret: checks X-Hub-Signature-256 of WhatsApp webhooks"},
+    {"WHATSAPP_VERIFY_TOKEN", SECRET(whatsapp_verify_token, 256),
+     CHECK(is_whatsapp_verify_token, "must be at least 8 characters"), DFLT(NULL, NULL),
+     .help = "token Meta's webhook subscription handshake must present"},
+    {"WHATSAPP_API_URL", URL(whatsapp_api_url),
+     DFLT("https://graph.facebook.com/v23.0", "https://graph.facebook.com/v23.0"),
+     .help = "Graph API base URL with its version (https in production)"},
     {"HTTP_THREADS", NUMBER(http_threads, 1, 256), DFLT("4", "8"),
      .help = "HTTP I/O threads (epoll pool)"},
     {"WORKER_THREADS", NUMBER(worker_threads, 1, 256), DFLT("2", "2"),
@@ -465,6 +496,12 @@ static const struct setting settings[] = {
      .help = "database connections"},
     {"JOB_WORKERS", NUMBER(job_workers, 0, 64), DFLT("2", "4"),
      .help = "job queue worker threads, each with its own database connection (0: run no jobs here)"},
+    {"CRM_RETRY_SCHEDULE", STRING(crm_retry_schedule, 1024),
+     CHECK(is_crm_schedule, "must be 1 to 30 comma-separated waits like 30s,2m,1h (ms, s, m, h, d; at most 7d each)"),
+     DFLT(CONFIG_CRM_RETRY_DEFAULT, CONFIG_CRM_RETRY_DEFAULT),
+     .help = "waits between a failed CRM delivery's attempts, then it is dead"},
+    {"CRM_TIMEOUT", NUMBER(crm_timeout_s, 1, 60), DFLT("10", "10"),
+     .help = "seconds a CRM has to answer a delivery"},
     {"MAX_CONNECTIONS", NUMBER(max_connections, 1, 100000), DFLT("1024", "1024"),
      .help = "concurrent HTTP connections"},
     {"MAX_CONNECTIONS_PER_IP", NUMBER(max_connections_per_ip, 1, 100000), DFLT("256", "256"),
@@ -618,6 +655,10 @@ check_production(struct config *cfg, char *err, size_t errlen)
             return fail(err, errlen, "missing %s: required when PILOTO_ENV=production", s->name);
         }
     }
+    if (cfg->whatsapp_api_url && strncmp(cfg->whatsapp_api_url, "https://", 8) != 0) {
+        return fail(err, errlen,
+                    "invalid WHATSAPP_API_URL: must be https when PILOTO_ENV=production");
+    }
     if (!cfg->cookie_secure) {
         return fail(err, errlen,
                     "invalid COOKIE_SECURE: cookies must be Secure when "
@@ -769,6 +810,7 @@ config_log(const struct config *cfg)
         origin_format(&cfg->app_origins[i], text, sizeof(text));
         err |= buf_addf(&b, "%s%s", i ? "," : "", text);
     }
+    err |= buf_addf(&b, " whatsapp=%s", cfg->whatsapp_app_secret ? "set" : "unset");
     err |= buf_addf(&b, " database=%s secret=%s static=%s google=%s smtp=%s",
                     cfg->database_url && strncmp(cfg->database_url, "sqlite:", 7) == 0 ? "sqlite"
                                                                                        : "postgres",

@@ -16,10 +16,14 @@
 #include "core/log.h"
 #include "core/origin.h"
 
-#define CONFIG_SECRET_MIN  32
-#define CONFIG_SECRET_MAX  256
-#define CONFIG_MAX_ORIGINS 16
-#define CONFIG_MAX_PROXIES 32
+/* CRM_RETRY_SCHEDULE (crm/retry.h): its default and bounds. */
+#define CONFIG_CRM_RETRY_DEFAULT     "30s,2m,10m,30m,1h,2h,4h,8h,12h,24h,24h,24h"
+#define CONFIG_CRM_RETRY_STEPS_MAX   30
+#define CONFIG_CRM_RETRY_STEP_MAX_MS (7LL * 24 * 3600 * 1000)
+#define CONFIG_SECRET_MIN            32
+#define CONFIG_SECRET_MAX            256
+#define CONFIG_MAX_ORIGINS           16
+#define CONFIG_MAX_PROXIES           32
 
 enum config_env {
     CONFIG_DEV,
@@ -55,12 +59,19 @@ struct config {
     char *gcs_api_url;        /* no trailing slash */
     char *google_credentials; /* path of the service-account key; NULL unless set */
 
+    /* WhatsApp Cloud API (SPEC §11): one Meta app for the whole service. */
+    char *whatsapp_app_secret;   /* webhook signatures; NULL = every webhook is refused */
+    char *whatsapp_verify_token; /* hub.* handshake; NULL = every handshake is refused */
+    char *whatsapp_api_url;      /* Graph API base with its version, no trailing slash */
+
     /* Engine and pools. */
     unsigned http_threads;
     unsigned worker_threads;
     unsigned worker_queue;
     unsigned db_pool_size;
-    unsigned job_workers; /* job queue worker threads, each with its own connection; 0 = none */
+    unsigned job_workers;     /* job queue worker threads, each with its own connection; 0 = none */
+    char *crm_retry_schedule; /* CRM deliveries' waits between attempts (crm/retry.h) */
+    unsigned crm_timeout_s;   /* longest CRM delivery request */
     unsigned max_connections;
     unsigned max_connections_per_ip;
     unsigned connection_timeout_s; /* idle/slow-loris timeout per connection */

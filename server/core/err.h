@@ -24,6 +24,7 @@
     X(E_METHOD, 405, "method_not_allowed", "Method not allowed")                                   \
     X(E_TIMEOUT, 408, "request_timeout", "Request timeout")                                        \
     X(E_CONFLICT, 409, "conflict", "Conflict")                                                     \
+    X(E_WINDOW_CLOSED, 409, "window_closed", "The 24-hour WhatsApp window is closed")              \
     X(E_LAST_OWNER, 409, "last_owner", "A workspace keeps at least one owner")                     \
     X(E_ALREADY_MEMBER, 409, "already_member", "Already a member of the workspace")                \
     X(E_INVITATION_PENDING, 409, "invitation_pending", "An invitation is already pending")         \

@@ -114,3 +114,67 @@ cidr_contains(const struct cidr *c, const struct ipaddr *a)
     }
     return true;
 }
+
+/* A range of ipaddr_get_scope's table: the 128-bit form and its prefix length. */
+struct scope_range {
+    uint8_t b[16];
+    unsigned bits;
+    enum ipaddr_scope scope;
+};
+
+#define V4(a, b, c, d, n, s)                                                                       \
+    {                                                                                              \
+        {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d}, 96 + (n), s                        \
+    }
+#define V6(a0, a1, n, s)                                                                           \
+    {                                                                                              \
+        {a0, a1}, n, s                                                                             \
+    }
+
+/*
+ * Every range that is not the public internet (IANA's IPv4 and IPv6
+ * special-purpose registries, RFC 6890), first match wins. Loopback comes
+ * first: it is the only non-public scope dev mode lets through.
+ */
+static const struct scope_range scope_ranges[] = {
+    V4(127, 0, 0, 0, 8, IPADDR_LOOPBACK),
+    {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, IPADDR_LOOPBACK}, /* ::1 */
+    V4(0, 0, 0, 0, 8, IPADDR_INTERNAL),                                       /* "this network" */
+    V4(10, 0, 0, 0, 8, IPADDR_INTERNAL),                                      /* private */
+    V4(100, 64, 0, 0, 10, IPADDR_INTERNAL),   /* CGNAT shared space */
+    V4(169, 254, 0, 0, 16, IPADDR_INTERNAL),  /* link-local, cloud metadata */
+    V4(172, 16, 0, 0, 12, IPADDR_INTERNAL),   /* private */
+    V4(192, 0, 0, 0, 24, IPADDR_INTERNAL),    /* IETF protocol assignments */
+    V4(192, 0, 2, 0, 24, IPADDR_INTERNAL),    /* TEST-NET-1 */
+    V4(192, 88, 99, 0, 24, IPADDR_INTERNAL),  /* 6to4 relay anycast */
+    V4(192, 168, 0, 0, 16, IPADDR_INTERNAL),  /* private */
+    V4(198, 18, 0, 0, 15, IPADDR_INTERNAL),   /* benchmarking */
+    V4(198, 51, 100, 0, 24, IPADDR_INTERNAL), /* TEST-NET-2 */
+    V4(203, 0, 113, 0, 24, IPADDR_INTERNAL),  /* TEST-NET-3 */
+    V4(224, 0, 0, 0, 4, IPADDR_INTERNAL),     /* multicast */
+    V4(240, 0, 0, 0, 4, IPADDR_INTERNAL),     /* reserved, broadcast */
+    {{0}, 96, IPADDR_INTERNAL},               /* :: and IPv4-compatible ::a.b.c.d */
+    V6(0x00, 0x64, 16, IPADDR_INTERNAL), /* 64:ff9b::/96 NAT64 and 64:ff9b:1::/48 (via 64::/16) */
+    V6(0x01, 0x00, 16, IPADDR_INTERNAL), /* 100::/64 discard (via 100::/16) */
+    V6(0x20, 0x01, 23, IPADDR_INTERNAL), /* 2001::/23 IETF: Teredo, ORCHID, ... */
+    {{0x20, 0x01, 0x0d, 0xb8}, 32, IPADDR_INTERNAL}, /* documentation */
+    V6(0x20, 0x02, 16, IPADDR_INTERNAL),             /* 6to4 */
+    V6(0xfc, 0x00, 7, IPADDR_INTERNAL),              /* unique local (fd00:ec2::254 metadata) */
+    V6(0xfe, 0x80, 10, IPADDR_INTERNAL),             /* link-local */
+    V6(0xfe, 0xc0, 10, IPADDR_INTERNAL),             /* site-local (deprecated) */
+    V6(0xff, 0x00, 8, IPADDR_INTERNAL),              /* multicast */
+};
+
+enum ipaddr_scope
+ipaddr_get_scope(const struct ipaddr *a)
+{
+    for (size_t i = 0; i < ARRAY_LEN(scope_ranges); i++) {
+        struct cidr c;
+        memcpy(c.net.b, scope_ranges[i].b, 16);
+        c.bits = scope_ranges[i].bits;
+        if (cidr_contains(&c, a)) {
+            return scope_ranges[i].scope;
+        }
+    }
+    return IPADDR_PUBLIC;
+}

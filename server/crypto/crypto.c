@@ -107,6 +107,29 @@ crypto_b64url_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen)
 }
 
 void
+crypto_b64(const uint8_t *in, size_t n, char *out, size_t outcap)
+{
+    if (outcap < sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL)) {
+        BUG("base64 buffer too small");
+    }
+    (void)sodium_bin2base64(out, outcap, in, n, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int
+crypto_b64_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen)
+{
+    const char *end = NULL;
+    const char *p = in.ptr ? in.ptr : "";
+
+    if (sodium_base642bin(out, outcap, p, in.len, NULL, outlen, &end,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        end != p + in.len) {
+        return E_INVALID;
+    }
+    return 0;
+}
+
+void
 crypto_random_token(size_t n, char *out, size_t outcap)
 {
     uint8_t raw[64];
@@ -117,4 +140,85 @@ crypto_random_token(size_t n, char *out, size_t outcap)
     crypto_random(raw, n);
     crypto_b64url(raw, n, out, outcap);
     crypto_wipe(raw, sizeof(raw));
+}
+
+void
+crypto_derive_key(const uint8_t *secret, size_t secret_len, const char *purpose,
+                  uint8_t out[CRYPTO_KEY_LEN])
+{
+    crypto_auth_hmacsha256_state st;
+
+    crypto_auth_hmacsha256_init(&st, secret, secret_len);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)"piloto/", 7);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)purpose, strlen(purpose));
+    crypto_auth_hmacsha256_final(&st, out);
+    sodium_memzero(&st, sizeof(st));
+}
+
+#define SEAL_PREFIX  "v1."
+#define SEAL_NONCE   crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define SEAL_TAG     crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define SEAL_RAW_MAX (SEAL_NONCE + CRYPTO_SEAL_MAX + SEAL_TAG)
+
+int
+crypto_seal(const uint8_t key[CRYPTO_KEY_LEN], struct str plain, struct str ad, struct buf *out)
+{
+    uint8_t raw[SEAL_RAW_MAX];
+    char text[CRYPTO_B64URL_SIZE(SEAL_RAW_MAX)];
+    unsigned long long clen = 0;
+    size_t before = out->len;
+    int rc;
+
+    if (plain.len > CRYPTO_SEAL_MAX) {
+        return E_TOO_LARGE;
+    }
+    randombytes_buf(raw, SEAL_NONCE);
+    (void)crypto_aead_xchacha20poly1305_ietf_encrypt(
+        raw + SEAL_NONCE, &clen, (const unsigned char *)plain.ptr, plain.len,
+        (const unsigned char *)ad.ptr, ad.len, NULL, raw, key);
+    crypto_b64url(raw, SEAL_NONCE + (size_t)clen, text, sizeof(text));
+    rc = buf_addstr(out, SEAL_PREFIX);
+    if (!rc) {
+        rc = buf_addstr(out, text);
+    }
+    if (rc) {
+        out->len = before;
+        out->ptr[before] = '\0';
+    }
+    return rc;
+}
+
+int
+crypto_open(const uint8_t key[CRYPTO_KEY_LEN], struct str sealed, struct str ad, struct buf *out)
+{
+    uint8_t raw[SEAL_RAW_MAX];
+    uint8_t plain[CRYPTO_SEAL_MAX];
+    unsigned long long plen = 0;
+    size_t rawlen = 0;
+    int rc = E_INVALID;
+
+    if (!str_has_prefix(sealed, STR_LIT(SEAL_PREFIX))) {
+        return E_INVALID;
+    }
+    sealed.ptr += 3;
+    sealed.len -= 3;
+    if (crypto_b64url_decode(sealed, raw, sizeof(raw), &rawlen) || rawlen < SEAL_NONCE + SEAL_TAG) {
+        return E_INVALID;
+    }
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            plain, &plen, NULL, raw + SEAL_NONCE, rawlen - SEAL_NONCE,
+            (const unsigned char *)ad.ptr, ad.len, raw, key) == 0) {
+        rc = buf_add(out, plain, (size_t)plen);
+    }
+    sodium_memzero(plain, sizeof(plain));
+    return rc;
+}
+
+void
+crypto_wipe_buf(struct buf *b)
+{
+    if (b->cap) {
+        sodium_memzero(b->ptr, b->cap);
+    }
+    buf_release(b);
 }

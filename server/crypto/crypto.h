@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/common.h"
 #include "core/str.h"
 
@@ -52,6 +53,12 @@ void crypto_b64url(const uint8_t *in, size_t n, char *out, size_t outcap);
  * (bad character, padding, or more than outcap bytes).
  */
 NODISCARD int crypto_b64url_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen);
+/* Characters of standard base64 (with padding) for n bytes, plus the NUL. */
+#define CRYPTO_B64_SIZE(n) ((((n) + 2) / 3) * 4 + 1)
+/* Standard base64 with padding (RFC 4648 §4) into out (CRYPTO_B64_SIZE(n) bytes). */
+void crypto_b64(const uint8_t *in, size_t n, char *out, size_t outcap);
+/* Decodes standard base64 with padding: 0 and *outlen, or E_INVALID (as crypto_b64url_decode). */
+NODISCARD int crypto_b64_decode(struct str in, uint8_t *out, size_t outcap, size_t *outlen);
 /* A random token of n bytes as base64url (n <= 64), for ids and secrets. */
 void crypto_random_token(size_t n, char *out, size_t outcap);
 
@@ -76,5 +83,41 @@ bool crypto_password_needs_rehash(const char *hash);
  * unknown email costs what a wrong password costs (account enumeration).
  */
 void crypto_password_dummy_verify(struct str password);
+
+/*
+ * Secrets at rest (integration access tokens): sealed with
+ * XChaCha20-Poly1305 (libsodium's IETF AEAD, a fresh random 192-bit nonce
+ * each time) under a key derived from the server secret for one purpose.
+ *
+ * crypto_derive_key gives the 32-byte key of one purpose
+ * (HMAC-SHA-256(secret, "piloto/" purpose)): keys of different purposes are
+ * unrelated, and none of them is the secret the CSRF HMACs use directly.
+ * Wipe it with crypto_wipe when done.
+ *
+ * The sealed text is "v1." followed by base64url(nonce || ciphertext || tag):
+ * printable, so it fits a TEXT column, and versioned for a later key
+ * rotation. ad (associated data, not secret, not stored) binds the value to
+ * where it lives, e.g. "agent:<id>": copied into another row it no longer
+ * opens.
+ */
+#define CRYPTO_KEY_LEN      32
+#define CRYPTO_SEAL_MAX     4096 /* longest plaintext crypto_seal accepts */
+#define CRYPTO_SEAL_SIZE(n) (3 + CRYPTO_B64URL_SIZE((n) + 24 + 16))
+
+void crypto_derive_key(const uint8_t *secret, size_t secret_len, const char *purpose,
+                       uint8_t out[CRYPTO_KEY_LEN]);
+/* Appends the sealed text of plain to out. 0, E_TOO_LARGE (plain over CRYPTO_SEAL_MAX or out's
+ * cap). */
+NODISCARD int crypto_seal(const uint8_t key[CRYPTO_KEY_LEN], struct str plain, struct str ad,
+                          struct buf *out);
+/*
+ * Opens sealed text into out (appended; wipe it with crypto_wipe_buf). 0, or
+ * E_INVALID: not sealed text, another key, another ad, or altered bytes
+ * (nothing is appended then).
+ */
+NODISCARD int crypto_open(const uint8_t key[CRYPTO_KEY_LEN], struct str sealed, struct str ad,
+                          struct buf *out);
+/* Wipes the bytes a buffer holds, then releases it. */
+void crypto_wipe_buf(struct buf *b);
 
 #endif

@@ -190,6 +190,17 @@ void request_field_error(struct request *req, const char *field, const char *cod
  */
 int request_defer(struct request *req, request_work_fn work, request_fn then);
 
+/*
+ * Suspends the connection and hands the request to other code (a group
+ * commit, say), which calls request_resume(req) exactly once when done,
+ * from any thread; then(req) then runs on an I/O thread to answer. Like
+ * request_defer without the worker pool: whoever holds the request must
+ * resume it within a bounded time (suspended connections never time out).
+ * Returns HANDLER_DEFERRED, which the handler returns as is.
+ */
+int request_suspend(struct request *req, request_fn then);
+void request_resume(struct request *req);
+
 /* Response building. Strings are copied into the request's arena. */
 void response_header(struct request *req, const char *name, const char *value);
 /* Sets or replaces a header. */

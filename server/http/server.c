@@ -653,6 +653,24 @@ request_defer(struct request *req, request_work_fn work, request_fn then)
     return HANDLER_DEFERRED;
 }
 
+int
+request_suspend(struct request *req, request_fn then)
+{
+    req->work = NULL;
+    req->then = then;
+    req->defer_err = 0;
+    req->state = ST_DEFERRED;
+    MHD_suspend_connection(req->conn);
+    return HANDLER_DEFERRED;
+}
+
+void
+request_resume(struct request *req)
+{
+    req->state = ST_DEFER_DONE;
+    MHD_resume_connection(req->conn);
+}
+
 static void
 access_log(struct request *req, enum MHD_RequestTerminationCode toe)
 {

@@ -375,7 +375,8 @@ fetch(const char *method, const char *url, const char *const *headers, size_t nh
                                body ? body->ptr : NULL,
                                body ? body->len : 0,
                                GOOGLE_TIMEOUT_MS,
-                               GOOGLE_DOC_MAX};
+                               GOOGLE_DOC_MAX,
+                               HTTPC_REACH_CONFIGURED};
     int err = httpc_do(&rq, resp);
 
     if (err == E_UNAVAILABLE) {

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 
 #include "core/err.h"
 #include "core/origin.h"
@@ -77,6 +78,149 @@ httpc_url_allowed(const char *url)
     return strncmp(url, "http://", 7) == 0 && host_is_loopback(url, "http://");
 }
 
+/* A host that is a localhost name (RFC 6761 §6.3: "localhost" and every name under it). */
+static bool
+is_localhost_name(const char *host)
+{
+    size_t n = strlen(host);
+    const char *suffix = ".localhost";
+    size_t sn = strlen(suffix);
+
+    if (n && host[n - 1] == '.') {
+        n--; /* the absolute form "localhost." */
+    }
+    return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+           (n > sn && strncasecmp(host + n - sn, suffix, sn) == 0);
+}
+
+/* Whether reach lets a connection to an address of scope s over http (plain) or https. */
+static bool
+reach_allows(enum httpc_reach reach, bool plain, enum ipaddr_scope s)
+{
+    switch (reach) {
+    case HTTPC_REACH_PUBLIC:
+        return !plain && s == IPADDR_PUBLIC;
+    case HTTPC_REACH_LOCAL_DEV:
+        return s == IPADDR_LOOPBACK || (!plain && s == IPADDR_PUBLIC);
+    case HTTPC_REACH_CONFIGURED:
+    default:
+        return true;
+    }
+}
+
+static const char *
+scope_name(enum ipaddr_scope s)
+{
+    return s == IPADDR_LOOPBACK ? "loopback" : s == IPADDR_INTERNAL ? "internal" : "public";
+}
+
+int
+httpc_check_url(const char *url, enum httpc_reach reach, char *why, size_t cap)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL;
+    char *host = NULL;
+    char *user = NULL;
+    char *password = NULL;
+    bool plain;
+    int err = E_INVALID;
+
+    (void)snprintf(why, cap, "must be an absolute http or https URL");
+    if (!u) {
+        return E_INTERNAL;
+    }
+    if (strlen(url) > HTTPC_URL_MAX) {
+        (void)snprintf(why, cap, "longer than %d bytes", HTTPC_URL_MAX);
+        goto out;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0]) {
+        goto out;
+    }
+    plain = strcmp(scheme, "http") == 0;
+    if (!plain && strcmp(scheme, "https") != 0) {
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
+        (void)snprintf(why, cap, "must not carry a user or password");
+        goto out;
+    }
+    if (plain && reach == HTTPC_REACH_PUBLIC) {
+        (void)snprintf(why, cap, "must be https");
+        goto out;
+    }
+    {
+        /* IP literals come back bracketed for IPv6 ("[::1]"). */
+        struct str h = str_from_cstr(host);
+        struct ipaddr ip;
+        enum ipaddr_scope s = IPADDR_PUBLIC;
+
+        if (h.len > 2 && h.ptr[0] == '[') {
+            h = str_make(h.ptr + 1, h.len - 2);
+        }
+        if (is_localhost_name(host)) {
+            s = IPADDR_LOOPBACK;
+        } else if (ipaddr_parse(h, &ip) == 0) {
+            s = ipaddr_get_scope(&ip);
+        }
+        if (!reach_allows(reach, plain, s)) {
+            (void)snprintf(why, cap,
+                           plain && s == IPADDR_PUBLIC ? "must be https unless on loopback"
+                                                       : "must not point to a %s address",
+                           scope_name(s));
+            goto out;
+        }
+    }
+    why[0] = '\0';
+    err = 0;
+out:
+    curl_free(password);
+    curl_free(user);
+    curl_free(host);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return err;
+}
+
+/* The open-socket callback's state: the rule, and what it refused. */
+struct guard {
+    enum httpc_reach reach;
+    bool plain;
+    bool refused;
+    char addr[IPADDR_TEXT_MAX];
+    enum ipaddr_scope scope;
+};
+
+/*
+ * curl calls this for every address it is about to connect to, after its own
+ * DNS resolution: the one place where the address checked is the address
+ * used. Returning CURL_SOCKET_BAD makes curl try the name's next address, and
+ * fail with CURLE_COULDNT_CONNECT when none is left.
+ */
+static curl_socket_t
+on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct guard *g = arg;
+    struct ipaddr ip;
+    enum ipaddr_scope s;
+
+    if (purpose != CURLSOCKTYPE_IPCXN || ipaddr_from_sockaddr(&a->addr, &ip)) {
+        g->refused = true;
+        (void)snprintf(g->addr, sizeof(g->addr), "(not IP)");
+        return CURL_SOCKET_BAD;
+    }
+    s = ipaddr_get_scope(&ip);
+    if (!reach_allows(g->reach, g->plain, s)) {
+        g->refused = true;
+        g->scope = s;
+        ipaddr_format(&ip, g->addr, sizeof(g->addr));
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 struct sink {
     struct buf *b;
     bool over;
@@ -118,15 +262,21 @@ httpc_do(const struct httpc_request *rq, struct httpc_response *out)
     CURL *c = NULL;
     struct curl_slist *hdrs = NULL;
     struct sink sink;
+    struct guard guard;
     CURLcode rc;
     char *ct = NULL;
+    curl_off_t retry_after = -1;
     int err = 0;
 
     memset(out, 0, sizeof(*out));
     buf_init(&out->body, 0);
     out->body.max = rq->max_response ? rq->max_response : HTTPC_MAX_RESPONSE;
+    out->retry_after_s = -1;
     sink = (struct sink){&out->body, false};
-    if (!httpc_url_allowed(rq->url)) {
+    guard = (struct guard){rq->reach, strncmp(rq->url, "http://", 7) == 0, false, "", 0};
+    if (rq->reach == HTTPC_REACH_CONFIGURED
+            ? !httpc_url_allowed(rq->url)
+            : httpc_check_url(rq->url, rq->reach, out->detail, sizeof(out->detail)) != 0) {
         return E_INVALID;
     }
     c = curl_easy_init();
@@ -145,6 +295,14 @@ httpc_do(const struct httpc_request *rq, struct httpc_response *out)
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    if (rq->reach != HTTPC_REACH_CONFIGURED) {
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &guard);
+        /* A proxy from the environment would be the address connected to: none. */
+        curl_easy_setopt(c, CURLOPT_PROXY, "");
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR,
+                         rq->reach == HTTPC_REACH_PUBLIC ? "https" : "http,https");
+    }
     set_common(c, rq->timeout_ms ? rq->timeout_ms : HTTPC_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -161,14 +319,28 @@ httpc_do(const struct httpc_request *rq, struct httpc_response *out)
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
     }
     rc = curl_easy_perform(c);
+    /* Known once the head arrived, even when the body then broke a limit. */
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    if (guard.refused) {
+        (void)snprintf(out->detail, sizeof(out->detail), "address %s is %s, not allowed",
+                       guard.addr, scope_name(guard.scope));
+        err = E_FORBIDDEN;
+        goto out;
+    }
     if (sink.over || rc == CURLE_FILESIZE_EXCEEDED) {
+        (void)snprintf(out->detail, sizeof(out->detail), "answer over %zu bytes", out->body.max);
         err = E_TOO_LARGE;
         goto out;
     }
     if ((err = map_curl(rc))) {
+        (void)snprintf(out->detail, sizeof(out->detail), "%s", curl_easy_strerror(rc));
         goto out;
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    /* curl reads both forms of Retry-After (seconds, or an HTTP date made relative to now). */
+    /* 0 is also curl's "no header": a Retry-After of 0 means "now" anyway. */
+    if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0) {
+        out->retry_after_s = (int64_t)retry_after;
+    }
     if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct) {
         (void)snprintf(out->content_type, sizeof(out->content_type), "%s", ct);
     }

@@ -14,10 +14,36 @@
 
 #include "core/buf.h"
 #include "core/common.h"
+#include "core/ipaddr.h"
 
 #define HTTPC_MAX_RESPONSE       (1024 * 1024)
 #define HTTPC_CONNECT_TIMEOUT_MS 3000
 #define HTTPC_TIMEOUT_MS         10000
+
+/*
+ * Which addresses a request may reach. URLs from settings (Google, the Graph
+ * API, the LLM) are trusted as the operator wrote them; URLs a user typed
+ * (a workspace's CRM endpoint) are not, and are held to one of the two
+ * guarded rules against server-side request forgery:
+ *
+ *   HTTPC_REACH_CONFIGURED  https anywhere, http to a loopback host (the default)
+ *   HTTPC_REACH_PUBLIC      production: https only, and only to public addresses
+ *                           (ipaddr_get_scope == IPADDR_PUBLIC)
+ *   HTTPC_REACH_LOCAL_DEV   dev mode: as PUBLIC, plus http or https to loopback,
+ *                           for local testing (SPEC §11)
+ *
+ * The guarded rules are checked on the address curl is about to connect to,
+ * after DNS resolution, in its open-socket callback: the address checked is
+ * the address connected to (no second lookup a rebinding DNS server could
+ * answer differently), every address of a name is checked, proxies from the
+ * environment are ignored, and redirects are never followed (a 3xx is
+ * returned as it is). A refused address fails the request with E_FORBIDDEN.
+ */
+enum httpc_reach {
+    HTTPC_REACH_CONFIGURED = 0,
+    HTTPC_REACH_PUBLIC,
+    HTTPC_REACH_LOCAL_DEV,
+};
 
 struct httpc_request {
     const char *method; /* "GET" (default when NULL) or "POST" */
@@ -28,12 +54,18 @@ struct httpc_request {
     size_t body_len;
     long timeout_ms;     /* 0 = HTTPC_TIMEOUT_MS */
     size_t max_response; /* 0 = HTTPC_MAX_RESPONSE */
+    enum httpc_reach reach;
 };
 
 struct httpc_response {
     long status;
     struct buf body;
     char content_type[128];
+    /* Seconds the server asked us to wait (Retry-After: delta or HTTP date), or -1. */
+    int64_t retry_after_s;
+    /* Why a guarded request was refused or failed, for the log and the delivery log (no secrets).
+     */
+    char detail[160];
 };
 
 /* Once at start-up, before threads. 0 or E_INTERNAL. */
@@ -48,12 +80,25 @@ void httpc_global_cleanup(void);
 void httpc_cancel_all(void);
 /* true for https URLs, and http ones whose host is a loopback address. */
 bool httpc_url_allowed(const char *url);
+/*
+ * Checks a URL a user typed before it is stored, as far as it can be without
+ * DNS (the address is checked again at every connection): an absolute
+ * http(s) URL of at most HTTPC_URL_MAX bytes, without user or password,
+ * whose scheme the reach allows, and whose host, when it is an IP literal or
+ * a localhost name (RFC 6761), is in an allowed scope. 0, or E_INVALID with
+ * a short reason in why (cap bytes), fit for a validation error.
+ */
+#define HTTPC_URL_MAX 2048
+NODISCARD int httpc_check_url(const char *url, enum httpc_reach reach, char *why, size_t cap);
 
 /*
  * Performs the request. 0 with *out filled (any HTTP status), or
- * E_INVALID (URL not allowed), E_UNAVAILABLE (cannot connect, timeout),
- * E_TOO_LARGE (answer over the cap), E_UPSTREAM (TLS or protocol failure).
- * Release *out with httpc_response_release in every case.
+ * E_INVALID (URL not allowed), E_FORBIDDEN (a guarded request reached for
+ * an address its reach refuses), E_UNAVAILABLE (cannot connect, timeout),
+ * E_TOO_LARGE (answer over the cap; out->status is the answer's status when
+ * its head had arrived), E_UPSTREAM (TLS or protocol failure); out->detail
+ * says why in a few words. Release *out with httpc_response_release in every
+ * case.
  */
 NODISCARD int httpc_do(const struct httpc_request *rq, struct httpc_response *out);
 void httpc_response_release(struct httpc_response *r);

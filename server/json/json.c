@@ -134,6 +134,35 @@ decode_field(const struct json_field *f, json_t *v, struct json_value *out, stru
             return;
         }
         break;
+    case JSON_F_STRINGS: {
+        size_t idx;
+        json_t *item;
+        if (!json_is_array(v)) {
+            add_error(errs, errcap, nerrs, f->name, "invalid_type", "must be a list of strings");
+            return;
+        }
+        if ((int64_t)json_array_size(v) < f->min || (int64_t)json_array_size(v) > f->max) {
+            add_error(errs, errcap, nerrs, f->name, "out_of_range", "too few or too many items");
+            return;
+        }
+        json_array_foreach(v, idx, item)
+        {
+            size_t cps;
+            if (!json_is_string(item)) {
+                add_error(errs, errcap, nerrs, f->name, "invalid_type",
+                          "must be a list of strings");
+                return;
+            }
+            cps = str_utf8_len(str_make(json_string_value(item), json_string_length(item)));
+            if (cps == 0 || cps > JSON_STRINGS_ITEM_MAX) {
+                add_error(errs, errcap, nerrs, f->name, "invalid", "an item is empty or too long");
+                return;
+            }
+        }
+        out->i = (int64_t)json_array_size(v);
+        out->node = (const struct json_node *)(const void *)v;
+        break;
+    }
     }
     out->present = true;
 }
@@ -307,4 +336,121 @@ json_render(const json_t *v, struct buf *out)
         room = n;
     }
     return E_INTERNAL;
+}
+
+/*
+ * A json_node is a json_t seen through an incomplete type, so that modules
+ * outside json/ and routes/ walk documents without touching jansson.
+ */
+static const json_t *
+node_value(const struct json_node *n)
+{
+    return (const json_t *)(const void *)n;
+}
+
+static const struct json_node *
+as_node(const json_t *v)
+{
+    return (v && !json_is_null(v)) ? (const struct json_node *)(const void *)v : NULL;
+}
+
+const struct json_node *
+json_doc_node(const struct json_doc *doc)
+{
+    return as_node(doc->root);
+}
+
+const struct json_node *
+json_node_member(const struct json_node *n, const char *name)
+{
+    const json_t *v = node_value(n);
+    return json_is_object(v) ? as_node(json_object_get(v, name)) : NULL;
+}
+
+size_t
+json_node_count(const struct json_node *n)
+{
+    const json_t *v = node_value(n);
+    return json_is_array(v) ? json_array_size(v) : 0;
+}
+
+const struct json_node *
+json_node_at(const struct json_node *n, size_t i)
+{
+    const json_t *v = node_value(n);
+    return json_is_array(v) ? as_node(json_array_get(v, i)) : NULL;
+}
+
+bool
+json_node_is_object(const struct json_node *n)
+{
+    return json_is_object(node_value(n));
+}
+
+bool
+json_node_string(const struct json_node *n, struct str *out)
+{
+    const json_t *v = node_value(n);
+    if (!json_is_string(v)) {
+        *out = STR_NULL;
+        return false;
+    }
+    *out = str_make(json_string_value(v), json_string_length(v));
+    return true;
+}
+
+bool
+json_node_int(const struct json_node *n, int64_t *out)
+{
+    const json_t *v = node_value(n);
+    if (!json_is_integer(v)) {
+        return false;
+    }
+    *out = json_integer_value(v);
+    return true;
+}
+
+bool
+json_node_number(const struct json_node *n, double *out)
+{
+    const json_t *v = node_value(n);
+    if (!json_is_number(v)) {
+        return false;
+    }
+    *out = json_number_value(v);
+    return true;
+}
+
+struct str
+json_node_str(const struct json_node *n, const char *name)
+{
+    struct str s;
+    (void)json_node_string(json_node_member(n, name), &s);
+    return s;
+}
+
+int
+json_node_pick(const struct json_node *n, const struct json_field *spec, size_t n_spec,
+               struct json_value *out)
+{
+    return pick_object((json_t *)(uintptr_t)node_value(n), spec, n_spec, out);
+}
+
+int
+json_node_render(const struct json_node *n, struct buf *out)
+{
+    size_t before = out->len;
+    int rc;
+
+    if (!n) {
+        return 0;
+    }
+    rc = json_render(node_value(n), out);
+    if (rc) {
+        /* The dump stopped (at out's cap, most likely): keep the buffer as it was. */
+        out->len = before;
+        out->ptr[before] = '\0';
+        return out->max ? E_TOO_LARGE : E_INTERNAL;
+    }
+    return 0;
 }

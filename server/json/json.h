@@ -26,7 +26,10 @@ enum json_ftype {
     JSON_F_STRING,
     JSON_F_BOOL,
     JSON_F_INT,
+    JSON_F_STRINGS, /* an array of min..max strings, each 1..JSON_STRINGS_ITEM_MAX characters */
 };
+
+#define JSON_STRINGS_ITEM_MAX 256
 
 /*
  * One accepted field. Strings: min/max are lengths in Unicode code points
@@ -45,7 +48,8 @@ struct json_value {
     bool present;
     struct str s;
     bool b;
-    int64_t i;
+    int64_t i;                    /* JSON_F_STRINGS: the element count */
+    const struct json_node *node; /* JSON_F_STRINGS: the array (json_node_at reads it) */
 };
 
 struct json_error {
@@ -94,5 +98,39 @@ NODISCARD int json_pick_element(const struct json_doc *doc, const char *array, s
  */
 NODISCARD int json_pick_strings(const struct json_doc *doc, const char *name, struct str *out,
                                 size_t cap, size_t *count);
+
+/*
+ * Walking a lenient document (webhook payloads from upstream services):
+ * a struct json_node is a borrowed view of one value inside a json_doc, valid
+ * as long as the doc. Every accessor accepts NULL (an absent value) and
+ * answers "absent" for a value of another type, so a walk never needs to
+ * check types before descending; the strict depth, string-length and
+ * duplicate-key limits of json_doc_parse still hold for the whole document.
+ */
+struct json_node;
+
+/* The root value. */
+const struct json_node *json_doc_node(const struct json_doc *doc);
+/* The member name of an object, or NULL (absent, null, or n not an object). */
+const struct json_node *json_node_member(const struct json_node *n, const char *name);
+/* Elements of an array (0 when n is not one). */
+size_t json_node_count(const struct json_node *n);
+/* Element i of an array, or NULL. */
+const struct json_node *json_node_at(const struct json_node *n, size_t i);
+bool json_node_is_object(const struct json_node *n);
+/* A string's bytes (valid UTF-8, no NUL), or false. The view lives as long as the doc. */
+bool json_node_string(const struct json_node *n, struct str *out);
+/* An integer, or false. */
+bool json_node_int(const struct json_node *n, int64_t *out);
+/* An integer or a real, as a double, or false. */
+bool json_node_number(const struct json_node *n, double *out);
+/* Shorthand: the string member name of object n (empty view when absent or not a string). */
+struct str json_node_str(const struct json_node *n, const char *name);
+/* json_pick for the object n. */
+NODISCARD int json_node_pick(const struct json_node *n, const struct json_field *spec,
+                             size_t n_spec, struct json_value *out);
+/* Appends the compact encoding of n (nothing for NULL). 0, E_TOO_LARGE (out's cap) or E_INTERNAL.
+ */
+NODISCARD int json_node_render(const struct json_node *n, struct buf *out);
 
 #endif

@@ -240,7 +240,7 @@ int
 storage_fetch(const struct storage *s, const char *key, size_t max, struct buf *data, char *path,
               size_t pathcap)
 {
-    struct httpc_response resp = {0, BUF_INIT, ""};
+    struct httpc_response resp = {.body = BUF_INIT};
     struct buf url = BUF_INIT;
     char object[STORAGE_KEY_MAX + 80];
     int fd;

@@ -23,6 +23,11 @@ extern const struct middleware mw_cors;
 extern const struct middleware mw_csrf;
 /* Per-IP token buckets: every request, and the strict class for ROUTE_STRICT_RATE. */
 extern const struct middleware mw_ratelimit;
+/*
+ * Takes a token from the client's general bucket for a ROUTE_SIGNED route
+ * whose signature failed: 0, or E_RATE_LIMITED (Retry-After set).
+ */
+NODISCARD int mw_ratelimit_charge(struct request *req);
 /* The session cookie -> req->session; 401 for ROUTE_AUTH routes without one. */
 extern const struct middleware mw_session;
 /* 403 recent_auth_required on ROUTE_RECENT_AUTH routes past REAUTH_WINDOW (after mw_session). */

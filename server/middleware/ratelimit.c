@@ -77,7 +77,8 @@ before(struct request *req)
     if (req->method == HTTP_OPTIONS) {
         flags = 0; /* a preflight does none of the work */
     }
-    if (req->app->rl) {
+    /* A signed route charges only its failed signatures (mw_ratelimit_charge). */
+    if (req->app->rl && !(flags & ROUTE_SIGNED)) {
         if (!take(req, RATE_GENERAL, cfg->rate_general_per_min)) {
             return E_RATE_LIMITED;
         }
@@ -88,6 +89,15 @@ before(struct request *req)
     if ((flags & ROUTE_HASHES) && req->app->pool && hashing_backed_up(req)) {
         req->retry_after = 1;
         request_note(req, "rate limited (password hashing backed up, all clients)");
+        return E_RATE_LIMITED;
+    }
+    return 0;
+}
+
+int
+mw_ratelimit_charge(struct request *req)
+{
+    if (req->app->rl && !take(req, RATE_GENERAL, req->app->cfg->rate_general_per_min)) {
         return E_RATE_LIMITED;
     }
     return 0;

@@ -31,6 +31,13 @@ enum route_flags {
     ROUTE_OWNER = 1 << 7,
     /* a GET that only reads: its session may come from the session cache (session/cache.h) */
     ROUTE_CACHED_SESSION = 1 << 8,
+    /*
+     * Authenticated by a signature its handler checks before any other work
+     * (webhooks): the per-IP limit charges only requests whose signature
+     * failed (mw_ratelimit_charge), so a sender's real traffic is never
+     * throttled by its address.
+     */
+    ROUTE_SIGNED = 1 << 9,
 };
 
 enum group_flags {

@@ -4,6 +4,7 @@
 #include "auth/mails.h"
 #include "jobs/housekeeping.h"
 #include "jobs/mail_delivery.h"
+#include "whatsapp/send.h"
 
 #define S  1000LL
 #define MN (60 * S)
@@ -21,6 +22,16 @@ const struct job_kind jobs_kinds[] = {
     /* Purges expired sessions, tokens, throttles, old jobs and mails. */
     {HOUSEKEEPING_JOB, housekeeping_run, NULL, 3, 1 * MN, 10 * MN, 2 * MN,
      HOUSEKEEPING_PERIOD_S *S},
+    /*
+     * One text to a lead through Meta (whatsapp/send.h): rate limits and 5xx retried for
+     * about an hour, Meta's floors honoured; dead = the message failed.
+     */
+    {WHATSAPP_SEND_JOB, whatsapp_send_job, whatsapp_send_dead, 12, 1 * S, 10 * MN, 30 * S, 0},
+    /* Marks the person's messages read once answered: a courtesy, a few tries. */
+    {WHATSAPP_READ_JOB, whatsapp_read_job, NULL, 5, 2 * S, 1 * MN, 20 * S, 0},
+    /* Purges raw webhook payloads and unclaimed statuses past their keep time. */
+    {WHATSAPP_PURGE_JOB, whatsapp_purge_job, NULL, 3, 1 * MN, 10 * MN, 2 * MN,
+     WHATSAPP_PURGE_PERIOD_S *S},
 };
 
 const size_t jobs_nkinds = ARRAY_LEN(jobs_kinds);

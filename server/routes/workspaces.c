@@ -18,6 +18,7 @@
 #include "core/strnum.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
+#include "routes/channel.h"
 #include "workspaces/invitations.h"
 #include "workspaces/workspaces.h"
 
@@ -542,6 +543,22 @@ static const struct route routes[] = {
      ROUTE_AUTH | ROUTE_ADMIN | ROUTE_STRICT_RATE},
     {HTTP_GET, "/api/v1/workspaces/{wid}/audit", audit_list, 0, ROUTE_AUTH | ROUTE_ADMIN},
     {HTTP_GET, "/api/v1/workspaces/{wid}/events", events_stream, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    /* The sales channel (routes/channel.c): admins manage agents, members work the leads. */
+    {HTTP_GET, "/api/v1/workspaces/{wid}/agents", channel_agent_list, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_POST, "/api/v1/workspaces/{wid}/agents", channel_agent_create, 64 * 1024,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/agents/{id}", channel_agent_get, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_PATCH, "/api/v1/workspaces/{wid}/agents/{id}", channel_agent_patch, 64 * 1024,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_DELETE, "/api/v1/workspaces/{wid}/agents/{id}", channel_agent_delete, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/leads", channel_lead_list, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}", channel_lead_get, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_PATCH, "/api/v1/workspaces/{wid}/leads/{id}", channel_lead_patch, 8192,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}/messages", channel_message_list, 0,
+     ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_POST, "/api/v1/workspaces/{wid}/leads/{id}/messages", channel_message_send, 32 * 1024,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
 };
 /* clang-format on */
 

@@ -15,6 +15,9 @@
 # addresses) on piloto and on nginx. Everything it started is stopped on exit.
 #
 # Settings (environment): BENCH_ROUNDS (3), BENCH_DURATION (seconds, 10),
+# BENCH_AUTH (1: the auth rounds), BENCH_WA (1: the WhatsApp webhook rounds,
+# beside the FastAPI peer when its Debian packages are there), BENCH_WA_ONLY
+# (1: those alone), BENCH_WA_CONNECTIONS (32), BENCH_WA_RATE (500 POST/s),
 # BENCH_WARMUP (seconds, 2), BENCH_THREADS (2), BENCH_CONNECTIONS (64),
 # BENCH_CONNECTIONS_HIGH (256, 0 = no such round), BENCH_IDLE_CONNECTIONS
 # (2000, 0 = not measured), BENCH_LOG_LEVEL (piloto's LOG_LEVEL, warning: no
@@ -332,12 +335,14 @@ report() {
 
 # --- the auth routes (issue 3) ------------------------------------------------------
 
-# start_piloto_on NAME DATABASE_URL: another piloto (high rate limits, 2 workers).
+# start_piloto_on NAME DATABASE_URL: another piloto (high rate limits, 2 workers), with
+# the settings in EXTRA_ENV (BENCH_PILOTO_ENV) and WA_ENV (NAME=value words) added.
+WA_ENV=()
 start_piloto_on() {
     local name=$1 url=$2 port
     port=$(free_port)
     mkdir -p "$WORK/$name"
-    env -i PATH="$PATH" HOME="$WORK/$name" \
+    env -i PATH="$PATH" HOME="$WORK/$name" "${WA_ENV[@]}" \
         PILOTO_ENV=dev HOST=127.0.0.1 PORT="$port" DATABASE_URL="$url" \
         PILOTO_SECRET=bench-secret-0123456789abcdefghijklmnop \
         RATE_LIMIT_GENERAL=1000000000 RATE_LIMIT_AUTH=1000000000 LOG_LEVEL="$LOG_LEVEL" \
@@ -506,7 +511,161 @@ report_extra() {
     done
 }
 
+# --- WhatsApp webhooks (issue 11) ---------------------------------------------------
+
+WA_SECRET=bench-wa-app-secret-0123456789
+WA_PNID=109000000000001
+PEER_DIR=${PEER_DIR:-$ROOT/../shared/peers/fastapi}
+[ -d "$PEER_DIR" ] || PEER_DIR=/work/shared/peers/fastapi
+WA_CONNS=${BENCH_WA_CONNECTIONS:-32}
+WA_RATE=${BENCH_WA_RATE:-500}
+
+# cpu_ticks PID: user+system clock ticks of PID and its children (uvicorn's workers).
+cpu_ticks() {
+    local total=0 p t
+    for p in $1 $(pgrep -P "$1" || true); do
+        t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+
+# The workspace and agent every benchmarked webhook is for (seeded in SQL: the bench
+# measures the webhook, not the sign-up).
+WA_SEED="INSERT INTO workspaces (id, name, created_at, updated_at) VALUES ('wbench', 'Bench', 0, 0);
+INSERT INTO agents (id, workspace_id, name, phone_number_id, access_token, created_at, updated_at)
+VALUES ('abench', 'wbench', 'Bench', '$WA_PNID', 'v1.unused', 0, 0);"
+
+start_wa_targets() {
+    local pgurl
+    WA_ENV=(WHATSAPP_APP_SECRET="$WA_SECRET")
+    start_piloto_on WSQLITE "sqlite:$WORK/WSQLITE/data/piloto.db"
+    sqlite3 "$WORK/WSQLITE/data/piloto.db" "$WA_SEED" || die "cannot seed the SQLite webhook target"
+    WA_TARGETS=(wa-sqlite)
+    WA_URL[wa-sqlite]=$WSQLITE_URL
+    WA_PID[wa-sqlite]=$WSQLITE_PID
+    WA_COUNT[wa-sqlite]="sqlite3 $WORK/WSQLITE/data/piloto.db"
+    if [ -n "${PGDIR_TO_STOP:-}" ]; then
+        pgurl=$("$ROOT/tests/support/pg.sh" url "$PGDIR_TO_STOP")
+        psql -q "$pgurl" -c "CREATE DATABASE wabench" >/dev/null || die "cannot create wabench"
+        pgurl=${pgurl%/*}/wabench
+        start_piloto_on WPG "$pgurl"
+        psql -q -v ON_ERROR_STOP=1 "$pgurl" -c "$WA_SEED" >/dev/null || die "cannot seed wabench"
+        WA_TARGETS+=(wa-postgres)
+        WA_URL[wa-postgres]=$WPG_URL
+        WA_PID[wa-postgres]=$WPG_PID
+        WA_COUNT[wa-postgres]="psql -qAt $pgurl -c"
+    fi
+    WA_ENV=()
+    # Debian's python3 (python3-fastapi & co. from tools/deps.sh), whatever python3 PATH finds.
+    if /usr/bin/python3 -c 'import fastapi, uvicorn, uvloop, httptools' 2>/dev/null; then
+        local port
+        port=$(free_port)
+        mkdir -p "$WORK/peer"
+        (cd "$PEER_DIR" && exec env -i PATH="$PATH" BENCH_DB="$WORK/peer/peer.db" \
+            BENCH_WA_SECRET="$WA_SECRET" /usr/bin/python3 -m uvicorn app:app --host 127.0.0.1 \
+            --port "$port" --no-access-log --loop uvloop --http httptools --workers 2 \
+            >"$WORK/peer/log" 2>&1) &
+        EXTRA_PIDS+=($!)
+        WA_PEER_PID=$!
+        wait_http "http://127.0.0.1:$port/healthz" || die "the FastAPI peer did not start"
+        WA_TARGETS=(fastapi-peer "${WA_TARGETS[@]}")
+        WA_URL[fastapi-peer]=http://127.0.0.1:$port
+        WA_PID[fastapi-peer]=$WA_PEER_PID
+        WA_COUNT[fastapi-peer]="sqlite3 $WORK/peer/peer.db"
+    else
+        echo "bench: the FastAPI peer needs python3-fastapi python3-uvicorn python3-uvloop" \
+            "python3-httptools (tools/deps.sh); measuring piloto alone" >&2
+    fi
+}
+
+# stored TARGET: messages the target holds.
+stored() {
+    local q="SELECT COUNT(*) FROM messages"
+    [ "$1" = fastapi-peer ] && q="SELECT COUNT(*) FROM wa_messages"
+    local n
+    n=$(${WA_COUNT[$1]} "$q" 2>/dev/null | tail -1)
+    echo "${n:-0}"
+}
+
+bench_webhooks() {
+    local r name bodies out rps p99 ticks0 ticks1 n0 n1 hz rate_out
+    declare -gA WA_URL WA_PID WA_COUNT
+    start_wa_targets
+    hz=$(getconf CLK_TCK)
+    : >"$WORK/wa.tsv"
+    for r in $(seq 1 "$ROUNDS"); do
+        echo "webhooks round $r/$ROUNDS" >&2
+        for name in "${WA_TARGETS[@]}"; do
+            bodies=$WORK/bodies-$name-$r
+            python3 "$ROOT/tests/bench/wa_bodies.py" "$bodies" 60000 "$WA_SECRET" "$WA_PNID" "r${r}x" 1
+            n0=$(stored "$name")
+            ticks0=$(cpu_ticks "${WA_PID[$name]}")
+            out=$(BODIES=$bodies WRK_THREADS=1 "$WRK" -t1 -c"$WA_CONNS" -d"${DURATION}s" --latency \
+                -s "$ROOT/tests/bench/wa.lua" "${WA_URL[$name]}/internal/whatsapp")
+            ticks1=$(cpu_ticks "${WA_PID[$name]}")
+            n1=$(stored "$name")
+            rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+            p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+            non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "$p99" "$(((n1 - n0) / DURATION))" \
+                "$(awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v n="$rps" -v d="$DURATION" \
+                    'BEGIN {if (n > 0) printf "%.0f", t / hz * 1e6 / (n * d); else print 0}')" \
+                "${non2xx:-0}" >>"$WORK/wa.tsv"
+            printf '  %-14s %8.0f POST/s  p99 %8.3f ms  stored %6d/s\n' "$name" "$rps" "$p99" \
+                "$(((n1 - n0) / DURATION))" >&2
+            rm -f "$bodies"
+        done
+    done
+    # The ack latency at a fixed, sustainable rate (open loop: late answers count from when due).
+    : >"$WORK/wa_rate.txt"
+    for name in "${WA_TARGETS[@]}"; do
+        bodies=$WORK/bodies-$name-rate
+        python3 "$ROOT/tests/bench/wa_bodies.py" "$bodies" $((WA_RATE * DURATION)) "$WA_SECRET" \
+            "$WA_PNID" "rate" 1
+        rate_out=$(python3 "$ROOT/tests/bench/wa_rate.py" "${WA_URL[$name]}/internal/whatsapp" \
+            "$bodies" "$WA_RATE" "$DURATION" 16)
+        printf '%s\t%s\n' "$name" "$rate_out" >>"$WORK/wa_rate.txt"
+        echo "  $name at $WA_RATE POST/s: $rate_out" >&2
+        rm -f "$bodies"
+    done
+}
+
+report_webhooks() {
+    local name
+    echo
+    echo "# WhatsApp webhooks: one signed text message per POST, wrk -t1 -c$WA_CONNS -d${DURATION}s, $ROUNDS rounds (median)"
+    echo "# piloto stores message + lead + conversation + raw payload (SQLite synchronous=FULL); the peer stores the message only (synchronous=FULL)"
+    printf '%-14s %12s %12s %14s %16s %8s\n' target "POST/s" "p99 ms" "stored msg/s" "server CPU us/req" non2xx
+    for name in "${WA_TARGETS[@]}"; do
+        printf '%-14s %12.0f %12.3f %14.0f %16.0f %8s\n' "$name" \
+            "$(awk -F'\t' -v n="$name" '$1 == n {print $2}' "$WORK/wa.tsv" | median)" \
+            "$(awk -F'\t' -v n="$name" '$1 == n {print $3}' "$WORK/wa.tsv" | median)" \
+            "$(awk -F'\t' -v n="$name" '$1 == n {print $4}' "$WORK/wa.tsv" | median)" \
+            "$(awk -F'\t' -v n="$name" '$1 == n {print $5}' "$WORK/wa.tsv" | median)" \
+            "$(awk -F'\t' -v n="$name" '$1 == n {s += $6} END {print s + 0}' "$WORK/wa.tsv")"
+    done
+    echo
+    echo "# ack latency at a fixed $WA_RATE POST/s for ${DURATION}s, 16 connections, open loop"
+    sed 's/\t/  /' "$WORK/wa_rate.txt"
+}
+
+# BENCH_WA_ONLY=1: the webhook rounds alone (their PostgreSQL cluster included).
+wa_only() {
+    if [ -x "$ROOT/tests/support/pg.sh" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+        "$ROOT/tests/support/pg.sh" start "$WORK/pg" "$(free_port)" >/dev/null || die "cannot start PostgreSQL"
+        PGDIR_TO_STOP=$WORK/pg
+    fi
+    bench_webhooks
+    mkdir -p "$OUT_DIR"
+    report_webhooks | tee "$OUT_DIR/results-wa.txt"
+}
+
 main() {
+    if [ "${BENCH_WA_ONLY:-0}" = 1 ]; then
+        wa_only
+        return
+    fi
     start_piloto
     start_nginx
     PILOTO_IDLE_RSS=$(mem_mib VmRSS "$PILOTO_PID")
@@ -521,6 +680,7 @@ main() {
     [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_LOGINS:-1}" = 1 ] && bench_logins
     [ "${BENCH_KNOWLEDGE:-1}" = 1 ] && bench_knowledge
     [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_JOBS:-1}" = 1 ] && bench_jobs
+    [ "${BENCH_WA:-1}" = 1 ] && bench_webhooks
     # Live updates (issue 14): 1,000 open event streams on an instance of its own.
     if [ "${BENCH_EVENTS:-1}" = 1 ]; then
         python3 "$ROOT/tests/bench/events_bench.py" "$BIN" "$DURATION" >"$WORK/events.txt" ||
@@ -531,7 +691,14 @@ main() {
         fi
     fi
     mkdir -p "$OUT_DIR"
-    { report; report_extra; echo; cat "$WORK/events.txt" 2>/dev/null || true; } | tee "$RESULTS.tmp"
+    { report; report_extra; } | tee "$RESULTS.tmp"
+    {
+        report
+        [ "${BENCH_AUTH:-1}" = 1 ] && report_extra
+        [ "${BENCH_WA:-1}" = 1 ] && report_webhooks
+        echo
+        cat "$WORK/events.txt" 2>/dev/null || true
+    } | tee "$RESULTS.tmp"
     mv "$RESULTS.tmp" "$RESULTS"
     echo "(written to ${RESULTS#"$ROOT"/})" >&2
     kill -0 "$PILOTO_PID" 2>/dev/null || die "piloto died during the bench: $(tail -5 "$WORK/piloto/stderr.log")"

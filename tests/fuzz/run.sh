@@ -25,7 +25,7 @@ esac
 
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
-PKGS="libmicrohttpd jansson libsodium libutf8proc libzip libxml-2.0"
+PKGS="libmicrohttpd jansson libsodium libutf8proc libzip libxml-2.0 libcurl"
 
 CSTD=(-std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE)
 WARN=(-Wall -Wextra -Wpedantic -Werror
@@ -45,9 +45,12 @@ CFLAGS=("${CSTD[@]}" "${WARN[@]}" -Iserver -Ibuild/gen "${PKG_CFLAGS[@]}" -pthre
 # pulls in only what it uses.
 SERVER_SRC=(server/core/*.c server/crypto/crypto.c server/config/config.c server/json/json.c
             server/http/parse.c server/http/request.c server/router/router.c
+            server/integrations/whatsapp.c server/integrations/whatsapp_webhook.c
+            server/leads/cursor.c
             server/unicode/unicode.c server/workspaces/roles.c
             server/knowledge/chunk.c server/knowledge/docx.c server/knowledge/search_terms.c
-            server/knowledge/upload_url.c server/knowledge/doctype.c server/events/note.c)
+            server/knowledge/upload_url.c server/knowledge/doctype.c
+            server/integrations/httpc.c server/crm/retry.c server/events/note.c)
 
 export ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -234,7 +234,8 @@ def test_bad_setting_refuses_to_start(run, name, value):
 
 def prod_env(**extra):
     env = {"PILOTO_ENV": "production", "PILOTO_SECRET": SECRET,
-           "APP_ORIGINS": "https://app.example.com"}
+           "APP_ORIGINS": "https://app.example.com",
+           "WHATSAPP_APP_SECRET": "a-meta-app-secret-0123"}
     env.update(extra)
     return env
 
@@ -257,8 +258,10 @@ def test_production_starts_with_secure_settings(piloto, tmp_path):
     ({"APP_ORIGINS": ""}, "APP_ORIGINS"),
     ({"APP_ORIGINS": "http://app.example.com"}, "APP_ORIGINS"),
     ({"DATABASE_URL": None}, "DATABASE_URL"),
+    ({"WHATSAPP_APP_SECRET": None}, "WHATSAPP_APP_SECRET"),
+    ({"WHATSAPP_API_URL": "http://graph.example.com/v23.0"}, "WHATSAPP_API_URL"),
 ], ids=["no-secret", "empty-secret", "cookie-insecure", "cookie-0", "no-origins",
-        "empty-origins", "http-origin", "no-database"])
+        "empty-origins", "http-origin", "no-database", "no-whatsapp-secret", "http-graph-api"])
 def test_production_refuses_insecure_settings(run, extra, name):
     r = run(["serve"], prod_env(**extra), timeout=15)
     assert_refused(r, name)

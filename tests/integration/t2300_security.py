@@ -374,7 +374,8 @@ def test_duplicated_session_or_csrf_cookie_is_no_session(spawn):  # noqa: F811
 
 def prod_env(**extra):
     env = {"PILOTO_ENV": "production", "PILOTO_SECRET": "test-secret-0123456789-abcdefghijklmnopq",
-           "APP_ORIGINS": "https://app.example.com"}
+           "APP_ORIGINS": "https://app.example.com",
+           "WHATSAPP_APP_SECRET": "a-meta-app-secret-0123"}
     env.update(extra)
     return env
 

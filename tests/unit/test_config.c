@@ -65,6 +65,7 @@ env_production(void)
     env_set("PILOTO_SECRET", GOOD_SECRET);
     env_set("DATABASE_URL", "postgres://piloto@db.internal/piloto");
     env_set("APP_ORIGINS", "https://app.example.com");
+    env_set("WHATSAPP_APP_SECRET", "a-meta-app-secret-0123");
 }
 
 /* After a failure the struct is released: no pointers left, nothing to free. */
@@ -312,6 +313,14 @@ test_production_refuses(void **state)
     env_production();
     env_set("DATABASE_URL", NULL);
     check_fails("DATABASE_URL", "(unset)", "DATABASE_URL");
+
+    /* Webhooks cannot be checked without the app secret; sends go to Meta over https only. */
+    env_production();
+    env_set("WHATSAPP_APP_SECRET", NULL);
+    check_fails("WHATSAPP_APP_SECRET", "(unset)", "WHATSAPP_APP_SECRET");
+    env_production();
+    env_set("WHATSAPP_API_URL", "http://graph.example.com/v23.0");
+    check_fails("WHATSAPP_API_URL", "http", "WHATSAPP_API_URL");
 }
 
 /* Every setting with values it must refuse, in dev (production adds its own checks). */
@@ -380,6 +389,11 @@ test_bad_values(void **state)
         {"LOG_LEVEL", "3"},
         {"METRICS_TOKEN", "short"},
         {"METRICS_TOKEN", "0123456789abcde"}, /* 15 */
+        {"WHATSAPP_APP_SECRET", "short"},
+        {"WHATSAPP_APP_SECRET", "secret\x01with-control"},
+        {"WHATSAPP_VERIFY_TOKEN", "short"},
+        {"WHATSAPP_API_URL", "graph.facebook.com/v23.0"},
+        {"WHATSAPP_API_URL", "https://graph.facebook.com/v23.0?x=1"},
         {"HTTP_THREADS", "0"},
         {"HTTP_THREADS", "257"},
         {"WORKER_THREADS", "0"},

@@ -173,6 +173,45 @@ test_b64url_rejects(void **state)
     assert_int_equal(len, 0);
 }
 
+/* Standard base64 with padding (RFC 4648 §10 vectors): Standard Webhooks secrets and signatures. */
+static void
+test_b64(void **state)
+{
+    static const char *const vec[][2] = {
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
+    };
+    static const char *const bad[] = {"Zg", "Zg=", "Zm9v!", "-_8=", "Zm9vYg==Zg==", "Zm9 v"};
+    static const uint8_t hi[] = {0xfb, 0xff};
+    char text[CRYPTO_B64_SIZE(8)];
+    uint8_t back[8];
+    size_t len = 0;
+    (void)state;
+
+    for (size_t i = 0; i < ARRAY_LEN(vec); i++) {
+        size_t n = strlen(vec[i][0]);
+        crypto_b64((const uint8_t *)vec[i][0], n, text, CRYPTO_B64_SIZE(n));
+        assert_string_equal(text, vec[i][1]);
+        assert_int_equal(crypto_b64_decode(str_from_cstr(text), back, sizeof(back), &len), 0);
+        assert_int_equal(len, n);
+        assert_memory_equal(back, vec[i][0], n);
+    }
+    crypto_b64(hi, sizeof(hi), text, sizeof(text));
+    assert_string_equal(text, "+/8=");
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        if (crypto_b64_decode(str_from_cstr(bad[i]), back, sizeof(back), &len) != E_INVALID) {
+            fail_msg("crypto_b64_decode accepted '%s'", bad[i]);
+        }
+    }
+    /* Longer than the output buffer. */
+    assert_int_equal(crypto_b64_decode(STR_LIT("Zm9vYmFyZm9vYmFy"), back, 4, &len), E_INVALID);
+}
+
 static void
 test_equal(void **state)
 {
@@ -255,6 +294,78 @@ test_wipe(void **state)
     crypto_wipe(secret, 0);
 }
 
+static void
+test_derive_key(void **state)
+{
+    static const uint8_t secret[] = "a-server-secret-of-at-least-32-characters";
+    uint8_t k1[CRYPTO_KEY_LEN];
+    uint8_t k2[CRYPTO_KEY_LEN];
+    uint8_t k3[CRYPTO_KEY_LEN];
+    (void)state;
+
+    crypto_derive_key(secret, sizeof(secret) - 1, "token-encryption", k1);
+    crypto_derive_key(secret, sizeof(secret) - 1, "token-encryption", k2);
+    crypto_derive_key(secret, sizeof(secret) - 1, "csrf", k3);
+    assert_memory_equal(k1, k2, sizeof(k1));
+    assert_memory_not_equal(k1, k3, sizeof(k1));
+    /* HMAC-SHA-256(secret, "piloto/" purpose): the derivation is fixed, keys must not drift. */
+    crypto_hmac_sha256(secret, sizeof(secret) - 1, "piloto/token-encryption", 23, k2);
+    assert_memory_equal(k1, k2, sizeof(k1));
+}
+
+static void
+test_seal_open(void **state)
+{
+    uint8_t key[CRYPTO_KEY_LEN];
+    uint8_t other[CRYPTO_KEY_LEN];
+    struct buf sealed = BUF_INIT;
+    struct buf sealed2 = BUF_INIT;
+    struct buf plain = BUF_INIT;
+    struct str token = STR_LIT("EAAG-an-access-token-\xc3\xa9");
+    (void)state;
+
+    crypto_derive_key((const uint8_t *)"k", 1, "token-encryption", key);
+    crypto_derive_key((const uint8_t *)"k2", 2, "token-encryption", other);
+    assert_int_equal(crypto_seal(key, token, STR_LIT("agent:A1"), &sealed), 0);
+    assert_true(str_has_prefix(buf_str(&sealed), STR_LIT("v1.")));
+    assert_int_equal(sealed.len, CRYPTO_SEAL_SIZE(token.len) - 1);
+    /* The token never shows in what is stored. */
+    assert_null(strstr(sealed.ptr, "EAAG"));
+    /* A fresh nonce each time. */
+    assert_int_equal(crypto_seal(key, token, STR_LIT("agent:A1"), &sealed2), 0);
+    assert_string_not_equal(sealed.ptr, sealed2.ptr);
+
+    assert_int_equal(crypto_open(key, buf_str(&sealed), STR_LIT("agent:A1"), &plain), 0);
+    assert_int_equal(plain.len, token.len);
+    assert_memory_equal(plain.ptr, token.ptr, token.len);
+    crypto_wipe_buf(&plain);
+
+    /* Another row, another key, an altered byte, junk: nothing opens, nothing appended. */
+    assert_int_equal(crypto_open(key, buf_str(&sealed), STR_LIT("agent:A2"), &plain), E_INVALID);
+    assert_int_equal(crypto_open(other, buf_str(&sealed), STR_LIT("agent:A1"), &plain), E_INVALID);
+    sealed.ptr[10] = sealed.ptr[10] == 'A' ? 'B' : 'A';
+    assert_int_equal(crypto_open(key, buf_str(&sealed), STR_LIT("agent:A1"), &plain), E_INVALID);
+    assert_int_equal(crypto_open(key, STR_LIT("v1."), STR_LIT("agent:A1"), &plain), E_INVALID);
+    assert_int_equal(crypto_open(key, STR_LIT("v2.AAAA"), STR_LIT("agent:A1"), &plain), E_INVALID);
+    assert_int_equal(crypto_open(key, STR_LIT("plain-token"), STR_NULL, &plain), E_INVALID);
+    assert_int_equal(plain.len, 0);
+
+    /* Empty plaintext round-trips; too long is refused. */
+    buf_reset(&sealed);
+    assert_int_equal(crypto_seal(key, STR_NULL, STR_NULL, &sealed), 0);
+    assert_int_equal(crypto_open(key, buf_str(&sealed), STR_NULL, &plain), 0);
+    assert_int_equal(plain.len, 0);
+    char *big = xcalloc(1, CRYPTO_SEAL_MAX + 1);
+    assert_int_equal(crypto_seal(key, str_make(big, CRYPTO_SEAL_MAX + 1), STR_NULL, &sealed2),
+                     E_TOO_LARGE);
+    free(big);
+
+    crypto_wipe(key, sizeof(key));
+    buf_release(&sealed);
+    buf_release(&sealed2);
+    crypto_wipe_buf(&plain);
+}
+
 int
 main(void)
 {
@@ -265,10 +376,13 @@ main(void)
         cmocka_unit_test(test_b64url),
         cmocka_unit_test(test_b64url_round_trip),
         cmocka_unit_test(test_b64url_rejects),
+        cmocka_unit_test(test_b64),
         cmocka_unit_test(test_equal),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_random_id),
         cmocka_unit_test(test_wipe),
+        cmocka_unit_test(test_derive_key),
+        cmocka_unit_test(test_seal_open),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

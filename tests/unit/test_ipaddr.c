@@ -288,6 +288,69 @@ test_cidr_bad(void **state)
     }
 }
 
+static void
+check_scope(const char *text, enum ipaddr_scope want)
+{
+    struct ipaddr a;
+
+    assert_int_equal(ipaddr_parse(str_from_cstr(text), &a), 0);
+    if (ipaddr_get_scope(&a) != want) {
+        fail_msg("scope of %s: %d, want %d", text, (int)ipaddr_get_scope(&a), (int)want);
+    }
+}
+
+/* What an outgoing request to a user's URL may reach (SSRF): only public addresses. */
+static void
+test_scope(void **state)
+{
+    static const char *const internal[] = {
+        "0.0.0.0",         "10.0.0.1",
+        "10.255.255.255",  "100.64.0.1",
+        "100.127.255.254", "169.254.169.254",
+        "169.254.0.1",     "172.16.0.1",
+        "172.31.255.255",  "192.168.1.1",
+        "192.0.0.8",       "192.0.2.1",
+        "198.18.0.1",      "198.51.100.7",
+        "203.0.113.9",     "224.0.0.1",
+        "239.255.255.250", "240.0.0.1",
+        "255.255.255.255", "::",
+        "::ffff:10.1.2.3", "::ffff:169.254.169.254",
+        "::10.0.0.1",      "64:ff9b::7f00:1",
+        "2002:7f00:1::",   "2001::1",
+        "2001:db8::1",     "fc00::1",
+        "fd00:ec2::254",   "fe80::1",
+        "fec0::1",         "ff02::1",
+        "100::1",
+    };
+    static const char *const public_[] = {
+        "1.1.1.1",
+        "8.8.8.8",
+        "100.63.255.255",
+        "100.128.0.0",
+        "172.15.255.255",
+        "172.32.0.0",
+        "192.169.0.1",
+        "169.253.255.255",
+        "223.255.255.255",
+        "2606:4700:4700::1111",
+        "2001:4860:4860::8888",
+        "::ffff:8.8.8.8",
+        "2800:3f0:4001::1",
+    };
+    (void)state;
+
+    check_scope("127.0.0.1", IPADDR_LOOPBACK);
+    check_scope("127.255.0.9", IPADDR_LOOPBACK);
+    check_scope("::1", IPADDR_LOOPBACK);
+    check_scope("::ffff:127.0.0.1", IPADDR_LOOPBACK);
+    for (size_t i = 0; i < ARRAY_LEN(internal); i++) {
+        check_scope(internal[i], IPADDR_INTERNAL);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(public_); i++) {
+        check_scope(public_[i], IPADDR_PUBLIC);
+    }
+}
+
 int
 main(void)
 {
@@ -295,7 +358,7 @@ main(void)
         cmocka_unit_test(test_parse_v4),  cmocka_unit_test(test_parse_v6),
         cmocka_unit_test(test_parse_bad), cmocka_unit_test(test_from_sockaddr),
         cmocka_unit_test(test_cidr_v4),   cmocka_unit_test(test_cidr_v6),
-        cmocka_unit_test(test_cidr_bad),
+        cmocka_unit_test(test_cidr_bad),  cmocka_unit_test(test_scope),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -368,6 +368,78 @@ test_render(void **state)
     json_doc_free(doc);
 }
 
+static void
+test_strings_field(void **state)
+{
+    static const struct json_field ids_spec[] = {
+        {"ids", JSON_F_STRINGS, false, 0, 3},
+    };
+    struct json_value v[1];
+    struct json_error errs[4];
+    size_t nerrs;
+    struct json_doc *doc = NULL;
+    struct str s;
+    (void)state;
+
+    assert_int_equal(json_doc_parse(STR_LIT("{\"ids\":[\"a\",\"bc\"]}"), &doc), 0);
+    assert_int_equal(json_decode(doc, ids_spec, 1, v, errs, 4, &nerrs), 0);
+    assert_true(v[0].present);
+    assert_int_equal(v[0].i, 2);
+    assert_true(json_node_string(json_node_at(v[0].node, 1), &s));
+    assert_true(str_eq_cstr(s, "bc"));
+    json_doc_free(doc);
+    static const char *const bad[] = {
+        "{\"ids\":\"a\"}",
+        "{\"ids\":[1]}",
+        "{\"ids\":[\"\"]}",
+        "{\"ids\":[\"a\",\"b\",\"c\",\"d\"]}",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        assert_int_equal(json_doc_parse(str_from_cstr(bad[i]), &doc), 0);
+        assert_int_equal(json_decode(doc, ids_spec, 1, v, errs, 4, &nerrs), E_VALIDATION);
+        assert_string_equal(errs[0].field, "ids");
+        json_doc_free(doc);
+    }
+}
+
+static void
+test_nodes(void **state)
+{
+    struct json_doc *doc = NULL;
+    const struct json_node *root;
+    struct buf b = BUF_INIT;
+    int64_t i = 0;
+    double d = 0;
+    struct str s;
+    (void)state;
+
+    assert_int_equal(json_doc_parse(STR_LIT("{\"a\":[1,{\"b\":\"x\"},null,2.5],\"n\":null}"), &doc),
+                     0);
+    root = json_doc_node(doc);
+    assert_true(json_node_is_object(root));
+    assert_int_equal(json_node_count(json_node_member(root, "a")), 4);
+    assert_true(json_node_int(json_node_at(json_node_member(root, "a"), 0), &i));
+    assert_int_equal(i, 1);
+    assert_true(str_eq_cstr(json_node_str(json_node_at(json_node_member(root, "a"), 1), "b"), "x"));
+    /* null reads as absent; a wrong type as absent; NULL everywhere is fine. */
+    assert_null(json_node_at(json_node_member(root, "a"), 2));
+    assert_null(json_node_member(root, "n"));
+    assert_null(json_node_member(json_node_member(root, "missing"), "deeper"));
+    assert_false(json_node_string(json_node_member(root, "a"), &s));
+    assert_int_equal(s.len, 0);
+    assert_true(json_node_number(json_node_at(json_node_member(root, "a"), 3), &d));
+    assert_false(json_node_int(json_node_at(json_node_member(root, "a"), 3), &i));
+    assert_int_equal(json_node_count(root), 0);
+    assert_int_equal(json_node_render(json_node_at(json_node_member(root, "a"), 1), &b), 0);
+    assert_string_equal(b.ptr, "{\"b\":\"x\"}");
+    /* Over the buffer's cap: refused whole, the buffer as it was. */
+    b.max = b.len + 3;
+    assert_int_equal(json_node_render(json_node_member(root, "a"), &b), E_TOO_LARGE);
+    assert_string_equal(b.ptr, "{\"b\":\"x\"}");
+    buf_release(&b);
+    json_doc_free(doc);
+}
+
 int
 main(void)
 {
@@ -381,6 +453,8 @@ main(void)
         cmocka_unit_test(test_decode_many_errors),
         cmocka_unit_test(test_decode_not_object),
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_strings_field),
+        cmocka_unit_test(test_nodes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

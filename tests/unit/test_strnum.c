@@ -95,14 +95,44 @@ test_syntax(void **state)
               INT64_MIN, INT64_MAX);
 }
 
+/* Duration lists (CRM_RETRY_SCHEDULE): units, bounds, separators, count. */
+static void
+test_durations(void **state)
+{
+    static const char *const bad[] = {
+        "",    ",",  "1s,",  ",1s", "1s,,2s", "1",    "s",     "0s",  "-1s",
+        "1 s", "1S", "1.5s", "1w",  "8d",     "2s,1", "1s;2s", "+1s", "99999999999999999999ms"};
+    int64_t out[3];
+    size_t n = 0;
+    (void)state;
+
+    assert_int_equal(strnum_parse_durations(STR_LIT("250ms,30s,2m"), 7LL * 86400000, out, 3, &n),
+                     0);
+    assert_int_equal(n, 3);
+    assert_int_equal(out[0], 250);
+    assert_int_equal(out[1], 30000);
+    assert_int_equal(out[2], 120000);
+    assert_int_equal(strnum_parse_durations(STR_LIT("7d,1h"), 7LL * 86400000, out, 3, &n), 0);
+    assert_int_equal(out[0], 7LL * 86400000);
+    assert_int_equal(out[1], 3600000);
+    /* One more than cap. */
+    assert_int_equal(strnum_parse_durations(STR_LIT("1s,1s,1s,1s"), 1000000, out, 3, &n),
+                     E_INVALID);
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        if (strnum_parse_durations(str_from_cstr(bad[i]), 7LL * 86400000, out, 3, &n) !=
+            E_INVALID) {
+            fail_msg("accepted durations '%s'", bad[i]);
+        }
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),
-        cmocka_unit_test(test_range),
-        cmocka_unit_test(test_overflow),
-        cmocka_unit_test(test_syntax),
+        cmocka_unit_test(test_valid),     cmocka_unit_test(test_range),
+        cmocka_unit_test(test_overflow),  cmocka_unit_test(test_syntax),
+        cmocka_unit_test(test_durations),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

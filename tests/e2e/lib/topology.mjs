@@ -165,6 +165,7 @@ export async function startTopology(name) {
       env.sibling = 'https://sibling.piloto.test';
       Object.assign(settings, {
         PILOTO_ENV: 'production',
+        WHATSAPP_APP_SECRET: 'e2e-meta-app-secret-0123',
         APP_ORIGINS: CROSS_APP,
         APP_URL: CROSS_APP,
         PUBLIC_URL: CROSS_API,

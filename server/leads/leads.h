@@ -1,0 +1,129 @@
+/*
+ * Leads and their conversations (SPEC §8, §11): the people who wrote to a
+ * workspace's numbers, the inbox that lists them, and their messages.
+ *
+ * Every function takes the workspace id and binds it in every query: a lead
+ * of another workspace is E_NOT_FOUND.
+ *
+ * Pagination is by keyset, never by offset, so it stays right while
+ * messages arrive: the inbox is ordered by (last message time, id)
+ * descending and its cursor is the last row's pair; messages by id
+ * descending (newest first) and their cursor is the last id. A page never
+ * repeats a row of an earlier one, whatever arrived meanwhile; a lead that
+ * moved to the top after its page was read shows on a fresh first page.
+ * Cursors are opaque to clients (base64url) and parsed strictly.
+ */
+#ifndef PILOTO_LEADS_LEADS_H
+#define PILOTO_LEADS_LEADS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/common.h"
+#include "core/str.h"
+#include "db/db.h"
+
+#define LEAD_ID_SIZE       32
+#define LEADS_PAGE_MAX     100
+#define LEADS_PAGE_DEFAULT 50
+#define LEADS_NAME_MAX     200  /* characters */
+#define LEADS_QUERY_MAX    100  /* characters of the text filter */
+#define LEADS_CURSOR_MAX   96   /* characters of a cursor */
+#define LEADS_REPLY_MAX    4096 /* characters of a person's reply (Meta's text limit) */
+
+/*
+ * A name shown to the team (a lead's, an agent's): trimmed, 1..max
+ * characters, no controls and no layout tricks (bidi overrides, zero-width
+ * characters, line separators). 0 and *trimmed, or E_VALIDATION.
+ */
+NODISCARD int leads_check_name(struct str name, size_t max, struct str *trimmed);
+
+/* Stages, in pipeline order: new, engaged, qualified, won, lost. */
+bool leads_is_stage(struct str s);
+
+struct lead {
+    char id[LEAD_ID_SIZE];
+    const char *name; /* in the caller's arena */
+    char phone[48];
+    char stage[16];
+    char owner_id[64];           /* "" = none */
+    char agent_id[LEAD_ID_SIZE]; /* "" = none */
+    const char *crm_id;          /* NULL = none */
+    int64_t last_message_at_ms;
+    bool taken_over;
+    int64_t created_at;
+};
+
+/* A position in the inbox: the last row seen. */
+struct leads_cursor {
+    int64_t at_ms;
+    char id[LEAD_ID_SIZE];
+};
+
+/* Parses an inbox cursor. 0 or E_INVALID. Pure. */
+NODISCARD int leads_cursor_parse(struct str s, struct leads_cursor *out);
+/* Renders an inbox cursor into out (LEADS_CURSOR_MAX + 1 bytes). */
+void leads_cursor_render(const struct leads_cursor *c, char *out, size_t cap);
+/* Parses a messages cursor (the last id seen). 0 or E_INVALID. Pure. */
+NODISCARD int leads_msg_cursor_parse(struct str s, int64_t *before_id);
+void leads_msg_cursor_render(int64_t id, char *out, size_t cap);
+
+struct leads_filter {
+    struct str stage;    /* empty = any */
+    struct str owner_id; /* empty = any */
+    struct str agent_id; /* empty = any */
+    struct str q;        /* empty = any; else a substring of the name or the phone */
+    bool has_cursor;
+    struct leads_cursor cursor;
+    size_t limit; /* 1..LEADS_PAGE_MAX */
+};
+
+/* One page of the inbox; *more when another page follows. */
+NODISCARD int leads_list(struct db *db, const char *workspace_id, const struct leads_filter *f,
+                         struct arena *a, struct lead **out, size_t *n, bool *more);
+/* 0, E_NOT_FOUND, E_DB. */
+NODISCARD int leads_get(struct db *db, const char *workspace_id, const char *id, struct arena *a,
+                        struct lead *out);
+
+struct lead_patch {
+    bool has_stage, has_owner, has_name, has_taken_over;
+    struct str stage;
+    struct str owner_id; /* empty = no owner; else a member of the workspace */
+    struct str name;
+    bool taken_over;
+};
+
+/*
+ * Applies the has_* fields: 0 and *out after, E_NOT_FOUND, E_VALIDATION
+ * (ownerId is not a member of the workspace: *bad_field names it), E_DB.
+ */
+NODISCARD int leads_update(struct db *db, const char *workspace_id, const char *id,
+                           const struct lead_patch *p, struct arena *a, struct lead *out,
+                           const char **bad_field);
+
+struct lead_message {
+    int64_t id;
+    const char *direction; /* "in" or "out" */
+    const char *author;    /* "lead", "agent" or "person" */
+    const char *type;      /* "text", "image", ... */
+    const char *text;
+    const char *status;
+    const char *media_id;  /* NULL = none */
+    const char *mime_type; /* NULL = none */
+    const char *metadata;  /* JSON text of the type's object, NULL = none */
+    int64_t error_code;    /* 0 = none */
+    const char *error_title;
+    int64_t created_at_ms;
+};
+
+/*
+ * One page of a lead's messages, newest first, older than before_id when
+ * has_before. 0, E_NOT_FOUND (no such lead in the workspace), E_DB.
+ */
+NODISCARD int leads_messages(struct db *db, const char *workspace_id, const char *lead_id,
+                             bool has_before, int64_t before_id, size_t limit, struct arena *a,
+                             struct lead_message **out, size_t *n, bool *more);
+
+#endif
