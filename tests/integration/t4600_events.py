@@ -17,6 +17,7 @@ from authlib import Piloto, new_user, problem
 from sselib import Stream, emit_sql
 from t1600_mail import Sink
 from t3000_workspaces import create, join
+from walib import graph, wa  # noqa: F401 (fixtures)
 
 FAST = {"EVENTS_KEEPALIVE_SECONDS": "1", "EVENTS_RECHECK_SECONDS": "1", "CONNECTION_TIMEOUT": "2"}
 
@@ -268,3 +269,27 @@ def test_sigterm_with_500_streams_and_1000_idle_streams(tmp_path, pg):
         for st in streams if "streams" in dir() else []:
             st.close()
         s.stop()
+
+
+def test_webhook_message_and_lead_update_reach_the_stream(wa):
+    """The real producers: a message the stand-in Graph API delivers
+    (message.created), then a stage change through the API (lead.updated)."""
+    from walib import Tenant, text_message
+
+    s, graph = wa
+    t = Tenant(s, graph)
+    st = Stream(s, t.client, t.wid).head()
+    assert st.status == 200
+    sender = "55219%08d" % (int(time.time() * 1000) % 100000000)
+    assert graph.deliver(t.pnid, [text_message(sender, body="Oi, quero saber o preço")]) == [200]
+    got = st.read(1, timeout=15)
+    assert [e["event"] for e in got] == ["message.created"], got
+    lead = t.lead_by_phone(sender)
+    assert '"leadId":"%s"' % lead["id"] in got[0]["data"]
+    first = int(got[0]["id"])
+    r = t.patch("/leads/%s" % lead["id"], {"stage": "qualified"})
+    assert r.status_code == 200, r.text
+    got = st.read(1, timeout=15)
+    assert [(e["event"], int(e["id"])) for e in got] == [("lead.updated", first + 1)], got
+    assert got[0]["data"] == '{"leadId":"%s"}' % lead["id"]
+    st.close()
