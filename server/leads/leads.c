@@ -1,8 +1,11 @@
 #include "leads/leads.h"
 
+#include <stdio.h>
+
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "events/events.h"
 #include "unicode/unicode.h"
 
 int
@@ -232,6 +235,14 @@ update_tx(struct db_conn *conn, void *arg)
         p, ARRAY_LEN(p), NULL);
     if (!err) {
         err = get_on(conn, u->workspace_id, u->id, u->a, u->out);
+    }
+    if (!err) {
+        /* The open pages hear of it once this commits (events/events.h). */
+        char data[EVENTS_DATA_MAX + 1];
+        int k = snprintf(data, sizeof(data), "{\"leadId\":\"%s\"}", u->out->id);
+        err = k > 0 && (size_t)k < sizeof(data)
+                  ? events_emit(conn, u->workspace_id, "lead.updated", data, NULL)
+                  : E_INTERNAL;
     }
     return err;
 }
