@@ -3,6 +3,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "crm/crm.h"
 #include "unicode/unicode.h"
 
 int
@@ -174,6 +175,7 @@ leads_get(struct db *db, const char *workspace_id, const char *id, struct arena 
 }
 
 struct update {
+    const struct config *cfg;
     const char *workspace_id;
     const char *id;
     const struct lead_patch *p;
@@ -233,14 +235,19 @@ update_tx(struct db_conn *conn, void *arg)
     if (!err) {
         err = get_on(conn, u->workspace_id, u->id, u->a, u->out);
     }
+    /* The CRM hears of a stage change in the change's own transaction (crm/crm.h). */
+    if (!err && lp->has_stage && strcmp(cur.stage, u->out->stage) != 0) {
+        err =
+            crm_lead_stage_changed(conn, u->cfg, u->workspace_id, u->id, cur.stage, u->out->stage);
+    }
     return err;
 }
 
 int
-leads_update(struct db *db, const char *workspace_id, const char *id, const struct lead_patch *p,
-             struct arena *a, struct lead *out, const char **bad_field)
+leads_update(struct db *db, const struct config *cfg, const char *workspace_id, const char *id,
+             const struct lead_patch *p, struct arena *a, struct lead *out, const char **bad_field)
 {
-    struct update u = {workspace_id, id, p, a, out, bad_field};
+    struct update u = {cfg, workspace_id, id, p, a, out, bad_field};
 
     *bad_field = NULL;
     return db_tx(db, update_tx, &u);
