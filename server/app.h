@@ -17,6 +17,7 @@
 struct ratelimiter;
 struct whatsapp_ingest;
 struct jobs;
+struct events_hub;
 struct session_cache;
 
 struct app {
@@ -27,6 +28,7 @@ struct app {
     struct ratelimiter *rl;
     struct whatsapp_ingest *ingest; /* SQLite: webhooks' group commit; NULL on PostgreSQL */
     struct jobs *jobs;              /* the job queue's workers; NULL with JOB_WORKERS=0 */
+    struct events_hub *events;      /* the live-update streams' hub (routes/events.h) */
     int64_t started_wall_s;
     atomic_bool draining; /* SIGTERM received: /readyz answers 503 */
 };

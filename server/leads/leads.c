@@ -1,9 +1,12 @@
 #include "leads/leads.h"
 
+#include <stdio.h>
+
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "crm/crm.h"
+#include "events/events.h"
 #include "unicode/unicode.h"
 
 int
@@ -239,6 +242,14 @@ update_tx(struct db_conn *conn, void *arg)
     if (!err && lp->has_stage && strcmp(cur.stage, u->out->stage) != 0) {
         err =
             crm_lead_stage_changed(conn, u->cfg, u->workspace_id, u->id, cur.stage, u->out->stage);
+    }
+    if (!err) {
+        /* The open pages hear of it once this commits (events/events.h). */
+        char data[EVENTS_DATA_MAX + 1];
+        int k = snprintf(data, sizeof(data), "{\"leadId\":\"%s\"}", u->out->id);
+        err = k > 0 && (size_t)k < sizeof(data)
+                  ? events_emit(conn, u->workspace_id, "lead.updated", data, NULL)
+                  : E_INTERNAL;
     }
     return err;
 }

@@ -10,6 +10,7 @@
  * Session cookie, CSRF on non-GET, CORS for the app origins only, like the
  * rest of /api/v1.
  */
+#include "routes/events.h"
 #include "routes/routes.h"
 
 #include "app.h"
@@ -541,6 +542,7 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/workspaces/{wid}/invitations/{id}/resend", invitation_resend, 0,
      ROUTE_AUTH | ROUTE_ADMIN | ROUTE_STRICT_RATE},
     {HTTP_GET, "/api/v1/workspaces/{wid}/audit", audit_list, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/events", events_stream, 0, ROUTE_AUTH | ROUTE_MEMBER},
     /* The sales channel (routes/channel.c): admins manage agents, members work the leads. */
     {HTTP_GET, "/api/v1/workspaces/{wid}/agents", channel_agent_list, 0, ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_POST, "/api/v1/workspaces/{wid}/agents", channel_agent_create, 64 * 1024,

@@ -179,7 +179,9 @@ export const ptBR = {
     mainNav: 'Navegação principal',
     openNav: 'Abrir menu de navegação',
     closeNav: 'Fechar menu de navegação',
-    userMenu: (name: string) => `Menu da conta de ${name}`,
+    /* Starts with the visible name (WCAG 2.5.3, label in name). */
+    userMenu: (name: string) => `${name}: Menu da conta`,
+    homeLink: 'Piloto de Vendas: início',
     myAccount: 'Minha conta',
     logout: 'Sair',
     loggingOut: 'Saindo…',
@@ -310,7 +312,7 @@ export const ptBR = {
     loadError: 'Não foi possível carregar os membros.',
     empty: 'Nenhum membro.',
     changeRole: 'Alterar papel',
-    changeRoleLabel: (name: string) => `Alterar o papel de ${name}`,
+    changeRoleLabel: (name: string) => `Alterar papel de ${name}`,
     changeRoleTitle: (name: string) => `Papel de ${name}`,
     changeRoleText: 'O novo papel vale a partir da próxima ação dessa pessoa.',
     roleLegend: 'Papel',
@@ -337,7 +339,7 @@ export const ptBR = {
     invite: 'Convidar pessoas',
     transfer: 'Transferir propriedade',
     transferring: 'Transferindo…',
-    transferLabel: (name: string) => `Transferir a propriedade para ${name}`,
+    transferLabel: (name: string) => `Transferir propriedade para ${name}`,
     transferTitle: (name: string) => `Transferir a propriedade para ${name}?`,
     transferText: (name: string) =>
       `${name} passa a ser proprietário(a) deste espaço de trabalho e você passa a administrador(a).`,
