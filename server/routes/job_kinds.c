@@ -2,6 +2,9 @@
 
 #include "auth/auth.h"
 #include "auth/mails.h"
+#include "crm/crm.h"
+#include "crm/delivery.h"
+#include "crm/retry.h"
 #include "jobs/housekeeping.h"
 #include "jobs/mail_delivery.h"
 #include "routes/documents.h"
@@ -26,6 +29,14 @@ const struct job_kind jobs_kinds[] = {
      * pdftotext is limited to 30 s, a 10 MB download to 60 s.
      */
     {DOCUMENTS_INDEX_JOB, documents_index_job, documents_index_dead, 5, 5 * S, 2 * MN, 3 * MN, 0},
+    /*
+     * One event to a workspace's CRM. The handler schedules every retry itself
+     * (CRM_RETRY_SCHEDULE, Retry-After) and buries it when the schedule runs
+     * out; the attempts here only bound it, and the back-off only serves a
+     * run that failed on the database.
+     */
+    {CRM_JOB, crm_delivery_run, crm_delivery_dead, CRM_RETRY_STEPS_MAX + 1, 30 * S, 10 * MN, 90 * S,
+     0},
     /* Purges expired sessions, tokens, throttles, old jobs and mails. */
     {HOUSEKEEPING_JOB, housekeeping_run, NULL, 3, 1 * MN, 10 * MN, 2 * MN,
      HOUSEKEEPING_PERIOD_S *S},

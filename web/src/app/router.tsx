@@ -20,6 +20,7 @@ import { ResetPasswordPage } from '@/pages/auth/ResetPasswordPage';
 import { SignupPage } from '@/pages/auth/SignupPage';
 import { VerifyEmailPage } from '@/pages/auth/VerifyEmailPage';
 import { AcceptInvitationPage } from '@/pages/workspace/AcceptInvitationPage';
+import { CrmPage } from '@/pages/workspace/CrmPage';
 import { AuditPage } from '@/pages/workspace/AuditPage';
 import { InvitationsPage } from '@/pages/workspace/InvitationsPage';
 import { MembersPage } from '@/pages/workspace/MembersPage';
@@ -30,7 +31,7 @@ import { RequireRole, ToWorkspace, WorkspaceScope } from './workspaceGuards';
 import { RouteError } from './RouteError';
 
 /** A settings page's path relative to the settings route ("configuracoes/membros" -> "membros"). */
-function leaf(section: 'members' | 'invitations' | 'audit'): string {
+function leaf(section: 'members' | 'invitations' | 'audit' | 'crm'): string {
   return wsSections[section].slice(wsSections.settings.length + 1);
 }
 
@@ -91,6 +92,7 @@ export const routes: RouteObject[] = [
                         children: [
                           { path: leaf('invitations'), element: <InvitationsPage /> },
                           { path: leaf('audit'), element: <AuditPage /> },
+                          { path: leaf('crm'), element: <CrmPage /> },
                         ],
                       },
                     ],
