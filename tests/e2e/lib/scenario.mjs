@@ -646,7 +646,7 @@ export function runTopology(name) {
         // The invitation's token verified the address: no "confirme seu e-mail" banner.
         assert.equal(await b.getByText(/Confirme seu e-mail/).count(), 0);
         await b.getByRole('link', { name: 'Configurações' }).click();
-        assert.deepEqual(await settingsTabs(b), ['Membros', 'Convites', 'Auditoria']);
+        assert.deepEqual(await settingsTabs(b), ['Membros', 'Convites', 'Auditoria', 'CRM']);
         await shot(b, 'ws-admin-members');
       });
 
