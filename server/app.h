@@ -17,7 +17,9 @@
 struct ratelimiter;
 struct whatsapp_ingest;
 struct jobs;
+struct events_hub;
 struct session_cache;
+struct storage;
 
 struct app {
     const struct config *cfg;
@@ -27,6 +29,8 @@ struct app {
     struct ratelimiter *rl;
     struct whatsapp_ingest *ingest; /* SQLite: webhooks' group commit; NULL on PostgreSQL */
     struct jobs *jobs;              /* the job queue's workers; NULL with JOB_WORKERS=0 */
+    struct storage *storage;        /* where documents are kept (STORAGE_URL) */
+    struct events_hub *events;      /* the live-update streams' hub (routes/events.h) */
     int64_t started_wall_s;
     atomic_bool draining; /* SIGTERM received: /readyz answers 503 */
 };

@@ -23,7 +23,9 @@
 #include "integrations/httpc.h"
 #include "whatsapp/inbound.h"
 #include "jobs/queue.h"
+#include "knowledge/storage.h"
 #include "router/router.h"
+#include "routes/events.h"
 #include "routes/job_kinds.h"
 #include "routes/routes.h"
 #include "session/cache.h"
@@ -185,6 +187,11 @@ serve(struct config *cfg)
     if (open_database(cfg, &db)) {
         return 1;
     }
+    if (storage_open(cfg, &app.storage, err, sizeof(err))) {
+        fprintf(stderr, "piloto: STORAGE_URL: %s\n", err);
+        db_free(db);
+        return 1;
+    }
     app.cfg = cfg;
     app.db = db;
     app.sessions = session_cache_new(db, cfg->session_cache_ms);
@@ -195,6 +202,7 @@ serve(struct config *cfg)
         struct jobs_options jo = {cfg, cfg->job_workers, jobs_kinds, jobs_nkinds, &app};
         app.jobs = jobs_start(db, &jo);
     }
+    app.events = events_hub_start(cfg, db);
     app.started_wall_s = clock_wall_s();
     atomic_init(&app.draining, false);
     routes_init(cfg);
@@ -223,6 +231,8 @@ serve(struct config *cfg)
     log_msg(LOG_INFO, "received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     atomic_store(&app.draining, true);
     http_server_quiesce(srv);
+    /* Streams are not in flight: they end first, and their clients reconnect elsewhere. */
+    http_server_close_streams(srv);
     {
         int64_t deadline = clock_mono_ms() + (int64_t)cfg->shutdown_timeout_s * 1000;
         /* Jobs stop claiming now; running ones finish or are given back by the deadline. */
@@ -243,11 +253,13 @@ serve(struct config *cfg)
 out:
     /* The pool first: it resumes every suspended connection before the engine stops. */
     workpool_free(app.pool);
+    events_hub_stop(app.events);
     whatsapp_ingest_stop(app.ingest); /* resumes the webhooks waiting for their commit */
     http_server_free(srv);
     jobs_free(app.jobs);
     ratelimiter_free(app.rl);
     session_cache_free(app.sessions);
+    storage_free(app.storage);
     db_free(db);
     if (rc == 0) {
         log_msg(LOG_INFO, "stopped");

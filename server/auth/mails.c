@@ -114,6 +114,18 @@ templates[] = {
                          "Aceitar convite",
                          "/convites/aceitar?token=",
                          "Equipe"},
+    [MAIL_CRM_DISABLED] = {"crm_disabled",
+                           false,
+                           "A integração com o CRM foi desativada",
+                           {"O CRM da sua equipe respondeu que o endereço de integração não "
+                            "existe mais (410 Gone), e o Piloto de Vendas parou de enviar "
+                            "leads para ele.",
+                            "Confira o endereço nas configurações do CRM e salve-o de novo para "
+                            "reativar o envio. Os envios que falharam podem ser reenviados pelo "
+                            "histórico de entregas."},
+                           "Abrir configurações do CRM",
+                           "/w/",
+                           "Equipe"},
 };
 
 /*
@@ -240,8 +252,9 @@ mails_enqueue(struct db_conn *conn, const struct config *cfg, enum mail_kind kin
     if (t->throttled && (err = throttle_take(conn, t->kind, to, now))) {
         return err;
     }
-    if (buf_addf(&link, "%s%s%s", cfg->app_url ? cfg->app_url : "", t->path,
-                 token && strstr(t->path, "token=") ? token : "")) {
+    if (buf_addf(&link, "%s%s%s%s", cfg->app_url ? cfg->app_url : "", t->path,
+                 token && (strstr(t->path, "token=") || kind == MAIL_CRM_DISABLED) ? token : "",
+                 kind == MAIL_CRM_DISABLED ? "/configuracoes/crm" : "")) {
         return E_INTERNAL;
     }
     err = enqueue(conn, to, name, t, link.ptr, now);

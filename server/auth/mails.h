@@ -33,6 +33,12 @@ enum mail_kind {
      * resend right after a typo goes out.
      */
     MAIL_INVITATION,
+    /*
+     * "A integração com o CRM foi desativada" (the CRM answered 410 Gone), to
+     * each owner and admin: APP_URL/w/<token>/configuracoes/crm, token being
+     * the workspace id; name is the workspace's name.
+     */
+    MAIL_CRM_DISABLED,
 };
 
 /*

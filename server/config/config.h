@@ -86,6 +86,12 @@ struct config {
     unsigned job_timeout_ms; /* deadline of work a suspended request waits for */
     size_t json_body_limit;
 
+    /* Live updates (Server-Sent Events). */
+    unsigned events_max_streams;          /* open streams per instance */
+    unsigned events_max_streams_per_user; /* open streams per user, per instance */
+    unsigned events_recheck_s;   /* how often a stream's session and membership are re-read */
+    unsigned events_keepalive_s; /* keep-alive comment period */
+
     /* Sessions (SPEC §5). */
     unsigned session_idle_s;
     unsigned session_absolute_s;

@@ -37,6 +37,7 @@
     X(E_URI_TOO_LONG, 414, "uri_too_long", "URI too long")                                         \
     X(E_MEDIA_TYPE, 415, "unsupported_media_type", "Unsupported media type")                       \
     X(E_RATE_LIMITED, 429, "rate_limited", "Too many requests")                                    \
+    X(E_TOO_MANY_STREAMS, 429, "too_many_streams", "Too many open event streams")                  \
     X(E_HEADERS_TOO_LARGE, 431, "headers_too_large", "Request header fields too large")            \
     X(E_INTERNAL, 500, "internal_error", "Internal server error")                                  \
     X(E_DB, 500, "internal_error", "Internal server error")                                        \

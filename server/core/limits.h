@@ -60,6 +60,12 @@
  * that kept trickling in is cut (and counted) by the deadline.
  */
 #define HTTP_DEADLINE_SLACK_MS 1000
+/*
+ * Bytes a stream (response_stream) may hold unsent for a slow client before
+ * it is closed, and the most one read of the engine takes from it.
+ */
+#define HTTP_STREAM_MAX_PENDING (256 * 1024)
+#define HTTP_STREAM_BLOCK       4096
 /* Path parameters per route. */
 #define HTTP_MAX_PARAMS 4
 /* Headers a response may carry beyond the fixed ones. */

@@ -34,6 +34,7 @@ struct route_group;
 struct json_doc;
 struct session;
 struct request;
+struct http_stream;
 
 enum http_method {
     HTTP_GET = 1 << 0,
@@ -70,6 +71,7 @@ struct response {
     struct buf body;
     int fd; /* >= 0: send this file (size fd_size) instead of body */
     uint64_t fd_size;
+    struct http_stream *stream; /* non-NULL: an open-ended stream (response_stream) */
     struct response_header headers[HTTP_MAX_RESPONSE_HEADERS];
     size_t nheaders;
 };
@@ -137,6 +139,7 @@ struct request {
     int state;                    /* private to the http layer */
     int early_err;                /* private: error found before the body was read */
     bool close;                   /* private: close the connection after answering */
+    bool streaming;               /* private: answered with a stream, no longer in flight */
     size_t discarded;             /* private: body bytes dropped after an early error */
     size_t received;              /* private: body bytes read from the client, kept or dropped */
     struct deadline_watch *watch; /* private: the connection's request deadline */
@@ -210,6 +213,33 @@ void response_set(struct request *req, unsigned status, const char *content_type
 void response_json_buf(struct request *req, unsigned status, struct buf *body);
 /* Empty response with status (204, 304...). */
 void response_empty(struct request *req, unsigned status);
+/*
+ * Streams (Server-Sent Events): the response becomes open-ended, written to
+ * by any thread through http_stream_write until either side closes it.
+ * status + content_type are sent with the headers set so far, and body (if
+ * any) as the first bytes. The stream is not an in-flight request (SIGTERM
+ * closes streams first, http_server_close_streams), costs no thread while
+ * idle (the connection is suspended) and has no idle timeout or deadline.
+ * *out holds a reference the caller gives back with http_stream_release;
+ * the response holds another until the connection is gone.
+ * 0, or E_UNAVAILABLE when the server is draining.
+ */
+NODISCARD int response_stream(struct request *req, unsigned status, const char *content_type,
+                              struct http_stream **out);
+/*
+ * Queues len bytes on the stream and wakes its connection. 0, or E_UNAVAILABLE
+ * when the stream is closed (the client left, close was called, or more
+ * than HTTP_STREAM_MAX_PENDING bytes wait unsent: a client that reads too
+ * slowly loses its stream and reconnects). Any thread.
+ */
+NODISCARD int http_stream_write(struct http_stream *st, const void *data, size_t len);
+/* Ends the stream once what is queued is sent. Any thread; idempotent. */
+void http_stream_close(struct http_stream *st);
+/* true once the stream is closed or the client is gone. */
+bool http_stream_closed(struct http_stream *st);
+/* Gives back the caller's reference. Accepts NULL. */
+void http_stream_release(struct http_stream *st);
+
 /*
  * Renders err as application/problem+json (RFC 9457): type, code, title,
  * status, detail, requestId and, for E_VALIDATION, the field errors.

@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -33,6 +34,29 @@ struct http_server {
     struct deadlines *deadlines; /* request deadlines of every connection */
     int listen_fd;               /* ours, handed to MHD */
     int plug_write_fd;           /* the pipe end that keeps the plug quiet while draining */
+    atomic_uint nstreams;        /* streams handed to the engine and not yet completed */
+    pthread_mutex_t streams_mu;  /* guards streams, streams_refused */
+    struct http_stream *streams; /* every stream not yet freed by the engine */
+    bool streams_refused;        /* draining: no new stream */
+};
+
+/*
+ * An open-ended response. The engine pulls bytes with stream_read; when
+ * nothing is pending the connection is suspended (no thread, no timeout)
+ * until a writer queues bytes and resumes it. Reference counted: the
+ * writer's reference and the engine's (dropped by stream_freed).
+ */
+struct http_stream {
+    pthread_mutex_t mu;
+    struct http_server *server;
+    struct MHD_Connection *conn;
+    struct buf pending; /* unsent bytes from off on */
+    size_t off;
+    bool suspended; /* by stream_read, waiting for a writer */
+    bool closed;    /* no more writes: end once pending is sent */
+    bool engaged;   /* the engine holds its reference (the response exists) */
+    atomic_int refs;
+    struct http_stream *prev, *next; /* the server's list, under streams_mu */
 };
 
 /* What the header scan found (first call). */
@@ -238,9 +262,18 @@ request_new(struct http_server *s, struct MHD_Connection *conn, const char *url,
     return req;
 }
 
+static void stream_unlist(struct http_stream *st);
+
 static void
 request_free(struct request *req)
 {
+    if (req->resp.stream) {
+        /* Never handed to the engine (the handler failed after response_stream). */
+        http_stream_close(req->resp.stream);
+        stream_unlist(req->resp.stream);
+        http_stream_release(req->resp.stream);
+        req->resp.stream = NULL;
+    }
     for (struct request_cleanup *c = req->cleanups; c; c = c->next) {
         c->fn(c->p);
     }
@@ -331,6 +364,9 @@ check_request(struct request *req, bool *has_body, uint64_t *content_length, boo
     return 0;
 }
 
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max);
+static void stream_freed(void *cls);
+
 static enum MHD_Result
 queue_response(struct request *req, bool close_conn)
 {
@@ -338,7 +374,22 @@ queue_response(struct request *req, bool close_conn)
     struct MHD_Response *mr;
     enum MHD_Result ret;
 
-    if (r->fd >= 0) {
+    if (r->stream) {
+        struct http_stream *st = r->stream;
+        mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, stream_read, st,
+                                               stream_freed);
+        if (mr) {
+            r->stream = NULL; /* the response's reference now */
+            st->conn = req->conn;
+            st->engaged = true;
+            req->streaming = true;
+            /* Not an in-flight request, and never timed out by the engine. */
+            (void)MHD_set_connection_option(req->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0U);
+            atomic_fetch_add(&req->server->nstreams, 1);
+            atomic_fetch_sub(&req->server->inflight, 1);
+            http_metrics_inflight_add(-1);
+        }
+    } else if (r->fd >= 0) {
         mr = MHD_create_response_from_fd64(r->fd_size, r->fd);
         if (mr) {
             r->fd = -1; /* MHD closes it with the response */
@@ -375,6 +426,12 @@ queue_response(struct request *req, bool close_conn)
 static enum MHD_Result
 answer(struct http_server *s, struct request *req, int rc, bool close_conn)
 {
+    if (rc < 0 && req->resp.stream) {
+        http_stream_close(req->resp.stream);
+        stream_unlist(req->resp.stream);
+        http_stream_release(req->resp.stream);
+        req->resp.stream = NULL;
+    }
     if (rc < 0) {
         response_problem(req, rc, NULL);
     } else if (req->resp.status == 0) {
@@ -691,10 +748,201 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         deadline_set(req->watch, request_due(s));
     }
     http_metrics_observe(req->group_name, req->resp.status, clock_mono_us() - req->start_us);
+    if (req->streaming) {
+        atomic_fetch_sub(&s->nstreams, 1);
+    } else {
+        atomic_fetch_sub(&s->inflight, 1);
+        http_metrics_inflight_add(-1);
+    }
     request_free(req);
     *con_cls = NULL;
-    atomic_fetch_sub(&s->inflight, 1);
-    http_metrics_inflight_add(-1);
+}
+
+/* The engine wants bytes: pending ones, the end, or nothing yet (suspend until a write). */
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct http_stream *st = cls;
+    ssize_t n;
+    (void)pos;
+
+    pthread_mutex_lock(&st->mu);
+    if (st->pending.len > st->off) {
+        size_t k = st->pending.len - st->off;
+        if (k > max) {
+            k = max;
+        }
+        memcpy(out, st->pending.ptr + st->off, k);
+        st->off += k;
+        if (st->off == st->pending.len) {
+            /* Drained: give a grown buffer back, an idle stream keeps none. */
+            buf_release(&st->pending);
+            st->pending.max = HTTP_STREAM_MAX_PENDING;
+            st->off = 0;
+        }
+        n = (ssize_t)k;
+    } else if (st->closed) {
+        n = MHD_CONTENT_READER_END_OF_STREAM;
+    } else {
+        /* Under the lock: a writer resumes only after this suspension. */
+        st->suspended = true;
+        MHD_suspend_connection(st->conn);
+        n = 0;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return n;
+}
+
+static void
+stream_list_add(struct http_server *s, struct http_stream *st)
+{
+    st->prev = NULL;
+    st->next = s->streams;
+    if (s->streams) {
+        s->streams->prev = st;
+    }
+    s->streams = st;
+}
+
+static void
+stream_unlist(struct http_stream *st)
+{
+    struct http_server *s = st->server;
+
+    pthread_mutex_lock(&s->streams_mu);
+    if (st->prev || st->next || s->streams == st) {
+        if (st->prev) {
+            st->prev->next = st->next;
+        } else {
+            s->streams = st->next;
+        }
+        if (st->next) {
+            st->next->prev = st->prev;
+        }
+        st->prev = st->next = NULL;
+    }
+    pthread_mutex_unlock(&s->streams_mu);
+}
+
+/* The engine is done with the response (the connection closed or the stream ended). */
+static void
+stream_freed(void *cls)
+{
+    struct http_stream *st = cls;
+
+    pthread_mutex_lock(&st->mu);
+    st->closed = true;
+    st->engaged = false;
+    st->suspended = false;
+    st->conn = NULL;
+    pthread_mutex_unlock(&st->mu);
+    stream_unlist(st);
+    http_stream_release(st);
+}
+
+int
+response_stream(struct request *req, unsigned status, const char *content_type,
+                struct http_stream **out)
+{
+    struct http_server *s = req->server;
+    struct http_stream *st;
+
+    *out = NULL;
+    pthread_mutex_lock(&s->streams_mu);
+    if (s->streams_refused) {
+        pthread_mutex_unlock(&s->streams_mu);
+        return E_UNAVAILABLE;
+    }
+    st = xcalloc(1, sizeof(*st));
+    pthread_mutex_init(&st->mu, NULL);
+    st->server = s;
+    st->pending = (struct buf)BUF_INIT;
+    st->pending.max = HTTP_STREAM_MAX_PENDING;
+    atomic_init(&st->refs, 2);
+    stream_list_add(s, st);
+    pthread_mutex_unlock(&s->streams_mu);
+    /* Whatever the handler put in the body goes first. */
+    if (req->resp.body.len && buf_add(&st->pending, req->resp.body.ptr, req->resp.body.len)) {
+        st->closed = true;
+    }
+    buf_release(&req->resp.body);
+    buf_init(&req->resp.body, 0);
+    req->resp.status = status;
+    req->resp.content_type = arena_strdup(req->arena, content_type);
+    req->resp.stream = st;
+    *out = st;
+    return 0;
+}
+
+int
+http_stream_write(struct http_stream *st, const void *data, size_t len)
+{
+    int err = 0;
+
+    pthread_mutex_lock(&st->mu);
+    if (st->closed) {
+        err = E_UNAVAILABLE;
+    } else if (buf_add(&st->pending, data, len)) {
+        /* Too far behind: end the stream; the client reconnects and catches up. */
+        st->closed = true;
+        err = E_UNAVAILABLE;
+    }
+    if (st->suspended) {
+        st->suspended = false;
+        MHD_resume_connection(st->conn);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return err;
+}
+
+void
+http_stream_close(struct http_stream *st)
+{
+    pthread_mutex_lock(&st->mu);
+    st->closed = true;
+    if (st->suspended) {
+        st->suspended = false;
+        MHD_resume_connection(st->conn);
+    }
+    pthread_mutex_unlock(&st->mu);
+}
+
+bool
+http_stream_closed(struct http_stream *st)
+{
+    bool closed;
+
+    pthread_mutex_lock(&st->mu);
+    closed = st->closed;
+    pthread_mutex_unlock(&st->mu);
+    return closed;
+}
+
+void
+http_stream_release(struct http_stream *st)
+{
+    if (st && atomic_fetch_sub(&st->refs, 1) == 1) {
+        buf_release(&st->pending);
+        pthread_mutex_destroy(&st->mu);
+        free(st);
+    }
+}
+
+unsigned
+http_server_streams(struct http_server *s)
+{
+    return atomic_load(&s->nstreams);
+}
+
+void
+http_server_close_streams(struct http_server *s)
+{
+    pthread_mutex_lock(&s->streams_mu);
+    s->streams_refused = true;
+    for (struct http_stream *st = s->streams; st; st = st->next) {
+        http_stream_close(st);
+    }
+    pthread_mutex_unlock(&s->streams_mu);
 }
 
 /* Keeps the path raw: we check and decode it ourselves (parse_check_path). */
@@ -735,6 +983,7 @@ http_server_start(const struct http_options *opt, const struct http_dispatch *d,
 
     s->listen_fd = -1;
     s->plug_write_fd = -1;
+    pthread_mutex_init(&s->streams_mu, NULL);
     memset(&ss, 0, sizeof(ss));
     if (strchr(opt->host, ':')) {
         struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
@@ -840,5 +1089,6 @@ http_server_free(struct http_server *s)
     if (s->plug_write_fd >= 0) {
         close(s->plug_write_fd);
     }
+    pthread_mutex_destroy(&s->streams_mu);
     free(s);
 }

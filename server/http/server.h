@@ -6,7 +6,8 @@
  * (router/), so this module knows nothing of routes or policies.
  *
  * Lifecycle: http_server_start -> (serving) -> http_server_quiesce (stop
- * accepting) -> wait for http_server_inflight() == 0 -> drain the worker pool
+ * accepting) -> http_server_close_streams -> wait for http_server_inflight() == 0 -> drain the
+ * worker pool
  * -> http_server_free.
  */
 #ifndef PILOTO_HTTP_SERVER_H
@@ -53,8 +54,15 @@ NODISCARD int http_server_start(const struct http_options *opt, const struct htt
                                 struct http_server **out);
 /* Stops accepting new connections; requests in flight go on. */
 void http_server_quiesce(struct http_server *s);
-/* Requests received and not yet completed. */
+/* Requests received and not yet completed (open streams are not counted). */
 unsigned http_server_inflight(struct http_server *s);
+/* Open streams (response_stream). */
+unsigned http_server_streams(struct http_server *s);
+/*
+ * Refuses new streams and closes every open one (their clients see the end
+ * of the stream and reconnect elsewhere): the first step of a drain.
+ */
+void http_server_close_streams(struct http_server *s);
 /* Stops the engine (closing every connection) and frees. Accepts NULL. */
 void http_server_free(struct http_server *s);
 

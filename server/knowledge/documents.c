@@ -42,6 +42,20 @@ read_row(const struct db_result *r, size_t row, struct document *d)
     d->updated_at = db_int(r, row, 10);
 }
 
+/* The one row of r into out (and frees r): 0, E_NOT_FOUND, or err as it came. */
+static int
+take_one(int err, struct db_result *r, struct document *out)
+{
+    if (!err && db_result_rows(r) == 0) {
+        err = E_NOT_FOUND;
+    }
+    if (!err) {
+        read_row(r, 0, out);
+    }
+    db_result_free(r);
+    return err;
+}
+
 int
 documents_find(struct db_conn *conn, const char *wid, const char *id, struct document *out)
 {
@@ -51,14 +65,7 @@ documents_find(struct db_conn *conn, const char *wid, const char *id, struct doc
         conn, "SELECT " DOCUMENT_COLUMNS " FROM documents WHERE id = $1 AND workspace_id = $2", p,
         ARRAY_LEN(p), &r);
 
-    if (!err && db_result_rows(r) == 0) {
-        err = E_NOT_FOUND;
-    }
-    if (!err) {
-        read_row(r, 0, out);
-    }
-    db_result_free(r);
-    return err;
+    return take_one(err, r, out);
 }
 
 int
@@ -212,6 +219,83 @@ documents_delete(struct db_conn *conn, const char *wid, const char *id)
 
     if (!err && db_result_affected(r) == 0) {
         err = E_NOT_FOUND;
+    }
+    db_result_free(r);
+    return err;
+}
+
+int
+documents_list(struct db *db, const char *wid, struct arena *a, struct document **out, size_t *n)
+{
+    struct db_param p[] = {DB_CSTR(wid)};
+    struct db_result *r = NULL;
+    int err = db_run(db,
+                     "SELECT " DOCUMENT_COLUMNS " FROM documents WHERE workspace_id = $1 "
+                     "ORDER BY created_at DESC, id",
+                     p, ARRAY_LEN(p), &r);
+
+    *out = NULL;
+    *n = 0;
+    if (!err) {
+        size_t rows = db_result_rows(r);
+        *out = arena_alloc(a, sizeof(**out) * (rows ? rows : 1));
+        for (size_t i = 0; i < rows; i++) {
+            read_row(r, i, &(*out)[i]);
+        }
+        *n = rows;
+    }
+    db_result_free(r);
+    return err;
+}
+
+int
+documents_usage(struct db_conn *conn, const char *wid, int64_t *bytes)
+{
+    struct db_param p[] = {DB_CSTR(wid)};
+    struct db_result *r = NULL;
+    int err = db_exec(conn,
+                      "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM documents "
+                      "WHERE workspace_id = $1",
+                      p, ARRAY_LEN(p), &r);
+
+    *bytes = err ? 0 : db_int(r, 0, 0);
+    db_result_free(r);
+    return err;
+}
+
+int
+documents_locate(struct db *db, const char *id, struct document *out)
+{
+    struct db_param p[] = {DB_CSTR(id)};
+    struct db_result *r = NULL;
+    int err =
+        db_run(db, "SELECT " DOCUMENT_COLUMNS " FROM documents WHERE id = $1", p, ARRAY_LEN(p), &r);
+
+    return take_one(err, r, out);
+}
+
+int
+documents_chunks(struct db *db, const char *wid, const char *id, int64_t after, size_t limit,
+                 struct arena *a, struct document_chunk **out, size_t *n)
+{
+    struct db_param p[] = {DB_CSTR(id), DB_CSTR(wid), DB_INT(after), DB_INT((int64_t)limit)};
+    struct db_result *r = NULL;
+    int err = db_run(db,
+                     "SELECT id, ord, text FROM document_chunks WHERE document_id = $1 "
+                     "AND workspace_id = $2 AND ord > $3 ORDER BY ord LIMIT $4",
+                     p, ARRAY_LEN(p), &r);
+
+    *out = NULL;
+    *n = 0;
+    if (!err) {
+        size_t rows = db_result_rows(r);
+        *out = arena_alloc(a, sizeof(**out) * (rows ? rows : 1));
+        for (size_t i = 0; i < rows; i++) {
+            (*out)[i].id = db_int(r, i, 0);
+            (*out)[i].ord = db_int(r, i, 1);
+            (*out)[i].text = arena_strdup(a, db_text(r, i, 2));
+        }
+        *n = rows;
     }
     db_result_free(r);
     return err;

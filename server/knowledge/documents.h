@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/common.h"
 #include "core/str.h"
 #include "db/db.h"
@@ -89,6 +90,33 @@ NODISCARD int documents_store_chunks(struct db_conn *conn, const char *wid, cons
  */
 NODISCARD int documents_fail(struct db_conn *conn, const char *wid, const char *id, int64_t version,
                              enum docfail why, int64_t now);
+/*
+ * Every document of wid, newest first, into an array of *n allocated in a
+ * (freed with it): 0 or a db error.
+ */
+NODISCARD int documents_list(struct db *db, const char *wid, struct arena *a, struct document **out,
+                             size_t *n);
+/* The sum of the declared sizes of wid's documents (the per-workspace limit), on conn. */
+NODISCARD int documents_usage(struct db_conn *conn, const char *wid, int64_t *bytes);
+/*
+ * The workspace and current version of document id, for the embedded
+ * store's upload endpoint only: its signed URL names the document, not the
+ * workspace (the signature is what authorises it). 0 or E_NOT_FOUND.
+ */
+NODISCARD int documents_locate(struct db *db, const char *id, struct document *out);
+
+struct document_chunk {
+    int64_t id;
+    int64_t ord;
+    const char *text; /* in the arena */
+};
+/*
+ * Up to limit chunks of document id in wid after position after (-1: from
+ * the start), in order, into the arena: 0 or a db error.
+ */
+NODISCARD int documents_chunks(struct db *db, const char *wid, const char *id, int64_t after,
+                               size_t limit, struct arena *a, struct document_chunk **out,
+                               size_t *n);
 /* Deletes the document and its chunks: 0, E_NOT_FOUND, or a db error. */
 NODISCARD int documents_delete(struct db_conn *conn, const char *wid, const char *id);
 

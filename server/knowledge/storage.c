@@ -263,7 +263,8 @@ storage_fetch(const struct storage *s, const char *key, size_t max, struct buf *
         struct httpc_request rq = {
             .method = "GET",
             .timeout_ms = STORAGE_TIMEOUT_MS,
-            .max_response = max + 1,
+            /* Room for an XML error body (a 404) even when the document is tiny. */
+            .max_response = max < 65536 ? 65536 : max + 1,
         };
         err = gcs_sign_url(s->cred, &req, &url, NULL, NULL);
         rq.url = url.ptr;

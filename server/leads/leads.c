@@ -1,8 +1,12 @@
 #include "leads/leads.h"
 
+#include <stdio.h>
+
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "crm/crm.h"
+#include "events/events.h"
 #include "unicode/unicode.h"
 
 int
@@ -174,6 +178,7 @@ leads_get(struct db *db, const char *workspace_id, const char *id, struct arena 
 }
 
 struct update {
+    const struct config *cfg;
     const char *workspace_id;
     const char *id;
     const struct lead_patch *p;
@@ -233,14 +238,27 @@ update_tx(struct db_conn *conn, void *arg)
     if (!err) {
         err = get_on(conn, u->workspace_id, u->id, u->a, u->out);
     }
+    /* The CRM hears of a stage change in the change's own transaction (crm/crm.h). */
+    if (!err && lp->has_stage && strcmp(cur.stage, u->out->stage) != 0) {
+        err =
+            crm_lead_stage_changed(conn, u->cfg, u->workspace_id, u->id, cur.stage, u->out->stage);
+    }
+    if (!err) {
+        /* The open pages hear of it once this commits (events/events.h). */
+        char data[EVENTS_DATA_MAX + 1];
+        int k = snprintf(data, sizeof(data), "{\"leadId\":\"%s\"}", u->out->id);
+        err = k > 0 && (size_t)k < sizeof(data)
+                  ? events_emit(conn, u->workspace_id, "lead.updated", data, NULL)
+                  : E_INTERNAL;
+    }
     return err;
 }
 
 int
-leads_update(struct db *db, const char *workspace_id, const char *id, const struct lead_patch *p,
-             struct arena *a, struct lead *out, const char **bad_field)
+leads_update(struct db *db, const struct config *cfg, const char *workspace_id, const char *id,
+             const struct lead_patch *p, struct arena *a, struct lead *out, const char **bad_field)
 {
-    struct update u = {workspace_id, id, p, a, out, bad_field};
+    struct update u = {cfg, workspace_id, id, p, a, out, bad_field};
 
     *bad_field = NULL;
     return db_tx(db, update_tx, &u);

@@ -22,6 +22,7 @@
 
 #include "core/arena.h"
 #include "core/common.h"
+#include "config/config.h"
 #include "core/str.h"
 #include "db/db.h"
 
@@ -98,10 +99,12 @@ struct lead_patch {
 /*
  * Applies the has_* fields: 0 and *out after, E_NOT_FOUND, E_VALIDATION
  * (ownerId is not a member of the workspace: *bad_field names it), E_DB.
+ * A stage change queues the CRM's events in the same transaction
+ * (crm_lead_stage_changed; cfg gives APP_URL for the lead's link).
  */
-NODISCARD int leads_update(struct db *db, const char *workspace_id, const char *id,
-                           const struct lead_patch *p, struct arena *a, struct lead *out,
-                           const char **bad_field);
+NODISCARD int leads_update(struct db *db, const struct config *cfg, const char *workspace_id,
+                           const char *id, const struct lead_patch *p, struct arena *a,
+                           struct lead *out, const char **bad_field);
 
 struct lead_message {
     int64_t id;

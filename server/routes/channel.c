@@ -325,7 +325,8 @@ channel_lead_patch(struct request *req)
                             "must be new, engaged, qualified, won or lost");
         return E_VALIDATION;
     }
-    err = id ? leads_update(req->app->db, req->tenant->workspace_id, id, &p, req->arena, &l, &bad)
+    err = id ? leads_update(req->app->db, req->app->cfg, req->tenant->workspace_id, id, &p,
+                            req->arena, &l, &bad)
              : E_NOT_FOUND;
     if (err == E_VALIDATION && bad) {
         request_field_error(req, bad, "invalid", "is not a member of this workspace");

@@ -2,8 +2,12 @@
 
 #include "auth/auth.h"
 #include "auth/mails.h"
+#include "crm/crm.h"
+#include "crm/delivery.h"
+#include "crm/retry.h"
 #include "jobs/housekeeping.h"
 #include "jobs/mail_delivery.h"
+#include "routes/documents.h"
 #include "whatsapp/send.h"
 
 #define S  1000LL
@@ -19,6 +23,20 @@ const struct job_kind jobs_kinds[] = {
     {MAILS_JOB, mail_delivery_run, mail_delivery_dead, 20, 1 * S, 5 * MN, 45 * S, 0},
     /* Forgot-password: look the address up, mail a reset link (issue 9). */
     {AUTH_FORGOT_JOB, auth_forgot_password_job, NULL, 5, 1 * S, 1 * MN, 30 * S, 0},
+    /*
+     * Indexes one uploaded document version (fetch, extract, chunk, swap);
+     * retried only for storage or database outages, a few minutes at most;
+     * pdftotext is limited to 30 s, a 10 MB download to 60 s.
+     */
+    {DOCUMENTS_INDEX_JOB, documents_index_job, documents_index_dead, 5, 5 * S, 2 * MN, 3 * MN, 0},
+    /*
+     * One event to a workspace's CRM. The handler schedules every retry itself
+     * (CRM_RETRY_SCHEDULE, Retry-After) and buries it when the schedule runs
+     * out; the attempts here only bound it, and the back-off only serves a
+     * run that failed on the database.
+     */
+    {CRM_JOB, crm_delivery_run, crm_delivery_dead, CRM_RETRY_STEPS_MAX + 1, 30 * S, 10 * MN, 90 * S,
+     0},
     /* Purges expired sessions, tokens, throttles, old jobs and mails. */
     {HOUSEKEEPING_JOB, housekeeping_run, NULL, 3, 1 * MN, 10 * MN, 2 * MN,
      HOUSEKEEPING_PERIOD_S *S},

@@ -4,12 +4,14 @@
 #include "middleware/middleware.h"
 
 static const struct route_group *const with_spa[] = {
-    &routes_ops,        &routes_auth_google, &routes_auth,     &routes_bff,
-    &routes_workspaces, &routes_api_v1,      &routes_internal, &routes_spa,
+    &routes_ops,     &routes_auth_google, &routes_auth,       &routes_upload_grants,
+    &routes_uploads, &routes_bff,         &routes_workspaces, &routes_crm,
+    &routes_api_v1,  &routes_internal,    &routes_spa,
 };
 static const struct route_group *const without_spa[] = {
-    &routes_ops,        &routes_auth_google, &routes_auth,     &routes_bff,
-    &routes_workspaces, &routes_api_v1,      &routes_internal, &routes_none,
+    &routes_ops,     &routes_auth_google, &routes_auth,       &routes_upload_grants,
+    &routes_uploads, &routes_bff,         &routes_workspaces, &routes_crm,
+    &routes_api_v1,  &routes_internal,    &routes_none,
 };
 
 static bool

@@ -18,8 +18,12 @@ extern const struct route_group routes_ops;
 extern const struct route_group routes_auth_google;
 extern const struct route_group routes_auth;
 extern const struct route_group routes_bff;
+/* /bff/uploads: the upload grant, and the embedded store's signed PUT (routes/documents.c). */
+extern const struct route_group routes_upload_grants;
+extern const struct route_group routes_uploads;
 /* /api/v1/workspaces and everything under /api/v1/workspaces/{wid} (the tenant table). */
 extern const struct route_group routes_workspaces;
+extern const struct route_group routes_crm;
 extern const struct route_group routes_api_v1;
 extern const struct route_group routes_internal;
 extern const struct route_group routes_spa;

@@ -10,6 +10,7 @@
  * Session cookie, CSRF on non-GET, CORS for the app origins only, like the
  * rest of /api/v1.
  */
+#include "routes/events.h"
 #include "routes/routes.h"
 
 #include "app.h"
@@ -17,6 +18,7 @@
 #include "core/strnum.h"
 #include "middleware/middleware.h"
 #include "routes/account.h"
+#include "routes/documents.h"
 #include "routes/channel.h"
 #include "workspaces/invitations.h"
 #include "workspaces/workspaces.h"
@@ -541,6 +543,12 @@ static const struct route routes[] = {
     {HTTP_POST, "/api/v1/workspaces/{wid}/invitations/{id}/resend", invitation_resend, 0,
      ROUTE_AUTH | ROUTE_ADMIN | ROUTE_STRICT_RATE},
     {HTTP_GET, "/api/v1/workspaces/{wid}/audit", audit_list, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/documents", documents_route_list, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/documents/search", documents_route_search, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_POST, "/api/v1/workspaces/{wid}/documents/{id}/complete", documents_route_complete, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_DELETE, "/api/v1/workspaces/{wid}/documents/{id}", documents_route_delete, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/documents/{id}/chunks", documents_route_chunks, 0, ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/events", events_stream, 0, ROUTE_AUTH | ROUTE_MEMBER},
     /* The sales channel (routes/channel.c): admins manage agents, members work the leads. */
     {HTTP_GET, "/api/v1/workspaces/{wid}/agents", channel_agent_list, 0, ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_POST, "/api/v1/workspaces/{wid}/agents", channel_agent_create, 64 * 1024,

@@ -1,10 +1,12 @@
 #include "whatsapp/inbound.h"
 
 #include <pthread.h>
+#include <stdio.h>
 
 #include "core/err.h"
 #include "core/strnum.h"
 #include "crypto/crypto.h"
+#include "events/events.h"
 #include "leads/leads.h"
 
 #define ID_SIZE 32 /* our ids: 22 characters of base64url */
@@ -231,7 +233,11 @@ store_message(struct db_conn *conn, struct store *st, const struct whatsapp_mess
                 p, 12, &r);
     if (!err) {
         if (db_result_rows(r) == 1) {
+            char data[EVENTS_DATA_MAX + 1];
             st->out->messages_new++;
+            (void)snprintf(data, sizeof(data), "{\"leadId\":\"%s\",\"messageId\":\"%lld\"}",
+                           lead_id, (long long)db_int(r, 0, 0));
+            err = events_emit(conn, rt->workspace_id, "message.created", data, NULL);
         } else {
             st->out->messages_dup++;
         }
@@ -325,16 +331,21 @@ whatsapp_apply_status(struct db_conn *conn, int64_t message_id, enum whatsapp_st
                     "read_at = CASE WHEN $1 = 'read' THEN COALESCE(read_at, $2) ELSE read_at END, "
                     "error_code = COALESCE($3, error_code), "
                     "error_title = COALESCE($4, error_title) "
-                    "WHERE id = $5 AND status = $6",
+                    "WHERE id = $5 AND status = $6 RETURNING workspace_id, lead_id",
                     p, ARRAY_LEN(p), &r);
         if (err) {
             db_result_free(r);
             return err;
         }
-        if (db_result_affected(r) == 1) {
+        if (db_result_rows(r) == 1) {
+            char data[EVENTS_DATA_MAX + 1];
+            (void)snprintf(data, sizeof(data),
+                           "{\"leadId\":\"%s\",\"messageId\":\"%lld\",\"status\":\"%s\"}",
+                           db_text(r, 0, 1), (long long)message_id, name);
+            err = events_emit(conn, db_text(r, 0, 0), "message.status", data, NULL);
             db_result_free(r);
-            *applied = true;
-            return 0;
+            *applied = !err;
+            return err;
         }
         db_result_free(r);
     }

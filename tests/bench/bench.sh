@@ -24,7 +24,8 @@
 # access log, as nginx), BENCH_LOGINS (1; 0 skips the login rounds), BENCH_PILOTO_ENV (more NAME=VALUE settings for every
 # piloto, e.g. "HTTP_THREADS=2 DB_POOL_SIZE=4"), BENCH_JOBS (1: the job queue's
 # enqueue and claim rates; needs BENCH_AUTH's PostgreSQL for the second
-# backend), BENCH_JOB_WORKERS (2), BENCH_JOBS_N (20000), PILOTO_BIN (build/piloto).
+# backend), BENCH_JOB_WORKERS (2), BENCH_JOBS_N (20000), BENCH_EVENTS (1: the live-updates
+# figures of tests/bench/events_bench.py; 0 skips them), PILOTO_BIN (build/piloto).
 #
 # More targets: add_target NAME URL [HEADER...] before run_rounds, e.g.
 #   add_target piloto-me "$PILOTO_URL/auth/me" "Cookie: piloto_session=$token"
@@ -411,6 +412,7 @@ bench_auth() {
     if [ -x "$ROOT/tests/support/pg.sh" ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
         pgdir=$WORK/pg
         pgurl=$("$ROOT/tests/support/pg.sh" start "$pgdir" "$(free_port)") || die "cannot start PostgreSQL"
+        EVENTS_PG_URL=$pgurl
         PGDIR_TO_STOP=$pgdir
         start_piloto_on PPG "$pgurl"
         cookie_pg=$(signup "$PPG_URL" bench@example.com)
@@ -679,12 +681,23 @@ main() {
     [ "${BENCH_KNOWLEDGE:-1}" = 1 ] && bench_knowledge
     [ "${BENCH_AUTH:-1}" = 1 ] && [ "${BENCH_JOBS:-1}" = 1 ] && bench_jobs
     [ "${BENCH_WA:-1}" = 1 ] && bench_webhooks
+    # Live updates (issue 14): 1,000 open event streams on an instance of its own.
+    if [ "${BENCH_EVENTS:-1}" = 1 ]; then
+        python3 "$ROOT/tests/bench/events_bench.py" "$BIN" "$DURATION" >"$WORK/events.txt" ||
+            die "events_bench.py failed"
+        if [ -n "${EVENTS_PG_URL:-}" ]; then
+            { echo; python3 "$ROOT/tests/bench/events_bench.py" "$BIN" "$DURATION" 1000 "$EVENTS_PG_URL"; } \
+                >>"$WORK/events.txt" || die "events_bench.py (PostgreSQL) failed"
+        fi
+    fi
     mkdir -p "$OUT_DIR"
     { report; report_extra; } | tee "$RESULTS.tmp"
     {
         report
         [ "${BENCH_AUTH:-1}" = 1 ] && report_extra
         [ "${BENCH_WA:-1}" = 1 ] && report_webhooks
+        echo
+        cat "$WORK/events.txt" 2>/dev/null || true
     } | tee "$RESULTS.tmp"
     mv "$RESULTS.tmp" "$RESULTS"
     echo "(written to ${RESULTS#"$ROOT"/})" >&2

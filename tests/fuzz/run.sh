@@ -50,7 +50,7 @@ SERVER_SRC=(server/core/*.c server/crypto/crypto.c server/config/config.c server
             server/unicode/unicode.c server/workspaces/roles.c
             server/knowledge/chunk.c server/knowledge/docx.c server/knowledge/search_terms.c
             server/knowledge/upload_url.c server/knowledge/doctype.c
-            server/integrations/httpc.c server/crm/retry.c
+            server/integrations/httpc.c server/crm/retry.c server/events/note.c
             server/integrations/llm.c
             server/agents/handoff.c server/agents/prompt.c server/agents/extractive.c)
 

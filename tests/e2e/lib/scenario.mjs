@@ -23,13 +23,17 @@
  * is screenshotted into tests/artifacts/e2e/<topology>/.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DESKTOP_UA, IPHONE_UA, oidcAvailable, waitForMailLink } from './harness.mjs';
 import { ATTACKER_EMAIL, ATTACKER_PASSWORD, expectedCookies, startTopology } from './topology.mjs';
 
 const STEP_TIMEOUT = 90_000;
+/* axe-core (npm), injected into every page a step screenshots: WCAG 2.1 A and AA rules. */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const UI_TIMEOUT = 15_000;
 
 export function runTopology(name) {
@@ -86,11 +90,32 @@ export function runTopology(name) {
       return page;
     }
 
+    /** axe-core's WCAG 2.1 A/AA violations on the page as it is: each one is a problem. */
+    async function axeCheck(page, what) {
+      // The dashboard's own pages only: not the stand-in identity provider, not raw API answers.
+      if (!page.url().startsWith(env.app) || !(await page.locator('#root').count())) return;
+      // Through the DevTools protocol, as the page's CSP (script-src 'self') would refuse a tag.
+      await page.evaluate(AXE_SOURCE);
+      const violations = await page.evaluate(async (tags) => {
+        // eslint-disable-next-line no-undef
+        const r = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+        return r.violations.map((v) => ({
+          id: v.id,
+          impact: v.impact,
+          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+        }));
+      }, AXE_TAGS);
+      for (const v of violations) {
+        problems.push(`${what}: axe ${v.id} (${v.impact}) at ${v.nodes.join(', ')} — ${page.url()}`);
+      }
+    }
+
     async function shot(page, what) {
       shots += 1;
       const file = join(env.artifacts, `${String(shots).padStart(2, '0')}-${what}.png`);
       await page.waitForTimeout(150);
       await page.screenshot({ path: file, fullPage: true });
+      await axeCheck(page, what);
       return file;
     }
 
@@ -577,6 +602,25 @@ export function runTopology(name) {
         await o.waitForURL(wsUrl());
       });
 
+      step('the live updates stream opens from the app with the session cookie (EventSource, credentials)', async () => {
+        const opened = await o.evaluate(
+          ([api, w]) =>
+            new Promise((resolve) => {
+              const es = new EventSource(`${api}/api/v1/workspaces/${w}/events`, { withCredentials: true });
+              const done = (v) => {
+                es.close();
+                resolve(v);
+              };
+              es.onopen = () => done('open');
+              es.onerror = () => done(`error, readyState ${es.readyState}`);
+              setTimeout(() => done('timeout'), 10_000);
+            }),
+          [env.api, wid],
+        );
+        // EventSource opens only on a 200 text/event-stream answer its CORS check accepted.
+        assert.equal(opened, 'open');
+      });
+
       step('invite an admin: the mail goes through SMTP; signing up from its link joins the workspace', async () => {
         await o.getByRole('link', { name: 'Configurações' }).click();
         await o.waitForURL(wsUrl('configuracoes/membros'));
@@ -602,7 +646,7 @@ export function runTopology(name) {
         // The invitation's token verified the address: no "confirme seu e-mail" banner.
         assert.equal(await b.getByText(/Confirme seu e-mail/).count(), 0);
         await b.getByRole('link', { name: 'Configurações' }).click();
-        assert.deepEqual(await settingsTabs(b), ['Membros', 'Convites', 'Auditoria']);
+        assert.deepEqual(await settingsTabs(b), ['Membros', 'Convites', 'Auditoria', 'CRM']);
         await shot(b, 'ws-admin-members');
       });
 
@@ -653,7 +697,7 @@ export function runTopology(name) {
         await b.getByRole('heading', { name: 'Convites pendentes' }).waitFor();
 
         await o.getByRole('link', { name: 'Membros', exact: true }).click();
-        await o.getByRole('button', { name: `Alterar o papel de ${admin.name}` }).click();
+        await o.getByRole('button', { name: `Alterar papel de ${admin.name}` }).click();
         const dialog = o.getByRole('dialog', { name: `Papel de ${admin.name}` });
         await dialog.getByRole('radio', { name: /^Membro/ }).check();
         await dialog.getByRole('button', { name: 'Salvar papel' }).click();

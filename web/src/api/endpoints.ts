@@ -3,6 +3,11 @@ import { api, ApiError, apiExchange } from './client';
 import type {
   AccountResponse,
   AuditPage,
+  CrmDeliveriesPage,
+  CrmDeliveryResponse,
+  CrmEndpoint,
+  CrmEvent,
+  CrmResponse,
   InvitationPreview,
   InvitationResponse,
   InvitationsResponse,
@@ -121,4 +126,33 @@ export const workspacesApi = {
     api
       .post<WorkspaceResponse>('/api/v1/invitations/accept', { token }, { skipAuthRedirect: true })
       .then((b) => b.workspace),
+};
+
+export const crmApi = {
+  /** The endpoint, or null when the workspace has none (404). */
+  async get(wid: string): Promise<CrmEndpoint | null> {
+    try {
+      return (await api.get<CrmResponse>(`${ws(wid)}/crm`)).crm;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404 && err.code === 'not_found') return null;
+      throw err;
+    }
+  },
+  /** Creates (the answer carries the secret, once) or changes and re-enables it. */
+  save: (wid: string, input: { url: string; events: CrmEvent[]; idField?: string }) =>
+    api.put<CrmResponse>(`${ws(wid)}/crm`, input).then((b) => b.crm),
+  remove: (wid: string) => api.delete<void>(`${ws(wid)}/crm`),
+  /** A new secret (in the answer, once); the old one signs too for 24 h. */
+  rotate: (wid: string) => api.post<CrmResponse>(`${ws(wid)}/crm/rotate`).then((b) => b.crm),
+  sendTest: (wid: string) =>
+    api.post<CrmDeliveryResponse>(`${ws(wid)}/crm/test`).then((b) => b.delivery),
+  deliveries: (wid: string, cursor: string | null, signal?: AbortSignal) =>
+    api.get<CrmDeliveriesPage>(
+      `${ws(wid)}/crm/deliveries${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { signal },
+    ),
+  redeliver: (wid: string, id: string) =>
+    api
+      .post<CrmDeliveryResponse>(`${ws(wid)}/crm/deliveries/${encodeURIComponent(id)}/redeliver`)
+      .then((b) => b.delivery),
 };

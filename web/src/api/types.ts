@@ -160,3 +160,48 @@ export interface AuditPage {
   events: AuditEvent[];
   nextCursor: string | null;
 }
+
+/** The CRM push (docs/api.md, CRM push). */
+export type CrmEvent = 'lead.qualified' | 'lead.stage_changed';
+
+export interface CrmEndpoint {
+  url: string;
+  events: CrmEvent[];
+  idField: string;
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: string | null;
+  previousSecretUntil: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Only in the answers that make one (creation, rotation). */
+  secret?: string;
+}
+
+export interface CrmResponse {
+  crm: CrmEndpoint;
+}
+
+export type CrmDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dead';
+
+export interface CrmDelivery {
+  id: string;
+  event: string;
+  leadId: string | null;
+  status: CrmDeliveryStatus;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+export interface CrmDeliveryResponse {
+  delivery: CrmDelivery;
+}
+
+export interface CrmDeliveriesPage {
+  deliveries: CrmDelivery[];
+  nextCursor: string | null;
+}

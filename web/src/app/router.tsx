@@ -21,6 +21,7 @@ import { SignupPage } from '@/pages/auth/SignupPage';
 import { VerifyEmailPage } from '@/pages/auth/VerifyEmailPage';
 import { AcceptInvitationPage } from '@/pages/workspace/AcceptInvitationPage';
 import { AgentsPage } from '@/pages/workspace/AgentsPage';
+import { CrmPage } from '@/pages/workspace/CrmPage';
 import { AuditPage } from '@/pages/workspace/AuditPage';
 import { InvitationsPage } from '@/pages/workspace/InvitationsPage';
 import { MembersPage } from '@/pages/workspace/MembersPage';
@@ -31,7 +32,7 @@ import { RequireRole, ToWorkspace, WorkspaceScope } from './workspaceGuards';
 import { RouteError } from './RouteError';
 
 /** A settings page's path relative to the settings route ("configuracoes/membros" -> "membros"). */
-function leaf(section: 'members' | 'invitations' | 'audit'): string {
+function leaf(section: 'members' | 'invitations' | 'audit' | 'crm'): string {
   return wsSections[section].slice(wsSections.settings.length + 1);
 }
 
@@ -89,6 +90,7 @@ export const routes: RouteObject[] = [
                         children: [
                           { path: leaf('invitations'), element: <InvitationsPage /> },
                           { path: leaf('audit'), element: <AuditPage /> },
+                          { path: leaf('crm'), element: <CrmPage /> },
                         ],
                       },
                     ],

@@ -90,7 +90,7 @@ function SideNav({ workspace, onNavigate }: { workspace: Workspace | null; onNav
               />
               <span className="flex-1">{label}</span>
               {soon ? (
-                <span className="rounded-full bg-slate-100 px-1.5 py-0.5 text-[10px] font-semibold tracking-wide text-slate-500 uppercase group-hover:bg-white">
+                <span className="rounded-full bg-slate-100 px-1.5 py-0.5 text-[10px] font-semibold tracking-wide text-slate-700 uppercase group-hover:bg-white">
                   {t.common.comingSoon}
                 </span>
               ) : null}
@@ -111,6 +111,7 @@ function UserMenu() {
   return (
     <Menu
       label={t.shell.userMenu(label)}
+      nameFromContent
       triggerClassName="flex items-center gap-2 rounded-full py-1 pr-2 pl-1 text-sm hover:bg-slate-100 aria-expanded:bg-slate-100"
       trigger={
         <>
@@ -120,9 +121,13 @@ function UserMenu() {
           >
             {initials(user.name, user.email)}
           </span>
-          <span className="hidden max-w-40 truncate font-medium text-slate-700 sm:block">
+          <span
+            className="hidden max-w-40 truncate font-medium text-slate-700 sm:block"
+            aria-hidden="true"
+          >
             {label}
           </span>
+          <span className="sr-only">{t.shell.userMenu(label)}</span>
           <ChevronDown className="size-4 text-slate-400" aria-hidden="true" />
         </>
       }
@@ -274,7 +279,7 @@ export function AppShell() {
           >
             <MenuIcon className="size-5" aria-hidden="true" />
           </button>
-          <NavLink to={paths.home} className="rounded-lg lg:hidden">
+          <NavLink to={paths.home} aria-label={t.shell.homeLink} className="rounded-lg lg:hidden">
             <Logo className="[&>span:last-child]:hidden" />
           </NavLink>
           <div className="min-w-0 flex-1">

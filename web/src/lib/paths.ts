@@ -30,6 +30,7 @@ export const wsSections = {
   members: 'configuracoes/membros',
   invitations: 'configuracoes/convites',
   audit: 'configuracoes/auditoria',
+  crm: 'configuracoes/crm',
 } as const;
 
 export type WsSection = keyof typeof wsSections;

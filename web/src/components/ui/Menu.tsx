@@ -28,9 +28,16 @@ export function Menu({
   items,
   triggerClassName,
   align = 'right',
+  nameFromContent = false,
 }: {
-  /** Accessible name of the button. */
+  /** Accessible name of the button (and of the menu). */
   label: string;
+  /**
+   * The button's name comes from its content (which then holds the label,
+   * e.g. in an sr-only span), not from aria-label: a button showing text of
+   * its own must be named by it (WCAG 2.5.3, label in name).
+   */
+  nameFromContent?: boolean;
   trigger: ReactNode;
   header?: ReactNode;
   items: MenuItem[];
@@ -108,7 +115,7 @@ export function Menu({
         aria-haspopup="menu"
         aria-expanded={open}
         aria-controls={open ? menuId : undefined}
-        aria-label={label}
+        aria-label={nameFromContent ? undefined : label}
         onClick={() => setOpen((o) => !o)}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {

@@ -9,6 +9,7 @@ const TABS: { section: WsSection; label: string; admin: boolean }[] = [
   { section: 'members', label: t.settings.tabs.members, admin: false },
   { section: 'invitations', label: t.settings.tabs.invitations, admin: true },
   { section: 'audit', label: t.settings.tabs.audit, admin: true },
+  { section: 'crm', label: t.settings.tabs.crm, admin: true },
 ];
 
 /** The workspace's settings; tabs for owners and admins only are not shown to members. */

@@ -1,0 +1,18 @@
+-- Live updates (SPEC §8, server/events): each workspace's events numbered
+-- 1, 2, 3... in commit order (the counter row is locked by the writing
+-- transaction until it commits), and a bounded log of the latest ones for
+-- Last-Event-ID replay. Older entries are pruned as new ones come in.
+CREATE TABLE workspace_event_heads (
+    workspace_id TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+    last_id BIGINT NOT NULL
+);
+
+CREATE TABLE workspace_events (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (workspace_id, id)
+);
+
