@@ -58,13 +58,15 @@ only session core crypto config db
 only auth core crypto config db integrations session unicode jobs
 only jobs core crypto config db integrations json
 only workspaces core crypto config db auth session unicode
-only agents core crypto config db integrations unicode
+only agents core crypto config db integrations unicode jobs json
 only leads core crypto config db unicode events crm
 # The CRM push: hears of lead changes (from leads), mails admins (auth), names them (workspaces).
 only crm core crypto config db json integrations jobs auth session workspaces unicode
 only whatsapp core crypto config db json integrations agents leads jobs events
 only knowledge core crypto config db integrations
 only events core crypto config db
+# Agent replies: the pipeline above agents, knowledge, leads and the WhatsApp send.
+only replies core crypto config db json integrations jobs agents knowledge leads whatsapp events auth unicode
 only router core http
 
 if command -v clang-tidy >/dev/null 2>&1; then

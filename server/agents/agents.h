@@ -1,8 +1,10 @@
 /*
  * Agents: the AI sales agents of a workspace, each answering on one
- * WhatsApp business number (SPEC §8, §11). This is the record's core (name,
- * instructions, phone number id, access token, status); the agents issue
- * adds the model, documents, debounce and hand-off words.
+ * WhatsApp business number (SPEC §8, §11): name, persona and instructions,
+ * phone number id and access token, status, the model and its temperature,
+ * the documents it may use (all of the workspace's, or a chosen set), the
+ * debounce window of its replies and its hand-off words (replies/reply.h
+ * uses them all).
  *
  * The phone number id is unique across the service: it routes every inbound
  * webhook to one agent (E_CONFLICT when another agent, in any workspace,
@@ -29,16 +31,32 @@
 #include "db/db.h"
 #include "integrations/whatsapp.h"
 
-#define AGENT_ID_SIZE            32
-#define AGENTS_NAME_MAX          100   /* characters */
-#define AGENTS_INSTRUCTIONS_MAX  20000 /* characters */
-#define AGENTS_TOKEN_MAX         1024  /* bytes; Meta's tokens are a few hundred */
-#define AGENTS_MAX_PER_WORKSPACE 100
+#define AGENT_ID_SIZE              32
+#define AGENTS_NAME_MAX            100   /* characters */
+#define AGENTS_INSTRUCTIONS_MAX    20000 /* characters */
+#define AGENTS_TOKEN_MAX           1024  /* bytes; Meta's tokens are a few hundred */
+#define AGENTS_MAX_PER_WORKSPACE   100
+#define AGENTS_PERSONA_MAX         2000 /* characters */
+#define AGENTS_MODEL_MAX           128  /* bytes: [A-Za-z0-9._:/-] */
+#define AGENTS_DOCUMENTS_MAX       200  /* chosen documents (RETRIEVE_DOCS_MAX) */
+#define AGENTS_DEBOUNCE_MAX        300  /* seconds */
+#define AGENTS_DEBOUNCE_DEFAULT    4
+#define AGENTS_TEMPERATURE_DEFAULT 30 /* hundredths */
 
 struct agent {
     char id[AGENT_ID_SIZE];
-    const char *name;         /* in the caller's arena */
-    const char *instructions; /* in the caller's arena */
+    char workspace_id[AGENT_ID_SIZE];
+    const char *name;                /* in the caller's arena */
+    const char *persona;             /* in the caller's arena; "" when none */
+    const char *instructions;        /* in the caller's arena */
+    const char *model;               /* in the caller's arena; "" = LLM_MODEL */
+    int temperature_pct;             /* 0..200 hundredths */
+    bool all_documents;              /* else only document_ids */
+    const char *const *document_ids; /* in the caller's arena */
+    size_t ndocuments;
+    int debounce_s;
+    const struct str *handoff_words; /* in the caller's arena */
+    size_t nhandoff_words;
     char phone_number_id[WHATSAPP_ID_MAX + 1];
     bool active; /* status "active", else "paused" */
     bool has_token;
@@ -49,12 +67,25 @@ struct agent {
 /* What a create sets (all of it) or a patch changes (the has_* ones). */
 struct agent_fields {
     bool has_name, has_instructions, has_phone_number_id, has_token, has_status;
+    bool has_persona, has_model, has_temperature, has_documents, has_debounce, has_handoff;
     struct str name;
     struct str instructions;
     struct str phone_number_id; /* whatsapp_is_phone_number_id */
     struct str token;
     bool active;
+    struct str persona;
+    struct str model; /* empty = LLM_MODEL; else agents_is_model_name */
+    int temperature_pct;
+    bool all_documents;
+    const struct str *document_ids; /* when !all_documents: documents of the workspace */
+    size_t ndocuments;
+    int debounce_s;
+    const struct str *handoff_words; /* each handoff_check_word */
+    size_t nhandoff_words;
 };
+
+/* true when s can name a model (1..AGENTS_MODEL_MAX of [A-Za-z0-9._:/-]). */
+bool agents_is_model_name(struct str s);
 
 /* The key tokens are sealed with, derived from the server secret. Wipe it after use. */
 void agents_token_key(const struct config *cfg, uint8_t key[32]);
@@ -82,5 +113,19 @@ NODISCARD int agents_delete(struct db *db, const char *workspace_id, const char 
  */
 NODISCARD int agents_open_token(struct db_conn *conn, const struct config *cfg, const char *id,
                                 struct buf *out);
+
+/* The reply job's kind (replies/reply.h runs it). */
+#define AGENTS_REPLY_JOB "agent.reply"
+
+/*
+ * Enqueues (or moves later) the reply job of a conversation, in the caller's
+ * transaction on conn: the inbound webhook calls it for each conversation
+ * with new messages for an active agent. Dedupe key "agent.reply:<conversation
+ * id>" with JOBS_DEDUPE_REPLACE and run_at now + debounce_s: a burst moves
+ * the one queued job later. 0 or an E_* of jobs_enqueue.
+ */
+NODISCARD int agents_schedule_reply(struct db_conn *conn, const char *workspace_id,
+                                    const char *agent_id, const char *conversation_id,
+                                    int debounce_s, int64_t now_ms);
 
 #endif

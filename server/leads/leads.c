@@ -264,6 +264,17 @@ leads_update(struct db *db, const struct config *cfg, const char *workspace_id, 
     return db_tx(db, update_tx, &u);
 }
 
+int
+leads_update_in(struct db_conn *conn, const struct config *cfg, const char *workspace_id,
+                const char *id, const struct lead_patch *p, struct arena *a, struct lead *out,
+                const char **bad_field)
+{
+    struct update u = {cfg, workspace_id, id, p, a, out, bad_field};
+
+    *bad_field = NULL;
+    return update_tx(conn, &u);
+}
+
 /* ---- Messages ------------------------------------------------------------------------------ */
 
 static const char *

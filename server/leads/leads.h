@@ -105,6 +105,10 @@ struct lead_patch {
 NODISCARD int leads_update(struct db *db, const struct config *cfg, const char *workspace_id,
                            const char *id, const struct lead_patch *p, struct arena *a,
                            struct lead *out, const char **bad_field);
+/* leads_update inside the caller's transaction on conn (the agent's reply job). */
+NODISCARD int leads_update_in(struct db_conn *conn, const struct config *cfg,
+                              const char *workspace_id, const char *id, const struct lead_patch *p,
+                              struct arena *a, struct lead *out, const char **bad_field);
 
 struct lead_message {
     int64_t id;

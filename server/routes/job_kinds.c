@@ -7,6 +7,7 @@
 #include "crm/retry.h"
 #include "jobs/housekeeping.h"
 #include "jobs/mail_delivery.h"
+#include "replies/reply.h"
 #include "routes/documents.h"
 #include "whatsapp/send.h"
 
@@ -45,6 +46,12 @@ const struct job_kind jobs_kinds[] = {
      * about an hour, Meta's floors honoured; dead = the message failed.
      */
     {WHATSAPP_SEND_JOB, whatsapp_send_job, whatsapp_send_dead, 12, 1 * S, 10 * MN, 30 * S, 0},
+    /*
+     * An agent's answer to a lead (replies/reply.h): the model's faults are retried inside the
+     * call (OpenAI's policy, within LLM_REPLY_TIMEOUT), then here for about half an hour; a
+     * longer Retry-After is honoured. Waiting for a model slot is a snooze, not an attempt.
+     */
+    {REPLY_JOB, reply_job, NULL, 8, 5 * S, 10 * MN, 11 * MN, 0},
     /* Marks the person's messages read once answered: a courtesy, a few tries. */
     {WHATSAPP_READ_JOB, whatsapp_read_job, NULL, 5, 2 * S, 1 * MN, 20 * S, 0},
     /* Purges raw webhook payloads and unclaimed statuses past their keep time. */

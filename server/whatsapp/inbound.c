@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "agents/agents.h"
 #include "core/err.h"
 #include "core/strnum.h"
 #include "crypto/crypto.h"
@@ -17,6 +18,8 @@ struct route {
     bool found;
     char agent_id[ID_SIZE];
     char workspace_id[64];
+    bool active; /* the agent answers (status active) */
+    int debounce_s;
 };
 
 #define MAX_ROUTES 16
@@ -55,11 +58,15 @@ find_route(struct db_conn *conn, struct store *st, struct str pnid, const struct
     memset(r, 0, sizeof(*r));
     r->pnid = pnid;
     err =
-        db_exec(conn, "SELECT id, workspace_id FROM agents WHERE phone_number_id = $1", p, 1, &res);
+        db_exec(conn,
+                "SELECT id, workspace_id, status, debounce_s FROM agents WHERE phone_number_id = $1",
+                p, 1, &res);
     if (!err && db_result_rows(res) == 1) {
         r->found = true;
         db_text_copy(res, 0, 0, r->agent_id, sizeof(r->agent_id));
         db_text_copy(res, 0, 1, r->workspace_id, sizeof(r->workspace_id));
+        r->active = strcmp(db_text(res, 0, 2), "active") == 0;
+        r->debounce_s = (int)db_int(res, 0, 3);
     }
     db_result_free(res);
     if (err) {
@@ -238,6 +245,11 @@ store_message(struct db_conn *conn, struct store *st, const struct whatsapp_mess
             (void)snprintf(data, sizeof(data), "{\"leadId\":\"%s\",\"messageId\":\"%lld\"}",
                            lead_id, (long long)db_int(r, 0, 0));
             err = events_emit(conn, rt->workspace_id, "message.created", data, NULL);
+            /* The agent answers after its debounce: a burst moves the one queued reply later. */
+            if (!err && rt->active) {
+                err = agents_schedule_reply(conn, rt->workspace_id, rt->agent_id, conv_id,
+                                            rt->debounce_s, st->now_ms);
+            }
         } else {
             st->out->messages_dup++;
         }

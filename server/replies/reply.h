@@ -109,11 +109,12 @@ void reply_result_release(struct reply_result *r);
  * the lead's newest message; new_from is the index of the first turn the
  * agent has not answered yet, the ones hand-off words are looked for in).
  * Reads the chunks on conn (outside a transaction: the model call comes
- * after), calls the model until deadline_ms. 0 and *out; E_INVALID (no turn,
+ * after), or, with conn NULL, on a connection of db held for those reads
+ * only; then calls the model until deadline_ms. 0 and *out; E_INVALID (no turn,
  * or the last is not the lead's), E_UNAVAILABLE / E_UPSTREAM / E_TOO_LARGE
  * from the model (out->detail, out->retry_after_ms), or a db error.
  */
-NODISCARD int reply_run(struct db_conn *conn, const struct config *cfg, const struct agent *a,
+NODISCARD int reply_run(struct db *db, struct db_conn *conn, const struct config *cfg, const struct agent *a,
                         const struct prompt_turn *turns, size_t n, size_t new_from,
                         int64_t deadline_ms, struct reply_result *out);
 

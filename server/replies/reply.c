@@ -118,7 +118,7 @@ static int
 model_failed(int err, const struct llm_answer *ans, struct reply_result *out)
 {
     out->retry_after_ms = ans->retry_after_ms;
-    (void)snprintf(out->detail, sizeof(out->detail), "model: %s", ans->detail);
+    (void)snprintf(out->detail, sizeof(out->detail), "model: %.150s", ans->detail);
     return err;
 }
 
@@ -186,7 +186,7 @@ out:
 /* ---- The pipeline -------------------------------------------------------------------------- */
 
 int
-reply_run(struct db_conn *conn, const struct config *cfg, const struct agent *a,
+reply_run(struct db *db, struct db_conn *conn, const struct config *cfg, const struct agent *a,
           const struct prompt_turn *turns, size_t n, size_t new_from, int64_t deadline_ms,
           struct reply_result *out)
 {
@@ -206,8 +206,14 @@ reply_run(struct db_conn *conn, const struct config *cfg, const struct agent *a,
             return buf_addstr(&out->text, REPLY_HANDOFF_TEXT) ? E_INTERNAL : 0;
         }
     }
-    /* 2. The agent's best chunks. */
-    if ((err = retrieve(conn, a, a->workspace_id, turns, n, new_from, out))) {
+    /* 2. The agent's best chunks (on a connection held for the reads only, never the model). */
+    if (conn) {
+        err = retrieve(conn, a, a->workspace_id, turns, n, new_from, out);
+    } else if (!(err = db_acquire(db, &conn))) {
+        err = retrieve(conn, a, a->workspace_id, turns, n, new_from, out);
+        db_release(conn);
+    }
+    if (err) {
         (void)snprintf(out->detail, sizeof(out->detail), "retrieval failed");
         return err;
     }

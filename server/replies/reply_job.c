@@ -12,6 +12,8 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "events/events.h"
+#include "leads/leads.h"
 #include "integrations/whatsapp.h"
 #include "whatsapp/send.h"
 
@@ -51,8 +53,10 @@ reply_slot_release(struct db *db, const char *workspace_id, int slot, const char
     struct db_param p[] = {DB_CSTR(workspace_id), DB_INT(slot), DB_CSTR(holder)};
 
     /* A failure only keeps the slot until its lease ends. */
-    (void)db_run(db, "DELETE FROM llm_slots WHERE workspace_id = $1 AND slot = $2 AND holder = $3",
-                 p, 3, NULL);
+    if (db_run(db, "DELETE FROM llm_slots WHERE workspace_id = $1 AND slot = $2 AND holder = $3",
+               p, 3, NULL)) {
+        log_msg(LOG_WARNING, "llm slot %d of a workspace kept until its lease ends", slot);
+    }
 }
 
 /* ---- The job ------------------------------------------------------------------------------- */
@@ -72,12 +76,13 @@ struct reply_ctx {
 
 /* The conversation's lead and whether a person took it over. 0, E_NOT_FOUND, E_DB. */
 static int
-read_conversation(struct db_conn *conn, struct reply_ctx *c, bool *taken_over)
+read_conversation(struct db_conn *conn, struct reply_ctx *c, bool *taken_over, char *stage,
+                  size_t stage_cap)
 {
     struct db_param p[] = {DB_CSTR(c->conversation_id), DB_CSTR(c->workspace_id)};
     struct db_result *r = NULL;
     int err = db_exec(conn,
-                      "SELECT c.lead_id, l.taken_over FROM conversations c "
+                      "SELECT c.lead_id, l.taken_over, l.stage FROM conversations c "
                       "JOIN leads l ON l.id = c.lead_id AND l.workspace_id = c.workspace_id "
                       "WHERE c.id = $1 AND c.workspace_id = $2",
                       p, 2, &r);
@@ -88,6 +93,7 @@ read_conversation(struct db_conn *conn, struct reply_ctx *c, bool *taken_over)
     if (!err) {
         db_text_copy(r, 0, 0, c->lead_id, sizeof(c->lead_id));
         *taken_over = db_int(r, 0, 1) != 0;
+        db_text_copy(r, 0, 2, stage, stage_cap);
     }
     db_result_free(r);
     return err;
@@ -157,18 +163,122 @@ audit_detail(const struct reply_ctx *c, const char *by, const char *reason, stru
                  c->lead_id, c->agent_id, by) ||
         buf_add_json_escaped(out, str_from_cstr(reason)) || buf_addstr(out, "\"}")) {
         buf_reset(out);
-        (void)buf_addstr(out, "{}");
     }
 }
 
-/* The answer, its send, the lead's changes and the job's completion: one transaction. */
+/* Writes the audit row event for the lead (by: "agent" or "word"). */
 static int
-store(struct job_ctx *ctx, struct db_conn *conn, const struct reply_ctx *c,
-      const struct reply_result *res)
+audit(struct db_conn *conn, const struct reply_ctx *c, const char *event, const char *by,
+      const char *reason, int64_t now_ms)
 {
-    struct buf sources = BUF_INIT, detail = BUF_INIT;
+    struct buf detail = BUF_INIT;
+    struct audit_entry e = {.event = event, .outcome = "success", .at = now_ms / 1000};
+    int err;
+
+    audit_detail(c, by, reason, &detail);
+    e.detail = detail.len ? detail.ptr : "{}";
+    err = audit_write_workspace(conn, &e, c->workspace_id);
+    buf_release(&detail);
+    return err;
+}
+
+/* true when this reply job already stored its answer (a rerun after the commit was lost). */
+static int
+already_answered(struct db_conn *conn, int64_t job_id, bool *yes)
+{
+    struct db_param p[] = {DB_INT(job_id)};
+    struct db_result *r = NULL;
+    int err = db_exec(conn, "SELECT 1 FROM messages WHERE reply_job_id = $1", p, 1, &r);
+
+    *yes = !err && db_result_rows(r) > 0;
+    db_result_free(r);
+    return err;
+}
+
+/* The answer's sources, tokens and reply job on message mid, and its message.created event. */
+static int
+record_answer(struct db_conn *conn, const struct reply_ctx *c, const struct reply_result *res,
+              int64_t job_id, int64_t mid)
+{
+    struct buf sources = BUF_INIT;
+    char data[EVENTS_DATA_MAX + 1];
+    int err = buf_addch(&sources, '[');
+
+    for (size_t i = 0; !err && i < res->nsources; i++) {
+        err = buf_addf(&sources, "%s%lld", i ? "," : "", (long long)res->sources[i].chunk_id);
+    }
+    err = err ? err : buf_addch(&sources, ']');
+    if (!err) {
+        struct db_param p[] = {
+            DB_TEXT(sources.ptr, sources.len),
+            res->extractive ? DB_NULL : DB_INT(res->prompt_tokens),
+            res->extractive ? DB_NULL : DB_INT(res->completion_tokens),
+            DB_INT(job_id),
+            DB_INT(mid),
+            DB_CSTR(c->workspace_id),
+        };
+        err = db_exec(conn,
+                      "UPDATE messages SET sources = $1, prompt_tokens = $2, "
+                      "completion_tokens = $3, reply_job_id = $4 "
+                      "WHERE id = $5 AND workspace_id = $6",
+                      p, ARRAY_LEN(p), NULL);
+    }
+    if (!err) {
+        (void)snprintf(data, sizeof(data), "{\"leadId\":\"%s\",\"messageId\":\"%lld\"}",
+                       c->lead_id, (long long)mid);
+        err = events_emit(conn, c->workspace_id, "message.created", data, NULL);
+    }
+    buf_release(&sources);
+    return err;
+}
+
+/*
+ * The lead's changes the answer asked for: qualified (from new or engaged)
+ * and/or taken over, through leads_update_in, so a stage change queues the
+ * CRM's events and every change emits lead.updated, as a PATCH does.
+ */
+static int
+change_lead(struct db_conn *conn, const struct config *cfg, const struct reply_ctx *c,
+            const struct reply_result *res, const char *stage, int64_t now_ms)
+{
+    struct lead_patch lp = {0};
+    struct lead after;
+    struct arena *a;
+    const char *bad = NULL;
+    int err;
+
+    lp.has_stage = res->qualify && (strcmp(stage, "new") == 0 || strcmp(stage, "engaged") == 0);
+    lp.stage = STR_LIT("qualified");
+    lp.has_taken_over = res->handoff;
+    lp.taken_over = true;
+    if (!lp.has_stage && !lp.has_taken_over) {
+        return 0;
+    }
+    a = arena_new();
+    err = leads_update_in(conn, cfg, c->workspace_id, c->lead_id, &lp, a, &after, &bad);
+    arena_free(a);
+    if (!err && lp.has_stage) {
+        err = audit(conn, c, "lead.qualified", "agent", res->reason, now_ms);
+    }
+    if (!err && lp.has_taken_over) {
+        err = audit(conn, c, "lead.handoff", res->handoff_by_word ? "word" : "agent", res->reason,
+                    now_ms);
+    }
+    return err;
+}
+
+/*
+ * The answer, its send, the lead's changes and the job's completion: one
+ * transaction. The message carries the reply job's id (unique): a rerun of
+ * a job whose answer committed finds it and only completes.
+ */
+static int
+store(struct job_ctx *ctx, struct db_conn *conn, const struct config *cfg, const struct job *job,
+      const struct reply_ctx *c, const struct reply_result *res)
+{
     int64_t now_ms = clock_wall_ms(), mid = 0;
-    bool taken_over = false;
+    bool taken_over = false, done = false;
+    char stage[16] = "";
     struct reply_ctx again = *c;
     int err;
 
@@ -177,10 +287,9 @@ store(struct job_ctx *ctx, struct db_conn *conn, const struct reply_ctx *c,
     }
     /* A person may have taken over while the model was thinking: then the agent keeps quiet. */
     again.rows = NULL;
-    if ((err = read_conversation(conn, &again, &taken_over))) {
-        goto out;
-    }
-    if (!taken_over && res->text.len) {
+    err = read_conversation(conn, &again, &taken_over, stage, sizeof(stage));
+    err = err ? err : already_answered(conn, job->id, &done);
+    if (!err && !done && !taken_over && res->text.len) {
         struct str text = buf_str(&res->text);
         /* Meta's cap on a text; a model may run past it. */
         while (str_utf8_len(text) > WHATSAPP_TEXT_MAX) {
@@ -188,65 +297,21 @@ store(struct job_ctx *ctx, struct db_conn *conn, const struct reply_ctx *c,
         }
         err = whatsapp_send_text(conn, c->workspace_id, c->lead_id, WA_AUTHOR_AGENT, NULL, text,
                                  now_ms, &mid);
-    }
-    if (!err && mid) {
-        struct db_param p[5];
-        err = buf_addch(&sources, '[');
-        for (size_t i = 0; !err && i < res->nsources; i++) {
-            err = buf_addf(&sources, "%s%lld", i ? "," : "", (long long)res->sources[i].chunk_id);
+        if (!err && mid) {
+            err = record_answer(conn, c, res, job->id, mid);
         }
-        err = err ? err : buf_addch(&sources, ']');
-        p[0] = DB_TEXT(sources.ptr, sources.len);
-        p[1] = res->extractive ? DB_NULL : DB_INT(res->prompt_tokens);
-        p[2] = res->extractive ? DB_NULL : DB_INT(res->completion_tokens);
-        p[3] = DB_INT(mid);
-        p[4] = DB_CSTR(c->workspace_id);
-        err = err ? err
-                  : db_exec(conn,
-                            "UPDATE messages SET sources = $1, prompt_tokens = $2, "
-                            "completion_tokens = $3 WHERE id = $4 AND workspace_id = $5",
-                            p, 5, NULL);
     }
-    if (!err && !taken_over && res->qualify) {
-        struct db_param p[] = {DB_CSTR(c->lead_id), DB_CSTR(c->workspace_id),
-                               DB_INT(now_ms / 1000)};
-        struct db_result *r = NULL;
-        err = db_exec(conn,
-                      "UPDATE leads SET stage = 'qualified', updated_at = $3 "
-                      "WHERE id = $1 AND workspace_id = $2 AND stage IN ('new', 'engaged')",
-                      p, 3, &r);
-        if (!err && db_result_affected(r)) {
-            struct audit_entry e = {
-                .event = "lead.qualified", .outcome = "success", .at = now_ms / 1000};
-            audit_detail(c, "agent", res->reason, &detail);
-            e.detail = detail.ptr;
-            err = audit_write_workspace(conn, &e, c->workspace_id);
-        }
-        db_result_free(r);
-    }
-    if (!err && !taken_over && res->handoff) {
-        struct db_param p[] = {DB_CSTR(c->lead_id), DB_CSTR(c->workspace_id),
-                               DB_INT(now_ms / 1000)};
-        struct audit_entry e = {.event = "lead.handoff", .outcome = "success", .at = now_ms / 1000};
-        err = db_exec(conn,
-                      "UPDATE leads SET taken_over = 1, updated_at = $3 "
-                      "WHERE id = $1 AND workspace_id = $2",
-                      p, 3, NULL);
-        audit_detail(c, res->handoff_by_word ? "word" : "agent", res->reason, &detail);
-        e.detail = detail.ptr;
-        err = err ? err : audit_write_workspace(conn, &e, c->workspace_id);
+    if (!err && !done && !taken_over) {
+        err = change_lead(conn, cfg, c, res, stage, now_ms);
     }
     if (!err) {
         err = jobs_complete(ctx, conn);
     }
-out:
     if (err) {
         db_rollback(conn);
     } else {
         err = db_commit(conn);
     }
-    buf_release(&detail);
-    buf_release(&sources);
     return err;
 }
 
@@ -273,6 +338,7 @@ reply_job(struct job_ctx *ctx, const struct job *job)
     char holder[64];
     int slot = -1, err;
     bool taken_over = false;
+    char stage[16];
     int64_t deadline;
 
     memset(&c, 0, sizeof(c));
@@ -286,7 +352,7 @@ reply_job(struct job_ctx *ctx, const struct job *job)
         goto out;
     }
     if (!err) {
-        err = read_conversation(conn, &c, &taken_over);
+        err = read_conversation(conn, &c, &taken_over, stage, sizeof(stage));
     }
     if (err == E_NOT_FOUND || (!err && (!c.agent.active || taken_over))) {
         err = 0; /* gone, paused, or a person's now */
@@ -319,7 +385,7 @@ reply_job(struct job_ctx *ctx, const struct job *job)
     if (deadline > job->deadline_ms) {
         deadline = job->deadline_ms;
     }
-    err = reply_run(conn, cfg, &c.agent, c.turns, c.nturns, c.new_from, deadline, &res);
+    err = reply_run(db, conn, cfg, &c.agent, c.turns, c.nturns, c.new_from, deadline, &res);
     if (slot >= 0) {
         reply_slot_release(db, c.workspace_id, slot, holder);
     }
@@ -331,7 +397,7 @@ reply_job(struct job_ctx *ctx, const struct job *job)
         err = jobs_fail(ctx, err, "%s", res.detail[0] ? res.detail : err_name(err));
         goto out;
     }
-    err = store(ctx, conn, &c, &res);
+    err = store(ctx, conn, cfg, job, &c, &res);
     if (err) {
         err = jobs_fail(ctx, err, "cannot store the answer");
     }

@@ -24,11 +24,14 @@ CREATE TABLE agent_documents (
 );
 CREATE INDEX agent_documents_document ON agent_documents (document_id);
 
--- An agent's answer keeps the ids of the chunks it was given (a JSON array)
--- and the tokens the model counted.
+-- An agent's answer keeps the ids of the chunks it was given (a JSON array),
+-- the tokens the model counted, and the reply job that wrote it: one answer
+-- per reply job, ever (a rerun after a crash finds it and sends nothing).
 ALTER TABLE messages ADD COLUMN sources TEXT NULL;
-ALTER TABLE messages ADD COLUMN prompt_tokens BIGINT NULL;
-ALTER TABLE messages ADD COLUMN completion_tokens BIGINT NULL;
+ALTER TABLE messages ADD COLUMN prompt_tokens INTEGER NULL;
+ALTER TABLE messages ADD COLUMN completion_tokens INTEGER NULL;
+ALTER TABLE messages ADD COLUMN reply_job_id INTEGER NULL;
+CREATE UNIQUE INDEX messages_reply_job ON messages (reply_job_id) WHERE reply_job_id IS NOT NULL;
 
 -- Model calls in flight per workspace: a reply takes a free slot
 -- (0..LLM_WORKSPACE_CONCURRENCY-1) for its call and gives it back after; a
@@ -37,6 +40,6 @@ CREATE TABLE llm_slots (
     workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     slot INTEGER NOT NULL,
     holder TEXT NOT NULL,
-    expires_at_ms BIGINT NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
     PRIMARY KEY (workspace_id, slot)
 );
