@@ -134,6 +134,17 @@ decode_field(const struct json_field *f, json_t *v, struct json_value *out, stru
             return;
         }
         break;
+    case JSON_F_NUMBER:
+        if (!json_is_number(v)) {
+            add_error(errs, errcap, nerrs, f->name, "invalid_type", "must be a number");
+            return;
+        }
+        out->d = json_number_value(v);
+        if (!(out->d >= (double)f->min && out->d <= (double)f->max)) {
+            add_error(errs, errcap, nerrs, f->name, "out_of_range", "out of range");
+            return;
+        }
+        break;
     case JSON_F_STRINGS: {
         size_t idx;
         json_t *item;
@@ -163,6 +174,18 @@ decode_field(const struct json_field *f, json_t *v, struct json_value *out, stru
         out->node = (const struct json_node *)(const void *)v;
         break;
     }
+    case JSON_F_ARRAY:
+        if (!json_is_array(v)) {
+            add_error(errs, errcap, nerrs, f->name, "invalid_type", "must be a list");
+            return;
+        }
+        if ((int64_t)json_array_size(v) < f->min || (int64_t)json_array_size(v) > f->max) {
+            add_error(errs, errcap, nerrs, f->name, "out_of_range", "too few or too many items");
+            return;
+        }
+        out->i = (int64_t)json_array_size(v);
+        out->node = (const struct json_node *)(const void *)v;
+        break;
     }
     out->present = true;
 }

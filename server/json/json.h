@@ -27,6 +27,8 @@ enum json_ftype {
     JSON_F_BOOL,
     JSON_F_INT,
     JSON_F_STRINGS, /* an array of min..max strings, each 1..JSON_STRINGS_ITEM_MAX characters */
+    JSON_F_NUMBER,  /* an integer or a real within min..max, in d */
+    JSON_F_ARRAY,   /* an array of min..max values of any kind: the caller walks node */
 };
 
 #define JSON_STRINGS_ITEM_MAX 256
@@ -48,8 +50,9 @@ struct json_value {
     bool present;
     struct str s;
     bool b;
-    int64_t i;                    /* JSON_F_STRINGS: the element count */
-    const struct json_node *node; /* JSON_F_STRINGS: the array (json_node_at reads it) */
+    int64_t i;                    /* JSON_F_STRINGS, JSON_F_ARRAY: the element count */
+    double d;                     /* JSON_F_NUMBER */
+    const struct json_node *node; /* JSON_F_STRINGS, JSON_F_ARRAY: the array (json_node_at) */
 };
 
 struct json_error {

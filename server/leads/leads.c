@@ -301,6 +301,7 @@ read_message(const struct db_result *r, size_t row, struct arena *a, struct lead
     m->error_code = db_int(r, row, 9);
     m->error_title = opt(a, r, row, 10);
     m->created_at_ms = db_int(r, row, 11);
+    m->sources = opt(a, r, row, 12);
 }
 
 static int
@@ -318,7 +319,7 @@ query_messages(struct db_conn *conn, const char *workspace_id, const char *lead_
     int err = db_exec(
         conn,
         "SELECT id, direction, author, type, text, status, media_id, mime_type, "
-        "metadata, COALESCE(error_code, 0), error_title, created_at_ms FROM messages "
+        "metadata, COALESCE(error_code, 0), error_title, created_at_ms, sources FROM messages "
         "WHERE workspace_id = $1 AND lead_id = $2 AND (CAST($3 AS BIGINT) IS NULL OR id < $3) "
         "ORDER BY id DESC LIMIT CAST($4 AS INTEGER)",
         p, ARRAY_LEN(p), &r);

@@ -123,6 +123,7 @@ struct lead_message {
     int64_t error_code;    /* 0 = none */
     const char *error_title;
     int64_t created_at_ms;
+    const char *sources; /* an agent's answer: JSON array of the chunk ids it was given; NULL */
 };
 
 /*

@@ -7,6 +7,7 @@
 #include "routes/channel.h"
 
 #include "agents/agents.h"
+#include "agents/handoff.h"
 #include "app.h"
 #include "core/clock.h"
 #include "core/err.h"
@@ -37,11 +38,26 @@ param_id(struct request *req, const char *name)
 static json_t *
 agent_json(struct request *req, const struct agent *a)
 {
+    json_t *docs = json_array(), *words = json_array();
+    const char *model = a->model && a->model[0] ? a->model : req->app->cfg->llm_model;
+
+    for (size_t i = 0; i < a->ndocuments; i++) {
+        json_array_append_new(docs, json_string(a->document_ids[i]));
+    }
+    for (size_t i = 0; i < a->nhandoff_words; i++) {
+        json_array_append_new(words,
+                              json_stringn(a->handoff_words[i].ptr, a->handoff_words[i].len));
+    }
     /* The token is write-only: the answer only says one is set. */
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "id", a->id, "name", a->name,
-                     "instructions", a->instructions, "phoneNumberId", a->phone_number_id, "status",
-                     a->active ? "active" : "paused", "hasAccessToken", a->has_token, "createdAt",
-                     time_ms(req, a->created_at * 1000), "updatedAt",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:f, s:b, s:o, s:i, s:o, s:b, "
+                     "s:s, s:s}",
+                     "id", a->id, "name", a->name, "persona", a->persona, "instructions",
+                     a->instructions, "phoneNumberId", a->phone_number_id, "status",
+                     a->active ? "active" : "paused", "model", model, "defaultModel",
+                     !(a->model && a->model[0]), "temperature", a->temperature_pct / 100.0,
+                     "allDocuments", a->all_documents, "documentIds", docs, "debounceSeconds",
+                     a->debounce_s, "handoffWords", words, "hasAccessToken", a->has_token,
+                     "createdAt", time_ms(req, a->created_at * 1000), "updatedAt",
                      time_ms(req, a->updated_at * 1000));
 }
 
@@ -51,10 +67,82 @@ static const struct json_field agent_fields[] = {
     {"phoneNumberId", JSON_F_STRING, true, 1, 32},
     {"accessToken", JSON_F_STRING, true, 1, AGENTS_TOKEN_MAX},
     {"status", JSON_F_STRING, false, 1, 16},
-    /* Accepted and checked; the documents an agent may use arrive with the documents issue. */
-    {"documentIds", JSON_F_STRINGS, false, 0, 1000},
+    {"documentIds", JSON_F_STRINGS, false, 0, AGENTS_DOCUMENTS_MAX},
+    {"persona", JSON_F_STRING, false, 0, AGENTS_PERSONA_MAX},
+    {"model", JSON_F_STRING, false, 0, AGENTS_MODEL_MAX},
+    {"temperature", JSON_F_NUMBER, false, 0, 2},
+    {"allDocuments", JSON_F_BOOL, false, 0, 0},
+    {"debounceSeconds", JSON_F_INT, false, 0, AGENTS_DEBOUNCE_MAX},
+    {"handoffWords", JSON_F_STRINGS, false, 0, HANDOFF_WORDS_MAX},
 };
-enum { AF_NAME, AF_INSTRUCTIONS, AF_PNID, AF_TOKEN, AF_STATUS, AF_DOCS };
+enum {
+    AF_NAME,
+    AF_INSTRUCTIONS,
+    AF_PNID,
+    AF_TOKEN,
+    AF_STATUS,
+    AF_DOCS,
+    AF_PERSONA,
+    AF_MODEL,
+    AF_TEMPERATURE,
+    AF_ALL_DOCS,
+    AF_DEBOUNCE,
+    AF_HANDOFF,
+};
+
+/* A JSON_F_STRINGS value as a list in the request's arena. */
+static struct str *
+strings_of(struct request *req, const struct json_value *v)
+{
+    struct str *out = arena_alloc(req->arena, st_mult((size_t)v->i + 1, sizeof(*out)));
+
+    for (int64_t i = 0; i < v->i; i++) {
+        if (!json_node_string(json_node_at(v->node, (size_t)i), &out[i])) {
+            out[i] = STR_NULL;
+        }
+    }
+    return out;
+}
+
+/*
+ * The reply settings of a create or patch: documents are all of the
+ * workspace's unless allDocuments is false or, without allDocuments, a
+ * non-empty documentIds names a chosen set.
+ */
+static void
+decode_settings(struct request *req, const struct json_value *v, bool patch, struct agent_fields *f)
+{
+    f->has_persona = v[AF_PERSONA].present;
+    f->persona = v[AF_PERSONA].s;
+    f->has_model = v[AF_MODEL].present;
+    f->model = v[AF_MODEL].s;
+    if (f->model.len && !agents_is_model_name(f->model)) {
+        request_field_error(req, "model", "invalid", "must be a model name ([A-Za-z0-9._:/-])");
+    }
+    f->has_temperature = v[AF_TEMPERATURE].present;
+    f->temperature_pct = (int)(v[AF_TEMPERATURE].d * 100.0 + 0.5);
+    f->has_debounce = v[AF_DEBOUNCE].present;
+    f->debounce_s = (int)v[AF_DEBOUNCE].i;
+    f->has_documents = v[AF_DOCS].present || v[AF_ALL_DOCS].present || !patch;
+    f->all_documents = v[AF_ALL_DOCS].present ? v[AF_ALL_DOCS].b
+                                              : !(v[AF_DOCS].present && v[AF_DOCS].i > 0);
+    if (v[AF_DOCS].present && !f->all_documents) {
+        f->document_ids = strings_of(req, &v[AF_DOCS]);
+        f->ndocuments = (size_t)v[AF_DOCS].i;
+    }
+    f->has_handoff = v[AF_HANDOFF].present;
+    if (f->has_handoff) {
+        f->handoff_words = strings_of(req, &v[AF_HANDOFF]);
+        f->nhandoff_words = (size_t)v[AF_HANDOFF].i;
+        for (size_t i = 0; i < f->nhandoff_words; i++) {
+            if (handoff_check_word(f->handoff_words[i])) {
+                request_field_error(req, "handoffWords", "invalid",
+                                    "each must be one word of letters or digits, up to 64");
+                break;
+            }
+        }
+    }
+}
 
 /* Decodes a create (all required fields) or a patch (any subset) into f. */
 static int
@@ -95,6 +183,7 @@ decode_agent(struct request *req, bool patch, struct agent_fields *f)
     if (f->has_token && !str_is_visible(f->token)) {
         request_field_error(req, "accessToken", "invalid", "must be printable");
     }
+    decode_settings(req, v, patch, f);
     return req->nfield_errors ? E_VALIDATION : 0;
 }
 
@@ -109,6 +198,10 @@ agent_answer(struct request *req, int err, unsigned status, const struct agent *
     if (err == E_INVALID) {
         response_problem(req, E_CONFLICT, "this workspace has as many agents as it may");
         return 0;
+    }
+    if (err == E_VALIDATION) {
+        request_field_error(req, "documentIds", "invalid", "each must be a document of this workspace");
+        return err;
     }
     if (err) {
         return err;
@@ -346,6 +439,7 @@ message_json(struct request *req, const struct lead_message *m)
     json_t *meta = NULL;
     json_t *media = json_null();
     json_t *error = json_null();
+    json_t *sources = NULL;
 
     if (m->metadata) {
         meta = json_loads(m->metadata, JSON_REJECT_DUPLICATES, NULL);
@@ -358,12 +452,19 @@ message_json(struct request *req, const struct lead_message *m)
                           m->error_code ? json_integer((json_int_t)m->error_code) : json_null(),
                           "title", m->error_title);
     }
-    /* sources: the document chunks an agent's answer was given (the agents issue fills them). */
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[], s:o, s:o, s:o}", "id",
+    /* sources: the ids of the document chunks an agent's answer was given (replies/reply.h). */
+    if (m->sources) {
+        sources = json_loads(m->sources, JSON_REJECT_DUPLICATES, NULL);
+    }
+    if (!json_is_array(sources)) {
+        json_decref(sources);
+        sources = json_array();
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id",
                      arena_printf(req->arena, "%lld", (long long)m->id), "direction", m->direction,
                      "author", m->author, "type", m->type, "text", m->text, "status", m->status,
-                     "createdAt", time_ms(req, m->created_at_ms), "sources", "media", media,
-                     "metadata", meta ? meta : json_null(), "error", error);
+                     "createdAt", time_ms(req, m->created_at_ms), "sources", sources, "media",
+                     media, "metadata", meta ? meta : json_null(), "error", error);
 }
 
 /* GET /leads/{id}/messages?cursor=&limit= -> {"messages" (newest first), "nextCursor"} */

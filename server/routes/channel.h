@@ -2,6 +2,7 @@
  * The sales channel's workspace routes (SPEC §11), as handlers the tenant
  * table (routes/workspaces.c) points to; req->tenant is set.
  *   agents:   POST/GET /agents, GET/PATCH/DELETE /agents/{id}   (admins change, members read)
+ *             POST /agents/{id}/playground                       (admins)
  *   leads:    GET /leads, GET/PATCH /leads/{id}                  (members)
  *   messages: GET/POST /leads/{id}/messages                      (members)
  */
@@ -15,6 +16,8 @@ int channel_agent_list(struct request *req);
 int channel_agent_get(struct request *req);
 int channel_agent_patch(struct request *req);
 int channel_agent_delete(struct request *req);
+/* POST /agents/{id}/playground (routes/playground.c). */
+int channel_agent_playground(struct request *req);
 int channel_lead_list(struct request *req);
 int channel_lead_get(struct request *req);
 int channel_lead_patch(struct request *req);

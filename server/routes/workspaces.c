@@ -557,6 +557,8 @@ static const struct route routes[] = {
     {HTTP_PATCH, "/api/v1/workspaces/{wid}/agents/{id}", channel_agent_patch, 64 * 1024,
      ROUTE_JSON | ROUTE_AUTH | ROUTE_ADMIN},
     {HTTP_DELETE, "/api/v1/workspaces/{wid}/agents/{id}", channel_agent_delete, 0, ROUTE_AUTH | ROUTE_ADMIN},
+    {HTTP_POST, "/api/v1/workspaces/{wid}/agents/{id}/playground", channel_agent_playground,
+     128 * 1024, ROUTE_JSON | ROUTE_AUTH | ROUTE_ADMIN},
     {HTTP_GET, "/api/v1/workspaces/{wid}/leads", channel_lead_list, 0, ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}", channel_lead_get, 0, ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_PATCH, "/api/v1/workspaces/{wid}/leads/{id}", channel_lead_patch, 8192,
