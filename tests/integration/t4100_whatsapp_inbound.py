@@ -98,7 +98,7 @@ def test_batch_across_entries_and_changes(wa):
     t = Tenant(s, g)
     pn2 = new_pnid()
     r = t.post("/agents", {"name": "Bia", "instructions": "", "phoneNumberId": pn2,
-                           "accessToken": "tok-2", "status": "active", "documentIds": []})
+                           "accessToken": "tok-2", "status": "paused", "documentIds": []})
     assert r.status_code == 201, r.text
     msgs = []
     for i in range(8):
@@ -121,7 +121,7 @@ def test_every_message_type_is_kept(wa):
     t = Tenant(s, g, pnid=pnids[0])
     for p in pnids[1:]:
         r = t.post("/agents", {"name": "A" + p, "instructions": "", "phoneNumberId": p,
-                               "accessToken": "t" + p, "status": "active", "documentIds": []})
+                               "accessToken": "t" + p, "status": "paused", "documentIds": []})
         assert r.status_code == 201, r.text
     body = read_vector("batch.json").decode()
     for old, new in zip(("1001", "1002", "1003"), pnids):

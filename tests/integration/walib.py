@@ -154,9 +154,14 @@ def text_message(sender, wamid=None, body="Olá", ts=None):
 
 
 class Tenant:
-    """A signed-up user with a workspace and an agent on a fresh number."""
+    """A signed-up user with a workspace and an agent on a fresh number.
 
-    def __init__(self, server, graph=None, pnid=None, token=None, name="Vendas"):
+    The agent is paused unless asked otherwise: the channel's tests see only
+    what they send, not the agent's answers (t4700_agents makes it active).
+    """
+
+    def __init__(self, server, graph=None, pnid=None, token=None, name="Vendas", status="paused",
+                 **agent):
         self.client = new_user(server)
         r = self.client.post("/api/v1/workspaces", {"name": name})
         assert r.status_code == 201, r.text
@@ -165,7 +170,7 @@ class Tenant:
         self.token = token or "EAAG" + uuid.uuid4().hex
         r = self.client.post(self.path("/agents"), {
             "name": "Ana", "instructions": "Venda bem.", "phoneNumberId": self.pnid,
-            "accessToken": self.token, "status": "active", "documentIds": []})
+            "accessToken": self.token, "status": status, "documentIds": [], **agent})
         assert r.status_code == 201, r.text
         self.agent = r.json()["agent"]
         if graph is not None:
