@@ -137,7 +137,7 @@ decode_settings(struct request *req, const struct json_value *v, bool patch, str
         for (size_t i = 0; i < f->nhandoff_words; i++) {
             if (handoff_check_word(f->handoff_words[i])) {
                 request_field_error(req, "handoffWords", "invalid",
-                                    "each must be one word of letters or digits, up to 64");
+                                    "each must be 1 to 64 characters with a letter or digit");
                 break;
             }
         }
