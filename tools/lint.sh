@@ -19,9 +19,9 @@ rule '#include <(zip.h|libxml/)' '^server/knowledge/docx.c$' 'libzip or libxml2 
 rule '\bjson_t\b' '^server/(json|routes)/' 'json_t outside server/json and server/routes'
 rule '\bgetenv\(' '^server/config/config.c$' 'getenv outside server/config/config.c'
 rule '#include "(routes|router|middleware)/' '^server/(main.c|routes/|router/|middleware/)' 'a lower layer includes an upper one'
-rule '#include "(auth|session|workspaces|events)/' '^server/(main.c|routes/|middleware/|auth/|session/|workspaces/|events/|leads/|whatsapp/|crm/)' 'a wrapper or core includes a domain module'
-rule '#include "knowledge/' '^server/(main.c|routes/|jobs/|knowledge/)' 'a wrapper or core includes a domain module'
-rule '#include "(http|db|crypto|json|config|unicode)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|workspaces/|knowledge/|events/|jobs/|agents/|leads/|whatsapp/|crm/|integrations/|http/|db/|crypto/|json/|config/|unicode/)' 'core includes a wrapper'
+rule '#include "(auth|session|workspaces|events)/' '^server/(main.c|routes/|middleware/|auth/|session/|workspaces/|events/|leads/|whatsapp/|crm/|replies/)' 'a wrapper or core includes a domain module'
+rule '#include "knowledge/' '^server/(main.c|routes/|jobs/|knowledge/|replies/)' 'a wrapper or core includes a domain module'
+rule '#include "(http|db|crypto|json|config|unicode)/' '^server/(main.c|app.h|routes/|router/|middleware/|auth/|session/|workspaces/|knowledge/|events/|jobs/|agents/|leads/|whatsapp/|crm/|replies/|integrations/|http/|db/|crypto/|json/|config/|unicode/)' 'core includes a wrapper'
 rule '#include <utf8proc.h>' '^server/unicode/unicode.c$' 'utf8proc.h outside server/unicode/unicode.c'
 # server/crypto/ wraps the cryptography libraries: libsodium for what it offers,
 # OpenSSL for what it lacks (RSA: verifying RS256 ID tokens, signing GOOG4-RSA-SHA256).

@@ -114,9 +114,9 @@ void reply_result_release(struct reply_result *r);
  * or the last is not the lead's), E_UNAVAILABLE / E_UPSTREAM / E_TOO_LARGE
  * from the model (out->detail, out->retry_after_ms), or a db error.
  */
-NODISCARD int reply_run(struct db *db, struct db_conn *conn, const struct config *cfg, const struct agent *a,
-                        const struct prompt_turn *turns, size_t n, size_t new_from,
-                        int64_t deadline_ms, struct reply_result *out);
+NODISCARD int reply_run(struct db *db, struct db_conn *conn, const struct config *cfg,
+                        const struct agent *a, const struct prompt_turn *turns, size_t n,
+                        size_t new_from, int64_t deadline_ms, struct reply_result *out);
 
 /*
  * Takes a free model slot of workspace_id (cap slots; holder names the

@@ -53,8 +53,8 @@ reply_slot_release(struct db *db, const char *workspace_id, int slot, const char
     struct db_param p[] = {DB_CSTR(workspace_id), DB_INT(slot), DB_CSTR(holder)};
 
     /* A failure only keeps the slot until its lease ends. */
-    if (db_run(db, "DELETE FROM llm_slots WHERE workspace_id = $1 AND slot = $2 AND holder = $3",
-               p, 3, NULL)) {
+    if (db_run(db, "DELETE FROM llm_slots WHERE workspace_id = $1 AND slot = $2 AND holder = $3", p,
+               3, NULL)) {
         log_msg(LOG_WARNING, "llm slot %d of a workspace kept until its lease ends", slot);
     }
 }
@@ -224,8 +224,8 @@ record_answer(struct db_conn *conn, const struct reply_ctx *c, const struct repl
                       p, ARRAY_LEN(p), NULL);
     }
     if (!err) {
-        (void)snprintf(data, sizeof(data), "{\"leadId\":\"%s\",\"messageId\":\"%lld\"}",
-                       c->lead_id, (long long)mid);
+        (void)snprintf(data, sizeof(data), "{\"leadId\":\"%s\",\"messageId\":\"%lld\"}", c->lead_id,
+                       (long long)mid);
         err = events_emit(conn, c->workspace_id, "message.created", data, NULL);
     }
     buf_release(&sources);
@@ -242,7 +242,7 @@ change_lead(struct db_conn *conn, const struct config *cfg, const struct reply_c
             const struct reply_result *res, const char *stage, int64_t now_ms)
 {
     struct lead_patch lp = {0};
-    struct lead after;
+    struct lead after = {0};
     struct arena *a;
     const char *bad = NULL;
     int err;

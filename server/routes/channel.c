@@ -124,8 +124,8 @@ decode_settings(struct request *req, const struct json_value *v, bool patch, str
     f->has_debounce = v[AF_DEBOUNCE].present;
     f->debounce_s = (int)v[AF_DEBOUNCE].i;
     f->has_documents = v[AF_DOCS].present || v[AF_ALL_DOCS].present || !patch;
-    f->all_documents = v[AF_ALL_DOCS].present ? v[AF_ALL_DOCS].b
-                                              : !(v[AF_DOCS].present && v[AF_DOCS].i > 0);
+    f->all_documents =
+        v[AF_ALL_DOCS].present ? v[AF_ALL_DOCS].b : !(v[AF_DOCS].present && v[AF_DOCS].i > 0);
     if (v[AF_DOCS].present && !f->all_documents) {
         f->document_ids = strings_of(req, &v[AF_DOCS]);
         f->ndocuments = (size_t)v[AF_DOCS].i;
@@ -200,7 +200,8 @@ agent_answer(struct request *req, int err, unsigned status, const struct agent *
         return 0;
     }
     if (err == E_VALIDATION) {
-        request_field_error(req, "documentIds", "invalid", "each must be a document of this workspace");
+        request_field_error(req, "documentIds", "invalid",
+                            "each must be a document of this workspace");
         return err;
     }
     if (err) {

@@ -128,13 +128,13 @@ play_then(struct request *req, struct route_job *job)
         }
         return err;
     }
-    routes_reply_json_take(
-        req, 200,
-        json_pack("{s:s%, s:o, s:b, s:b, s:b, s:{s:I, s:I}}", "answer", res->text.ptr ? res->text.ptr : "",
-                  res->text.len, "sources", sources_json(res), "handoff", res->handoff,
-                  "qualified", res->qualify, "extractive", res->extractive, "usage",
-                  "promptTokens", (json_int_t)res->prompt_tokens, "completionTokens",
-                  (json_int_t)res->completion_tokens));
+    routes_reply_json_take(req, 200,
+                           json_pack("{s:s%, s:o, s:b, s:b, s:b, s:{s:I, s:I}}", "answer",
+                                     res->text.ptr ? res->text.ptr : "", res->text.len, "sources",
+                                     sources_json(res), "handoff", res->handoff, "qualified",
+                                     res->qualify, "extractive", res->extractive, "usage",
+                                     "promptTokens", (json_int_t)res->prompt_tokens,
+                                     "completionTokens", (json_int_t)res->completion_tokens));
     return 0;
 }
 
@@ -156,8 +156,7 @@ decode_history(struct request *req, const struct json_value *v, struct play *pl)
         struct json_value t[ARRAY_LEN(turn_fields)];
         const struct json_node *n = json_node_at(v->node, (size_t)i);
         bool lead;
-        if (!json_node_is_object(n) ||
-            json_node_pick(n, turn_fields, ARRAY_LEN(turn_fields), t) ||
+        if (!json_node_is_object(n) || json_node_pick(n, turn_fields, ARRAY_LEN(turn_fields), t) ||
             str_utf8_len(t[1].s) > PLAYGROUND_TEXT_MAX ||
             (!(lead = str_eq_cstr(t[0].s, "lead")) && !str_eq_cstr(t[0].s, "agent"))) {
             request_field_error(req, "history", "invalid",

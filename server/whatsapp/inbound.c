@@ -57,10 +57,9 @@ find_route(struct db_conn *conn, struct store *st, struct str pnid, const struct
     r = st->nroutes < MAX_ROUTES ? &st->routes[st->nroutes++] : &st->routes[MAX_ROUTES - 1];
     memset(r, 0, sizeof(*r));
     r->pnid = pnid;
-    err =
-        db_exec(conn,
-                "SELECT id, workspace_id, status, debounce_s FROM agents WHERE phone_number_id = $1",
-                p, 1, &res);
+    err = db_exec(
+        conn, "SELECT id, workspace_id, status, debounce_s FROM agents WHERE phone_number_id = $1",
+        p, 1, &res);
     if (!err && db_result_rows(res) == 1) {
         r->found = true;
         db_text_copy(res, 0, 0, r->agent_id, sizeof(r->agent_id));
