@@ -41,7 +41,8 @@ Scripted faults, consumed one per request in order (POST /_control/faults
 A global latency for every answer: POST /_control/config {"latency": s}.
 
 Every request is recorded (headers, whether its key was right, parsed body,
-fault applied, time): GET /_control/requests -> {"requests": [...]}.
+fault applied, time of arrival, and "answered": when a normal answer's last
+byte was written): GET /_control/requests -> {"requests": [...]}.
 POST /_control/reset forgets requests, faults and config.
 Runs until SIGTERM.
 """
@@ -220,6 +221,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(data)
                 return
         self.send_json(200, answer_for(body))
+        self.wfile.flush()
+        rec["answered"] = time.time()
 
     def control(self, what, raw):
         try:
