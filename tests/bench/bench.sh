@@ -25,7 +25,9 @@
 # piloto, e.g. "HTTP_THREADS=2 DB_POOL_SIZE=4"), BENCH_JOBS (1: the job queue's
 # enqueue and claim rates; needs BENCH_AUTH's PostgreSQL for the second
 # backend), BENCH_JOB_WORKERS (2), BENCH_JOBS_N (20000), BENCH_EVENTS (1: the live-updates
-# figures of tests/bench/events_bench.py; 0 skips them), PILOTO_BIN (build/piloto).
+# figures of tests/bench/events_bench.py; 0 skips them), BENCH_AGENTS (1: the agent replies'
+# overhead of tests/bench/agents_bench.py; 0 skips it), BENCH_AGENTS_N (200 replies),
+# PILOTO_BIN (build/piloto).
 #
 # More targets: add_target NAME URL [HEADER...] before run_rounds, e.g.
 #   add_target piloto-me "$PILOTO_URL/auth/me" "Cookie: piloto_session=$token"
@@ -690,6 +692,11 @@ main() {
                 >>"$WORK/events.txt" || die "events_bench.py (PostgreSQL) failed"
         fi
     fi
+    # Agent replies (issue 13): our overhead around the model call, on an instance of its own.
+    if [ "${BENCH_AGENTS:-1}" = 1 ]; then
+        /usr/bin/python3 "$ROOT/tests/bench/agents_bench.py" "$BIN" "${BENCH_AGENTS_N:-200}" \
+            >"$WORK/agents.txt" || die "agents_bench.py failed"
+    fi
     mkdir -p "$OUT_DIR"
     { report; report_extra; } | tee "$RESULTS.tmp"
     {
@@ -698,6 +705,8 @@ main() {
         [ "${BENCH_WA:-1}" = 1 ] && report_webhooks
         echo
         cat "$WORK/events.txt" 2>/dev/null || true
+        echo
+        cat "$WORK/agents.txt" 2>/dev/null || true
     } | tee "$RESULTS.tmp"
     mv "$RESULTS.tmp" "$RESULTS"
     echo "(written to ${RESULTS#"$ROOT"/})" >&2
