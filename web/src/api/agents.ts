@@ -15,8 +15,10 @@ export interface Agent {
   instructions: string;
   phoneNumberId: string;
   status: AgentStatus;
-  /** "" = the service's default model (LLM_MODEL). */
+  /** The model the agent uses: its own, or the service's default (LLM_MODEL). */
   model: string;
+  /** true: model is the service's default (a patch with model "" goes back to it). */
+  defaultModel: boolean;
   temperature: number;
   /** true: every document of the workspace; else only documentIds. */
   allDocuments: boolean;
@@ -33,6 +35,7 @@ export interface Agent {
 export interface AgentInput {
   name?: string;
   persona?: string;
+  /** "" = the service's default model. */
   instructions?: string;
   phoneNumberId?: string;
   accessToken?: string;

@@ -211,6 +211,7 @@ export const ptBR = {
     introIn: (ws: string, role: string) =>
       `Você está em “${ws}” como ${role}. Veja o que já dá para fazer e o que vem por aí.`,
     stepsTitle: 'Primeiros passos',
+    openAgents: 'Abrir Agentes',
     steps: [
       {
         title: 'Crie seu primeiro agente',

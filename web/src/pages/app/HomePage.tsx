@@ -21,6 +21,8 @@ import { roleLabel } from '@/pages/workspace/roles';
 import { usePageTitle } from '@/lib/usePage';
 
 const STEP_ICONS = [Bot, Smartphone, BookOpen];
+/** Where each first step is done; null: not in the dashboard yet. */
+const STEP_SECTIONS = ['agents', 'agents', null] as const;
 
 export function HomePage() {
   usePageTitle(t.home.title);
@@ -50,6 +52,7 @@ export function HomePage() {
         <ol className="grid gap-4 md:grid-cols-3">
           {t.home.steps.map((step, i) => {
             const Icon = STEP_ICONS[i] ?? Bot;
+            const section = STEP_SECTIONS[i] ?? null;
             return (
               <li key={step.title}>
                 <Card className="flex h-full flex-col p-5">
@@ -57,13 +60,22 @@ export function HomePage() {
                     <span className="flex size-10 items-center justify-center rounded-lg bg-brand-50 text-brand-600">
                       <Icon className="size-5" aria-hidden="true" />
                     </span>
-                    <Badge>{t.common.comingSoon}</Badge>
+                    {section ? null : <Badge>{t.common.comingSoon}</Badge>}
                   </div>
                   <h3 className="mt-4 text-sm font-semibold text-slate-900">
                     <span className="sr-only">{i + 1}. </span>
                     {step.title}
                   </h3>
                   <p className="mt-1.5 text-sm text-slate-600">{step.text}</p>
+                  {section ? (
+                    <Link
+                      to={wsPath(ws.id, section)}
+                      className="mt-3 inline-flex items-center gap-1 text-sm font-medium text-brand-700 hover:underline"
+                    >
+                      {t.home.openAgents}
+                      <ChevronRight className="size-4" aria-hidden="true" />
+                    </Link>
+                  ) : null}
                 </Card>
               </li>
             );

@@ -92,7 +92,7 @@ function AgentForm({ agent, onDone }: { agent: Agent | null; onDone: () => void 
       name: agent?.name ?? '',
       persona: agent?.persona ?? '',
       instructions: agent?.instructions ?? '',
-      model: agent?.model ?? '',
+      model: agent && !agent.defaultModel ? agent.model : '',
       temperature: String(agent?.temperature ?? 0.3),
       phoneNumberId: agent?.phoneNumberId ?? '',
       accessToken: '',
