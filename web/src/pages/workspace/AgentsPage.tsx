@@ -332,7 +332,7 @@ function Playground({ agent, onClose }: { agent: Agent; onClose: () => void }) {
                 c.turn.author === 'lead' ? 'ml-10 bg-brand-50' : 'mr-10 bg-slate-50',
               )}
             >
-              <p className="mb-1 text-xs font-medium text-slate-500">
+              <p className="mb-1 text-xs font-medium text-slate-600">
                 {c.turn.author === 'lead' ? tx.playground.you : tx.playground.agent}
               </p>
               <p className="whitespace-pre-wrap text-slate-900">{c.turn.text}</p>
