@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "agents/agents.h"
 #include "agents/extractive.h"
 #include "agents/handoff.h"
 #include "agents/prompt.h"
@@ -351,6 +352,26 @@ test_extractive(void **state)
     buf_release(&b);
 }
 
+static void
+test_model_names(void **state)
+{
+    static const char *const good[] = {"gpt-4o-mini", "meta-llama/Llama-3.1-8B", "qwen2.5:7b",
+                                       "o1_preview.2"};
+    static const char *const bad[] = {"", "gpt 4", "modelo\xc3\xa9", "a;b", "x\"y"};
+    char longest[AGENTS_MODEL_MAX + 2];
+    (void)state;
+
+    for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+        assert_true(agents_is_model_name(str_from_cstr(good[i])));
+    }
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        assert_false(agents_is_model_name(str_from_cstr(bad[i])));
+    }
+    memset(longest, 'm', sizeof(longest));
+    assert_true(agents_is_model_name(str_make(longest, AGENTS_MODEL_MAX)));
+    assert_false(agents_is_model_name(str_make(longest, AGENTS_MODEL_MAX + 1)));
+}
+
 int
 main(void)
 {
@@ -359,7 +380,7 @@ main(void)
         cmocka_unit_test(test_handoff_phrases), cmocka_unit_test(test_handoff_check_word),
         cmocka_unit_test(test_estimate_tokens), cmocka_unit_test(test_prompt_shape),
         cmocka_unit_test(test_prompt_budget),   cmocka_unit_test(test_prompt_invalid),
-        cmocka_unit_test(test_extractive),
+        cmocka_unit_test(test_extractive),      cmocka_unit_test(test_model_names),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

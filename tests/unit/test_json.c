@@ -402,6 +402,42 @@ test_strings_field(void **state)
     }
 }
 
+/* Numbers (integers or reals in range) and arrays of anything (the caller walks them). */
+static void
+test_number_and_array_fields(void **state)
+{
+    static const struct json_field num_spec[] = {
+        {"t", JSON_F_NUMBER, false, 0, 2},
+        {"h", JSON_F_ARRAY, false, 0, 2},
+    };
+    struct json_value v[2];
+    struct json_error errs[4];
+    size_t nerrs;
+    struct json_doc *doc = NULL;
+    (void)state;
+
+    assert_int_equal(json_doc_parse(STR_LIT("{\"t\":0.7,\"h\":[{\"a\":1},\"x\"]}"), &doc), 0);
+    assert_int_equal(json_decode(doc, num_spec, 2, v, errs, 4, &nerrs), 0);
+    assert_true(v[0].present && v[0].d > 0.69 && v[0].d < 0.71);
+    assert_int_equal(v[1].i, 2);
+    assert_true(json_node_is_object(json_node_at(v[1].node, 0)));
+    json_doc_free(doc);
+    assert_int_equal(json_doc_parse(STR_LIT("{\"t\":2}"), &doc), 0);
+    assert_int_equal(json_decode(doc, num_spec, 2, v, errs, 4, &nerrs), 0);
+    assert_true(v[0].d == 2.0 && !v[1].present);
+    json_doc_free(doc);
+    static const char *const bad[] = {
+        "{\"t\":2.01}", "{\"t\":-0.1}", "{\"t\":\"1\"}",
+        "{\"t\":true}", "{\"h\":{}}",   "{\"h\":[1,2,3]}",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        assert_int_equal(json_doc_parse(str_from_cstr(bad[i]), &doc), 0);
+        assert_int_equal(json_decode(doc, num_spec, 2, v, errs, 4, &nerrs), E_VALIDATION);
+        assert_int_equal(nerrs, 1);
+        json_doc_free(doc);
+    }
+}
+
 static void
 test_nodes(void **state)
 {
@@ -454,6 +490,7 @@ main(void)
         cmocka_unit_test(test_decode_not_object),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_strings_field),
+        cmocka_unit_test(test_number_and_array_fields),
         cmocka_unit_test(test_nodes),
     };
 
