@@ -64,8 +64,12 @@
 /* Chunks retrieved, and messages of the conversation read, per reply. */
 #define REPLY_SOURCES 5
 #define REPLY_HISTORY 20
-/* How long a model slot is held at most (a dead holder's slot frees after it). */
-#define REPLY_SLOT_LEASE_MS 120000
+/*
+ * How long a model slot is held at most (a dead holder's slot frees after
+ * it): the reply's time budget and this slack, and never less than the floor.
+ */
+#define REPLY_SLOT_LEASE_MS       120000
+#define REPLY_SLOT_LEASE_SLACK_MS 30000
 /* How long a reply waits before looking for a free slot again. */
 #define REPLY_SLOT_WAIT_MS 1500
 
@@ -120,12 +124,13 @@ NODISCARD int reply_run(struct db *db, struct db_conn *conn, const struct config
 
 /*
  * Takes a free model slot of workspace_id (cap slots; holder names the
- * taker): 0 and *slot, or E_UNAVAILABLE (all taken), or a db error. Give it
- * back with reply_slot_release (a slot whose holder died frees itself after
- * REPLY_SLOT_LEASE_MS).
+ * taker, uniquely): 0 and *slot, or E_UNAVAILABLE (all taken), or a db
+ * error. Give it back with reply_slot_release; a slot whose holder died
+ * frees itself lease_ms after it was taken (reply_slot_lease_ms).
  */
+int64_t reply_slot_lease_ms(const struct config *cfg);
 NODISCARD int reply_slot_acquire(struct db *db, const char *workspace_id, unsigned cap,
-                                 const char *holder, int64_t now_ms, int *slot);
+                                 const char *holder, int64_t now_ms, int64_t lease_ms, int *slot);
 void reply_slot_release(struct db *db, const char *workspace_id, int slot, const char *holder);
 
 /* The job kind's handler (jobs/kinds.c). */

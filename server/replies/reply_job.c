@@ -21,9 +21,16 @@
 
 /* ---- Slots --------------------------------------------------------------------------------- */
 
+int64_t
+reply_slot_lease_ms(const struct config *cfg)
+{
+    int64_t ms = (int64_t)cfg->llm_reply_timeout_s * 1000 + REPLY_SLOT_LEASE_SLACK_MS;
+    return ms > REPLY_SLOT_LEASE_MS ? ms : REPLY_SLOT_LEASE_MS;
+}
+
 int
 reply_slot_acquire(struct db *db, const char *workspace_id, unsigned cap, const char *holder,
-                   int64_t now_ms, int *slot)
+                   int64_t now_ms, int64_t lease_ms, int *slot)
 {
     struct db_param free_p[] = {DB_CSTR(workspace_id), DB_INT(now_ms)};
     int err = db_run(db, "DELETE FROM llm_slots WHERE workspace_id = $1 AND expires_at_ms < $2",
@@ -31,7 +38,7 @@ reply_slot_acquire(struct db *db, const char *workspace_id, unsigned cap, const 
 
     for (unsigned i = 0; !err && i < cap; i++) {
         struct db_param p[] = {DB_CSTR(workspace_id), DB_INT(i), DB_CSTR(holder),
-                               DB_INT(now_ms + REPLY_SLOT_LEASE_MS)};
+                               DB_INT(now_ms + lease_ms)};
         struct db_result *r = NULL;
         err = db_run(db,
                      "INSERT INTO llm_slots (workspace_id, slot, holder, expires_at_ms) "
@@ -371,7 +378,7 @@ reply_job(struct job_ctx *ctx, const struct job *job)
     (void)snprintf(holder, sizeof(holder), "job:%lld:%d", (long long)job->id, job->attempt);
     if (cfg->llm_api_url) {
         err = reply_slot_acquire(db, c.workspace_id, cfg->llm_workspace_concurrency, holder,
-                                 clock_wall_ms(), &slot);
+                                 clock_wall_ms(), reply_slot_lease_ms(cfg), &slot);
         if (err == E_UNAVAILABLE) {
             err = jobs_snooze_until(ctx, clock_wall_ms() + REPLY_SLOT_WAIT_MS);
             goto out;

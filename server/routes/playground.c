@@ -16,6 +16,7 @@
  */
 #include "app.h"
 #include "core/log.h"
+#include "crypto/crypto.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "replies/reply.h"
@@ -59,10 +60,14 @@ play_work(struct request *req, struct route_job *job)
     if (err) {
         return err;
     }
-    (void)snprintf(holder, sizeof(holder), "playground:%p", (void *)pl);
+    {
+        char token[32];
+        crypto_random_token(16, token, sizeof(token));
+        (void)snprintf(holder, sizeof(holder), "playground:%s", token);
+    }
     if (cfg->llm_api_url) {
         err = reply_slot_acquire(req->app->db, pl->workspace_id, cfg->llm_workspace_concurrency,
-                                 holder, clock_wall_ms(), &slot);
+                                 holder, clock_wall_ms(), reply_slot_lease_ms(cfg), &slot);
         if (err == E_UNAVAILABLE) {
             pl->busy = true;
         }
