@@ -244,12 +244,15 @@ gone(struct job_ctx *ctx, const struct work *w)
     }
     if (!err) {
         static const struct auth_client job_client = {"", "piloto (crm delivery)"};
-        int e = buf_addstr(&detail, "{\"url\":\"");
-        e |= buf_add_json_escaped(&detail, str_from_cstr(w->url));
-        e |= buf_addstr(&detail, "\",\"reason\":\"gone\"}");
-        err = e ? E_INTERNAL
-                : workspaces_audit_write(conn, w->workspace_id, NULL, "crm.disabled", detail.ptr,
+        struct json_obj *o = json_obj_new();
+        json_obj_set_cstr(o, "url", w->url);
+        json_obj_set_cstr(o, "reason", "gone");
+        err = json_obj_render(o, &detail);
+        json_obj_free(o);
+        if (!err) {
+            err = workspaces_audit_write(conn, w->workspace_id, NULL, "crm.disabled", detail.ptr,
                                          &job_client, now);
+        }
     }
     if (!err) {
         struct db_param p[] = {DB_CSTR(w->workspace_id)};
