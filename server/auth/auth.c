@@ -77,28 +77,32 @@ end_mail_tokens(struct db_conn *conn, const char *user_id, int64_t now)
     return tokens_revoke_all(conn, user_id, now);
 }
 
+/* A user found by one key (accounts_find_by_email or _by_id), on a pooled connection. */
+struct find_args {
+    int (*find)(struct db_conn *conn, const char *key, struct user *out);
+    const char *key;
+    struct user *out;
+};
+
+static int
+find_on(struct db_conn *conn, void *arg)
+{
+    struct find_args *f = arg;
+    return f->find(conn, f->key, f->out);
+}
+
 static int
 find_user(struct db *db, const char *email, struct user *out)
 {
-    struct db_conn *conn = NULL;
-    int err = db_acquire(db, &conn);
-    if (!err) {
-        err = accounts_find_by_email(conn, email, out);
-        db_release(conn);
-    }
-    return err;
+    struct find_args f = {accounts_find_by_email, email, out};
+    return db_with_conn(db, find_on, &f);
 }
 
 int
 auth_get_user(struct db *db, const char *user_id, struct user *out)
 {
-    struct db_conn *conn = NULL;
-    int err = db_acquire(db, &conn);
-    if (!err) {
-        err = accounts_find_by_id(conn, user_id, out);
-        db_release(conn);
-    }
-    return err;
+    struct find_args f = {accounts_find_by_id, user_id, out};
+    return db_with_conn(db, find_on, &f);
 }
 
 /* A sign-up's inputs and outputs, for its transaction bodies. */

@@ -552,6 +552,19 @@ db_tx(struct db *db, db_tx_fn fn, void *arg)
     return err;
 }
 
+int
+db_with_conn(struct db *db, db_tx_fn fn, void *arg)
+{
+    struct db_conn *conn = NULL;
+    int err = db_acquire(db, &conn);
+
+    if (!err) {
+        err = fn(conn, arg);
+        db_release(conn);
+    }
+    return err;
+}
+
 bool
 db_in_tx(const struct db_conn *conn)
 {

@@ -126,6 +126,15 @@ typedef int (*db_tx_fn)(struct db_conn *conn, void *arg);
 NODISCARD int db_tx(struct db *db, db_tx_fn fn, void *arg);
 
 /*
+ * The runner for reads (and single writes) that need no transaction:
+ * acquire a pooled connection, run fn, release. Each statement fn runs
+ * commits on its own. Returns db_acquire's error (fn is then not called)
+ * or fn's. fn must not keep conn nor leave a transaction open (db_release
+ * would roll it back): a flow that needs one uses db_tx.
+ */
+NODISCARD int db_with_conn(struct db *db, db_tx_fn fn, void *arg);
+
+/*
  * Connections of their own, outside the pool (and not counted in its size),
  * for long-lived threads: job workers, listeners. db_connect opens one
  * (0, E_UNAVAILABLE or E_DB); db_disconnect closes it (accepts NULL; rolls

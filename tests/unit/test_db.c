@@ -424,6 +424,54 @@ test_transactions(void **state)
     db_release(conn);
 }
 
+static int with_conn_calls;
+
+/* db_with_conn's body: inserts a (outside a transaction), or begins one and leaves it open. */
+static int
+insert_on(struct db_conn *conn, void *arg)
+{
+    const int64_t *a = arg;
+    struct db_param p[] = {DB_INT(*a), DB_CSTR(*a < 0 ? "open" : "row")};
+
+    with_conn_calls++;
+    assert_false(db_in_tx(conn));
+    if (*a < 0) {
+        assert_int_equal(db_begin(conn), 0);
+    }
+    return db_exec(conn, "INSERT INTO t (a, b) VALUES ($1, $2)", p, 2, NULL);
+}
+
+/* db_with_conn: fn on a pooled connection, no transaction; its error, or the pool's. */
+static void
+test_with_conn(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = need_db(state);
+    struct db *small = NULL;
+    struct db_conn *held = NULL;
+    int64_t a = 1;
+    int64_t open_tx = -1;
+
+    make_table(db);
+    with_conn_calls = 0;
+    assert_int_equal(db_with_conn(db, insert_on, &a), 0);
+    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM t"), 1);
+    /* fn's error, as it is (each statement stands alone: the first row stays). */
+    assert_int_equal(db_with_conn(db, insert_on, &a), E_CONFLICT);
+    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM t"), 1);
+    /* A transaction fn leaves open is rolled back by the release. */
+    assert_int_equal(db_with_conn(db, insert_on, &open_tx), 0);
+    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM t"), 1);
+    assert_int_equal(with_conn_calls, 3);
+    /* No connection free in time: E_UNAVAILABLE, and fn is not called. */
+    assert_int_equal(db_open(f->url, 1, 50, &small), 0);
+    assert_int_equal(db_acquire(small, &held), 0);
+    assert_int_equal(db_with_conn(small, insert_on, &a), E_UNAVAILABLE);
+    assert_int_equal(with_conn_calls, 3);
+    db_release(held);
+    db_free(small);
+}
+
 static void
 test_pool(void **state)
 {
@@ -807,6 +855,7 @@ main(void)
         BOTH(test_params),
         BOTH(test_errors),
         BOTH(test_transactions),
+        BOTH(test_with_conn),
         BOTH(test_pool),
         BOTH(test_many_statements),
         BOTH(test_threads),
