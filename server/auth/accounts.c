@@ -2,6 +2,7 @@
 
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "session/session.h"
 #include "unicode/unicode.h"
 
 #define USER_COLS "id, email, name, password_hash, email_verified_at, created_at"
@@ -144,7 +145,8 @@ accounts_create(struct db_conn *conn, const char *email, struct str name, const 
     return 0;
 }
 
-/* Changes user id's row: 0, E_NOT_FOUND, or a db error; the change is noted (session cache). */
+/* Changes user id's row: 0, E_NOT_FOUND, or a db error; the change is announced (SESSION_CHANNEL).
+ */
 static int
 update_one(struct db_conn *conn, const char *sql, struct db_param *p, size_t n, const char *id)
 {
@@ -155,7 +157,7 @@ update_one(struct db_conn *conn, const char *sql, struct db_param *p, size_t n, 
     }
     db_result_free(r);
     if (!err) {
-        db_note_change(conn, id);
+        err = db_notify(conn, SESSION_CHANNEL, id);
     }
     return err;
 }
@@ -185,7 +187,7 @@ accounts_rehash_password(struct db_conn *conn, const char *id, const char *old, 
                       "WHERE id = $3 AND password_hash = $4",
                       p, 4, NULL);
     if (!err) {
-        db_note_change(conn, id);
+        err = db_notify(conn, SESSION_CHANNEL, id);
     }
     return err;
 }
@@ -217,7 +219,7 @@ accounts_verify_if_current(struct db_conn *conn, const char *id, const char *ema
                       "AND email_verified_at IS NULL",
                       p, 3, NULL);
     if (!err) {
-        db_note_change(conn, id);
+        err = db_notify(conn, SESSION_CHANNEL, id);
     }
     return err;
 }
