@@ -46,6 +46,10 @@ static atomic_int slow_started;
 static atomic_int slow_finished;
 static atomic_int notified;
 static atomic_int resyncs;
+static atomic_int limited_now;     /* t.limited runs in progress */
+static atomic_int limited_most;    /* the most seen at once */
+static atomic_int limited_started; /* runs begun */
+static atomic_bool limited_gate;   /* open: the runs may end */
 
 static int
 ok_run(struct job_ctx *ctx, const struct job *job)
@@ -143,15 +147,35 @@ slow_run(struct job_ctx *ctx, const struct job *job)
     return 0;
 }
 
+/* Holds its slot until the test opens the gate (or its budget nears its end). */
+static int
+limited_run(struct job_ctx *ctx, const struct job *job)
+{
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    int now = atomic_fetch_add(&limited_now, 1) + 1;
+    int most = atomic_load(&limited_most);
+
+    (void)ctx;
+    while (now > most && !atomic_compare_exchange_weak(&limited_most, &most, now)) {
+    }
+    atomic_fetch_add(&limited_started, 1);
+    while (!atomic_load(&limited_gate) && clock_mono_ms() < job->deadline_ms - 500) {
+        nanosleep(&ts, NULL);
+    }
+    atomic_fetch_sub(&limited_now, 1);
+    return 0;
+}
+
 static const struct job_kind kinds[] = {
-    {"t.ok", ok_run, NULL, 3, 10, 100, 5000, 0},
-    {"t.fail", fail_run, dead_hook, 3, 1, 5, 5000, 0},
-    {"t.for_good", for_good_run, dead_hook, 5, 1, 5, 5000, 0},
-    {"t.once", once_run, dead_hook, 3, 1, 5, 5000, 0},
-    {"t.retry", retry_run, NULL, 3, 60000, 60000, 5000, 0},
-    {"t.snooze", snooze_run, NULL, 3, 1, 5, 5000, 0},
-    {"t.slow", slow_run, NULL, 3, 1, 5, 5000, 0},
-    {"t.periodic", periodic_run, NULL, 3, 1, 5, 5000, 3600000},
+    {"t.ok", ok_run, NULL, 3, 10, 100, 5000, 0, 0},
+    {"t.fail", fail_run, dead_hook, 3, 1, 5, 5000, 0, 0},
+    {"t.for_good", for_good_run, dead_hook, 5, 1, 5, 5000, 0, 0},
+    {"t.once", once_run, dead_hook, 3, 1, 5, 5000, 0, 0},
+    {"t.retry", retry_run, NULL, 3, 60000, 60000, 5000, 0, 0},
+    {"t.snooze", snooze_run, NULL, 3, 1, 5, 5000, 0, 0},
+    {"t.slow", slow_run, NULL, 3, 1, 5, 5000, 0, 0},
+    {"t.periodic", periodic_run, NULL, 3, 1, 5, 5000, 3600000, 0},
+    {"t.limited", limited_run, NULL, 3, 1, 5, 15000, 0, 1},
 };
 
 static int
@@ -171,6 +195,10 @@ setup(void **state)
     atomic_store(&slow_finished, 0);
     atomic_store(&notified, 0);
     atomic_store(&resyncs, 0);
+    atomic_store(&limited_now, 0);
+    atomic_store(&limited_most, 0);
+    atomic_store(&limited_started, 0);
+    atomic_store(&limited_gate, false);
     if (f->kind == DB_SQLITE) {
         memcpy(f->dir, TMP_TEMPLATE, sizeof(TMP_TEMPLATE));
         if (!mkdtemp(f->dir)) {
@@ -281,7 +309,7 @@ enqueue(struct db *db, const char *kind, const char *payload, const struct job_o
 static void
 test_backoff(void **state)
 {
-    struct job_kind k = {"k", ok_run, NULL, 10, 1000, 60000, 1000, 0};
+    struct job_kind k = {"k", ok_run, NULL, 10, 1000, 60000, 1000, 0, 0};
 
     (void)state;
     /* Equal jitter: between half and all of base * 2^(n-1), capped. */
@@ -671,6 +699,55 @@ test_periodic_seeded_once(void **state)
                      1);
 }
 
+/* Waits until *v reaches want (fails after WAIT_MS). */
+static void
+wait_atomic(atomic_int *v, int want)
+{
+    int64_t deadline = clock_mono_ms() + WAIT_MS;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+
+    while (atomic_load(v) < want) {
+        assert_true(clock_mono_ms() < deadline);
+        nanosleep(&ts, NULL);
+    }
+}
+
+/*
+ * max_running: a kind at its limit on this instance waits queued while the
+ * other workers take other kinds; its next job starts once the slot is free
+ * (without waiting for the safety poll), and the limit is never exceeded.
+ */
+static void
+test_max_running(void **state)
+{
+    struct db *db = need_db(state);
+    struct jobs *q = start(db, 3);
+    struct timespec ts = {0, 200 * 1000 * 1000};
+
+    for (int i = 0; i < 3; i++) {
+        (void)enqueue(db, "t.limited", "{}", NULL);
+    }
+    wait_atomic(&limited_started, 1);
+    /* Two workers are free and two t.limited jobs are due: neither may start. */
+    nanosleep(&ts, NULL);
+    assert_int_equal(atomic_load(&limited_started), 1);
+    assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.limited' "
+                                "AND state = 'queued'"),
+                     2);
+    /* Other kinds still run meanwhile. */
+    for (int i = 0; i < 4; i++) {
+        (void)enqueue(db, "t.ok", "{}", NULL);
+    }
+    wait_for(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.ok' AND state = 'done'", 4);
+    assert_int_equal(atomic_load(&limited_started), 1);
+    /* Freed, the slot takes the next one, and the next: one at a time. */
+    atomic_store(&limited_gate, true);
+    wait_for(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.limited' AND state = 'done'", 3);
+    assert_int_equal(atomic_load(&limited_started), 3);
+    assert_int_equal(atomic_load(&limited_most), 1);
+    jobs_free(q);
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &sqlite_fixture),                \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &pg_fixture)
@@ -694,6 +771,7 @@ main(void)
         BOTH(test_drain_gives_back),
         BOTH(test_unknown_kind_is_put_back),
         BOTH(test_periodic_seeded_once),
+        BOTH(test_max_running),
     };
 
     log_set_level(LOG_ERROR);
