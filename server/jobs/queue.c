@@ -10,7 +10,9 @@
  *            safety poll.
  *   wake-ups an enqueue sends db_notify(JOBS_CHANNEL) in its transaction;
  *            our db_subscribe callback runs when it commits (in this process
- *            on SQLite, in every instance on PostgreSQL) and wakes a worker.
+ *            at once, in every instance on PostgreSQL) and wakes a worker.
+ *   limits   a kind's max_running caps its jobs running here: claims leave
+ *            a kind at its cap out (q->running, q->claiming).
  *   keeper   one thread with its own connection: renews the leases of the
  *            jobs running here every JOBS_RENEW_MS, up to their budget.
  *
