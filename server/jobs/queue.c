@@ -602,6 +602,24 @@ jobs_complete(struct job_ctx *ctx, struct db_conn *conn)
     return err;
 }
 
+int
+jobs_complete_tx(struct job_ctx *ctx, db_tx_fn fn, void *arg)
+{
+    struct db_conn *conn = jobs_ctx_conn(ctx);
+    int err = db_begin(conn);
+
+    if (err) {
+        return err;
+    }
+    if (!(err = fn(conn, arg)) && !(err = jobs_complete(ctx, conn))) {
+        err = db_commit(conn);
+    } else {
+        db_rollback(conn);
+    }
+    ctx->completed = err == 0; /* a completion rolled back is none */
+    return err;
+}
+
 static void
 note_error(struct job_ctx *ctx, const char *fmt, va_list ap)
 {

@@ -250,6 +250,14 @@ void *jobs_ctx_env(struct job_ctx *ctx);
  * was lost): roll back. After a successful commit the handler returns 0.
  */
 NODISCARD int jobs_complete(struct job_ctx *ctx, struct db_conn *conn);
+/*
+ * The handlers' transaction runner around jobs_complete (db_tx for a job):
+ * begin on the worker's connection, run fn (the job's database effects),
+ * mark the job done, commit; on any error roll back and return it (fn's,
+ * jobs_complete's E_CONFLICT, or the commit's). fn must not begin, commit
+ * or roll back itself. After 0 the handler returns 0.
+ */
+NODISCARD int jobs_complete_tx(struct job_ctx *ctx, db_tx_fn fn, void *arg);
 
 /* A failed attempt with a reason (kept as last_error, logged); returns err for the handler. */
 int jobs_fail(struct job_ctx *ctx, int err, const char *fmt, ...) PRINTF_LIKE(3, 4);

@@ -90,27 +90,28 @@ for_good_run(struct job_ctx *ctx, const struct job *job)
     return jobs_fail_for_good(ctx, "no such address");
 }
 
+/* A run's effect: a row of effects (note "once"; "tx" and failing on the first attempt for t.tx).
+ */
+static int
+effect_body(struct db_conn *conn, void *arg)
+{
+    const struct job *job = arg;
+    bool tx = strcmp(job->kind, "t.tx") == 0;
+    struct db_param p[] = {DB_INT(job->id), DB_CSTR(tx ? "tx" : "once")};
+    int err = db_exec(conn, "INSERT INTO effects (job_id, note) VALUES ($1, $2)", p, 2, NULL);
+
+    return !err && tx && job->attempt == 1 ? E_UPSTREAM : err;
+}
+
 /* Its effect (a row) and its completion commit together: exactly once. */
 static int
 once_run(struct job_ctx *ctx, const struct job *job)
 {
-    struct db_conn *conn = jobs_ctx_conn(ctx);
-    struct db_param p[] = {DB_INT(job->id), DB_CSTR("once")};
-    int err = db_begin(conn);
+    int err;
 
     atomic_fetch_add(&runs_once, 1);
-    if (!err) {
-        err = db_exec(conn, "INSERT INTO effects (job_id, note) VALUES ($1, $2)", p, 2, NULL);
-        if (!err) {
-            err = jobs_complete(ctx, conn);
-        }
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
-    return err;
+    err = jobs_complete_tx(ctx, effect_body, (void *)(uintptr_t)job);
+    return err ? jobs_fail(ctx, err, "effect not recorded") : 0;
 }
 
 static int
@@ -171,6 +172,7 @@ static const struct job_kind kinds[] = {
     {"t.fail", fail_run, dead_hook, 3, 1, 5, 5000, 0, 0},
     {"t.for_good", for_good_run, dead_hook, 5, 1, 5, 5000, 0, 0},
     {"t.once", once_run, dead_hook, 3, 1, 5, 5000, 0, 0},
+    {"t.tx", once_run, NULL, 3, 1, 5, 5000, 0, 0},
     {"t.retry", retry_run, NULL, 3, 60000, 60000, 5000, 0, 0},
     {"t.snooze", snooze_run, NULL, 3, 1, 5, 5000, 0, 0},
     {"t.slow", slow_run, NULL, 3, 1, 5, 5000, 0, 0},
@@ -748,6 +750,21 @@ test_max_running(void **state)
     jobs_free(q);
 }
 
+/* jobs_complete_tx: a failed body rolls its effect back with the completion; the retry commits. */
+static void
+test_complete_tx(void **state)
+{
+    struct db *db = need_db(state);
+    struct jobs *q = start(db, 2);
+
+    (void)enqueue(db, "t.tx", "{}", NULL);
+    wait_for(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.tx' AND state = 'done'", 1);
+    assert_int_equal(scalar(db, "SELECT attempts FROM jobs WHERE kind = 't.tx'"), 2);
+    assert_int_equal(scalar(db, "SELECT COUNT(*) FROM effects WHERE note = 'tx'"), 1);
+    assert_int_equal(atomic_load(&runs_once), 2);
+    jobs_free(q);
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &sqlite_fixture),                \
         cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, &pg_fixture)
@@ -772,6 +789,7 @@ main(void)
         BOTH(test_unknown_kind_is_put_back),
         BOTH(test_periodic_seeded_once),
         BOTH(test_max_running),
+        BOTH(test_complete_tx),
     };
 
     log_set_level(LOG_ERROR);
