@@ -236,6 +236,38 @@ struct put_args {
     char *secret_out;
 };
 
+/* A new signing secret into a->secret_out (shown once), sealed into sealed for the row. */
+static int
+new_secret(struct put_args *a, struct buf *sealed)
+{
+    stdwebhook_secret_new(a->secret_out, STDWEBHOOK_SECRET_SIZE);
+    sealed->max = SEALED_MAX;
+    return seal(a->cfg, a->workspace_id, a->secret_out, sealed);
+}
+
+/*
+ * The end of every change to the endpoint (err: how it went so far): audit
+ * it as event and read the endpoint back into a->out; the sealed copy is
+ * wiped, and on failure the secret that would have been shown too.
+ */
+static int
+finish_change(struct db_conn *conn, struct put_args *a, int err, const char *event,
+              struct buf *sealed)
+{
+    if (!err) {
+        err = audit(conn, a->workspace_id, a->user_id, event, a->url, a->client);
+    }
+    if (!err) {
+        err = get_on(conn, a->workspace_id, a->out);
+    }
+    crypto_wipe_buf(sealed);
+    if (err) {
+        crypto_wipe(a->secret_out, STDWEBHOOK_SECRET_SIZE);
+        a->secret_out[0] = '\0';
+    }
+    return err;
+}
+
 static int
 put_tx(struct db_conn *conn, void *arg)
 {
@@ -249,9 +281,7 @@ put_tx(struct db_conn *conn, void *arg)
     a->secret_out[0] = '\0';
     events_text(a->events, events, sizeof(events));
     if (err == E_NOT_FOUND) {
-        stdwebhook_secret_new(a->secret_out, STDWEBHOOK_SECRET_SIZE);
-        sealed.max = SEALED_MAX;
-        if (!(err = seal(a->cfg, a->workspace_id, a->secret_out, &sealed))) {
+        if (!(err = new_secret(a, &sealed))) {
             struct db_param p[] = {DB_CSTR(a->workspace_id), DB_CSTR(a->url),     DB_CSTR(events),
                                    DB_CSTR(a->id_field),     DB_CSTR(sealed.ptr), DB_INT(now)};
             err = db_exec(conn,
@@ -268,18 +298,7 @@ put_tx(struct db_conn *conn, void *arg)
                       "WHERE workspace_id = $1",
                       p, ARRAY_LEN(p), NULL);
     }
-    if (!err) {
-        err = audit(conn, a->workspace_id, a->user_id, "crm.updated", a->url, a->client);
-    }
-    if (!err) {
-        err = get_on(conn, a->workspace_id, a->out);
-    }
-    crypto_wipe_buf(&sealed);
-    if (err) {
-        crypto_wipe(a->secret_out, STDWEBHOOK_SECRET_SIZE);
-        a->secret_out[0] = '\0';
-    }
-    return err;
+    return finish_change(conn, a, err, "crm.updated", &sealed);
 }
 
 int
@@ -310,9 +329,7 @@ rotate_tx(struct db_conn *conn, void *arg)
         err = E_NOT_FOUND;
     }
     if (!err) {
-        stdwebhook_secret_new(a->secret_out, STDWEBHOOK_SECRET_SIZE);
-        sealed.max = SEALED_MAX;
-        err = seal(a->cfg, a->workspace_id, a->secret_out, &sealed);
+        err = new_secret(a, &sealed);
     }
     if (!err) {
         /* The current secret becomes the previous one, still signing for the overlap. */
@@ -323,19 +340,8 @@ rotate_tx(struct db_conn *conn, void *arg)
                       "previous_until = $3, updated_at = $4 WHERE workspace_id = $1",
                       p, ARRAY_LEN(p), NULL);
     }
-    if (!err) {
-        err = audit(conn, a->workspace_id, a->user_id, "crm.rotated", NULL, a->client);
-    }
-    if (!err) {
-        err = get_on(conn, a->workspace_id, a->out);
-    }
     db_result_free(r);
-    crypto_wipe_buf(&sealed);
-    if (err) {
-        crypto_wipe(a->secret_out, STDWEBHOOK_SECRET_SIZE);
-        a->secret_out[0] = '\0';
-    }
-    return err;
+    return finish_change(conn, a, err, "crm.rotated", &sealed);
 }
 
 int
