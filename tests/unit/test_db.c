@@ -24,89 +24,27 @@
 #include "db/db.h"
 #include "db/migrations.h"
 
-/* Where the SQLite cases keep their database. */
-#define TMP_TEMPLATE       "/tmp/piloto-test-db-XXXXXX"
+#include "both_db.h"
+
 #define POOL_SIZE          4
 #define ACQUIRE_TIMEOUT_MS 5000
 #define THREADS            4
 #define INSERTS_PER_THREAD 25
 
-struct fixture {
-    enum db_kind kind;
-    char dir[sizeof(TMP_TEMPLATE)];
-    char url[512];
-    struct db *db; /* NULL when the backend is not configured: the test skips */
-};
-
-static struct fixture sqlite_fixture = {.kind = DB_SQLITE};
-static struct fixture pg_fixture = {.kind = DB_POSTGRES};
-
-static void
-remove_sqlite_files(const char *dir)
-{
-    static const char *const names[] = {"test.db", "test.db-wal", "test.db-shm"};
-    char path[256];
-
-    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-        (void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        (void)unlink(path);
-    }
-}
+static struct both_db sqlite_fixture = {.kind = DB_SQLITE};
+static struct both_db pg_fixture = {.kind = DB_POSTGRES};
 
 static int
 setup(void **state)
 {
-    struct fixture *f = *state;
-    const char *pg = getenv("PILOTO_TEST_PG_URL");
-
-    f->db = NULL;
-    if (f->kind == DB_SQLITE) {
-        memcpy(f->dir, TMP_TEMPLATE, sizeof(TMP_TEMPLATE));
-        if (!mkdtemp(f->dir)) {
-            return -1;
-        }
-        (void)snprintf(f->url, sizeof(f->url), "sqlite:%s/test.db", f->dir);
-    } else {
-        if (!pg || !*pg) {
-            return 0;
-        }
-        (void)snprintf(f->url, sizeof(f->url), "%s", pg);
-    }
-    if (db_open(f->url, POOL_SIZE, ACQUIRE_TIMEOUT_MS, &f->db) != 0) {
-        return -1;
-    }
-    if (f->kind == DB_POSTGRES &&
-        (db_run(f->db, "DROP SCHEMA public CASCADE", NULL, 0, NULL) != 0 ||
-         db_run(f->db, "CREATE SCHEMA public", NULL, 0, NULL) != 0)) {
-        return -1;
-    }
-    return 0;
+    return both_db_open(*state, POOL_SIZE, ACQUIRE_TIMEOUT_MS);
 }
 
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-
-    db_free(f->db);
-    f->db = NULL;
-    if (f->kind == DB_SQLITE) {
-        remove_sqlite_files(f->dir);
-        (void)rmdir(f->dir);
-    }
+    both_db_close(*state);
     return 0;
-}
-
-/* The fixture's db, or skips when its backend is not configured. */
-static struct db *
-need_db(void **state)
-{
-    struct fixture *f = *state;
-
-    if (!f->db) {
-        skip();
-    }
-    return f->db;
 }
 
 static void
@@ -182,7 +120,7 @@ test_memory(void **state)
 static void
 test_unreachable(void **state)
 {
-    struct fixture *f = *state;
+    struct both_db *f = *state;
     const char *url = f->kind == DB_SQLITE ? "sqlite:/nonexistent-dir/x/y.db"
                                            : "postgres://nobody@127.0.0.1:1/x?connect_timeout=2";
     struct db *db = NULL;
@@ -204,8 +142,8 @@ test_unreachable(void **state)
 static void
 test_migrate(void **state)
 {
-    struct fixture *f = *state;
-    struct db *db = need_db(state);
+    struct both_db *f = *state;
+    struct db *db = both_db_need(state);
     size_t n = migration_count(f->kind);
     struct db_result *r = NULL;
     unsigned pending = 99;
@@ -277,7 +215,7 @@ test_migrate(void **state)
 static void
 test_params(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_param ins[] = {DB_INT(1), DB_CSTR("one"), DB_NULL};
     struct db_param sel[] = {DB_INT(1), DB_CSTR("one")};
     struct db_param big[] = {DB_INT(INT64_MIN), DB_TEXT("two-and-more", 3), DB_CSTR("caf\xc3\xa9")};
@@ -348,7 +286,7 @@ test_params(void **state)
 static void
 test_errors(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_param one[] = {DB_INT(1)};
     struct db_param two[] = {DB_INT(1), DB_CSTR("dup")};
     struct db_param bad_utf8[] = {DB_INT(2), DB_CSTR("\xff\xfe")};
@@ -377,7 +315,7 @@ test_errors(void **state)
 static void
 test_transactions(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_param p1[] = {DB_INT(1), DB_CSTR("one")};
     struct db_param p2[] = {DB_INT(2), DB_CSTR("two")};
     struct db_param p3[] = {DB_INT(3), DB_CSTR("three")};
@@ -445,8 +383,8 @@ insert_on(struct db_conn *conn, void *arg)
 static void
 test_with_conn(void **state)
 {
-    struct fixture *f = *state;
-    struct db *db = need_db(state);
+    struct both_db *f = *state;
+    struct db *db = both_db_need(state);
     struct db *small = NULL;
     struct db_conn *held = NULL;
     int64_t a = 1;
@@ -475,13 +413,13 @@ test_with_conn(void **state)
 static void
 test_pool(void **state)
 {
-    struct fixture *f = *state;
+    struct both_db *f = *state;
     struct db_conn *c[3] = {NULL, NULL, NULL};
     struct db *db = NULL;
     struct db_stats st;
     int64_t t0;
 
-    (void)need_db(state);
+    (void)both_db_need(state);
     assert_int_equal(db_open(f->url, 2, 150, &db), 0);
     db_get_stats(db, &st);
     assert_int_equal(st.kind, f->kind);
@@ -517,7 +455,7 @@ test_pool(void **state)
 static void
 test_many_statements(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *conn = NULL;
 
     assert_int_equal(db_acquire(db, &conn), 0);
@@ -576,7 +514,7 @@ worker_main(void *arg)
 static void
 test_threads(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct worker w[THREADS];
     pthread_t th[THREADS];
     struct db_stats st;
@@ -624,7 +562,7 @@ run_when_back(struct db *db, const char *sql)
 static void
 test_pg_restart(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *held = NULL;
     struct db_conn *c[2] = {NULL, NULL};
     struct db_stats st;
@@ -788,7 +726,7 @@ subscribe_live(struct db *db, const char *channel)
 static void
 test_notify_in_process(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     bool pg = db_get_kind(db) == DB_POSTGRES;
     struct db_subscription *sub;
     struct db_conn *c = NULL;
@@ -854,8 +792,8 @@ test_notify_in_process(void **state)
 static void
 test_subscribe_trigger(void **state)
 {
-    struct fixture *f = *state;
-    struct db *db = need_db(state);
+    struct both_db *f = *state;
+    struct db *db = both_db_need(state);
     struct db_subscription *sub = NULL;
 
     assert_int_equal(db_subscribe(db, "bad channel", hear, NULL, &sub), E_INVALID);

@@ -22,18 +22,12 @@
 #include "db/db.h"
 #include "jobs/queue.h"
 
-#define TMP_TEMPLATE "/tmp/piloto-test-jobs-XXXXXX"
-#define WAIT_MS      20000 /* generous: ASan, a loaded machine; not a speed assertion */
+#include "both_db.h"
 
-struct fixture {
-    enum db_kind kind;
-    char dir[sizeof(TMP_TEMPLATE)];
-    char url[512];
-    struct db *db;
-};
+#define WAIT_MS 20000 /* generous: ASan, a loaded machine; not a speed assertion */
 
-static struct fixture sqlite_fixture = {.kind = DB_SQLITE};
-static struct fixture pg_fixture = {.kind = DB_POSTGRES};
+static struct both_db sqlite_fixture = {.kind = DB_SQLITE};
+static struct both_db pg_fixture = {.kind = DB_POSTGRES};
 
 /* What the test handlers saw. */
 static atomic_int runs_ok;
@@ -183,10 +177,8 @@ static const struct job_kind kinds[] = {
 static int
 setup(void **state)
 {
-    struct fixture *f = *state;
-    const char *pg = getenv("PILOTO_TEST_PG_URL");
+    struct both_db *f = *state;
 
-    f->db = NULL;
     atomic_store(&runs_ok, 0);
     atomic_store(&runs_fail, 0);
     atomic_store(&buried, 0);
@@ -201,24 +193,11 @@ setup(void **state)
     atomic_store(&limited_most, 0);
     atomic_store(&limited_started, 0);
     atomic_store(&limited_gate, false);
-    if (f->kind == DB_SQLITE) {
-        memcpy(f->dir, TMP_TEMPLATE, sizeof(TMP_TEMPLATE));
-        if (!mkdtemp(f->dir)) {
-            return -1;
-        }
-        (void)snprintf(f->url, sizeof(f->url), "sqlite:%s/test.db", f->dir);
-    } else {
-        if (!pg || !*pg) {
-            return 0;
-        }
-        (void)snprintf(f->url, sizeof(f->url), "%s", pg);
-    }
-    if (db_open(f->url, 4, 5000, &f->db) != 0) {
+    if (both_db_open(f, 4, 5000)) {
         return -1;
     }
-    if (f->kind == DB_POSTGRES && (db_run(f->db, "DROP SCHEMA public CASCADE", NULL, 0, NULL) ||
-                                   db_run(f->db, "CREATE SCHEMA public", NULL, 0, NULL))) {
-        return -1;
+    if (!f->db) {
+        return 0; /* PostgreSQL is not configured: the cases skip */
     }
     if (db_migrate(f->db) ||
         db_run(f->db, "CREATE TABLE effects (job_id BIGINT NOT NULL, note TEXT NOT NULL)", NULL, 0,
@@ -231,31 +210,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-    static const char *const names[] = {"test.db", "test.db-wal", "test.db-shm"};
-
-    db_free(f->db);
-    f->db = NULL;
-    if (f->kind == DB_SQLITE) {
-        for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-            char path[256];
-            (void)snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
-            (void)unlink(path);
-        }
-        (void)rmdir(f->dir);
-    }
+    both_db_close(*state);
     return 0;
-}
-
-static struct db *
-need_db(void **state)
-{
-    struct fixture *f = *state;
-
-    if (!f->db) {
-        skip();
-    }
-    return f->db;
 }
 
 static struct jobs *
@@ -365,7 +321,7 @@ test_payload(void **state)
 static void
 test_enqueue_validates(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *conn = NULL;
     char *big = xmalloc(JOBS_PAYLOAD_MAX + 2);
     struct job_options empty_key = {"", 0, JOBS_DEDUPE_KEEP};
@@ -385,7 +341,7 @@ test_enqueue_validates(void **state)
 static void
 test_enqueue_is_transactional(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *conn = NULL;
 
     assert_int_equal(db_acquire(db, &conn), 0);
@@ -401,7 +357,7 @@ test_enqueue_is_transactional(void **state)
 static void
 test_dedupe(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     int64_t later = clock_wall_ms() + 3600000;
     struct job_options keep = {"lead:42", later, JOBS_DEDUPE_KEEP};
     struct job_options replace = {"lead:42", later + 5000, JOBS_DEDUPE_REPLACE};
@@ -448,7 +404,7 @@ on_test_notify(void *ctx, const char *payload)
 static void
 test_notify(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *conn = NULL;
     struct db_subscription *sub = NULL;
     struct db_subscription *bad = NULL;
@@ -490,7 +446,7 @@ test_notify(void **state)
 static void
 test_runs_and_wakes_at_commit(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 2);
     struct buf b = BUF_INIT;
 
@@ -510,7 +466,7 @@ test_runs_and_wakes_at_commit(void **state)
 static void
 test_dead_after_max_attempts(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 2);
     int64_t id = enqueue(db, "t.fail", "{}", NULL);
     char sql[200];
@@ -534,7 +490,7 @@ test_dead_after_max_attempts(void **state)
 static void
 test_retry_after_and_snooze(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 1);
 
     /* The kind's back-off is a minute: only the handler's Retry-After brings it back soon. */
@@ -555,7 +511,7 @@ test_retry_after_and_snooze(void **state)
 static void
 test_expired_lease_runs_again_once(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q;
     char sql[300];
     int64_t now = clock_wall_ms();
@@ -617,7 +573,7 @@ start_slow_job(struct db *db)
 static void
 test_fenced_completion(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q;
     int64_t deadline = clock_mono_ms() + WAIT_MS;
     struct timespec ts = {0, 10 * 1000 * 1000};
@@ -649,7 +605,7 @@ test_fenced_completion(void **state)
 static void
 test_drain_gives_back(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q;
 
     q = start_slow_job(db);
@@ -668,7 +624,7 @@ test_drain_gives_back(void **state)
 static void
 test_unknown_kind_is_put_back(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q;
 
     (void)enqueue(db, "t.from_the_future", "{}", NULL);
@@ -689,7 +645,7 @@ test_unknown_kind_is_put_back(void **state)
 static void
 test_periodic_seeded_once(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 1);
 
     jobs_free(q);
@@ -722,7 +678,7 @@ wait_atomic(atomic_int *v, int want)
 static void
 test_max_running(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 3);
     struct timespec ts = {0, 200 * 1000 * 1000};
 
@@ -754,7 +710,7 @@ test_max_running(void **state)
 static void
 test_complete_tx(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 2);
 
     (void)enqueue(db, "t.tx", "{}", NULL);
