@@ -94,14 +94,20 @@ find_on(struct db_conn *conn, void *arg)
 static int
 find_user(struct db *db, const char *email, struct user *out)
 {
-    struct find_args f = {accounts_find_by_email, email, out};
+    struct find_args f = {accounts_find_by_email, email, NULL};
+
+    memset(out, 0, sizeof(*out));
+    f.out = out;
     return db_with_conn(db, find_on, &f);
 }
 
 int
 auth_get_user(struct db *db, const char *user_id, struct user *out)
 {
-    struct find_args f = {accounts_find_by_id, user_id, out};
+    struct find_args f = {accounts_find_by_id, user_id, NULL};
+
+    memset(out, 0, sizeof(*out));
+    f.out = out;
     return db_with_conn(db, find_on, &f);
 }
 

@@ -46,7 +46,10 @@ take_on(struct db_conn *conn, void *arg)
 static int
 take_state(struct db *db, struct str cookie, struct oauth_state *s)
 {
-    struct state_args a = {s, cookie, NULL};
+    struct state_args a = {NULL, cookie, NULL};
+
+    memset(s, 0, sizeof(*s));
+    a.s = s;
     return db_with_conn(db, take_on, &a);
 }
 
