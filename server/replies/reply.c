@@ -37,11 +37,24 @@ dup_cstr(const char *s)
 
 /* ---- Retrieval ----------------------------------------------------------------------------- */
 
+/* What retrieve reads from: the agent, the turns, where its answer goes. */
+struct retrieval {
+    const struct agent *a;
+    const struct prompt_turn *turns;
+    size_t n, new_from;
+    struct reply_result *out;
+};
+
 /* The agent's chunks for the lead's recent messages, with their documents' names, into out. */
 static int
-retrieve(struct db_conn *conn, const struct agent *a, const char *workspace_id,
-         const struct prompt_turn *turns, size_t n, size_t new_from, struct reply_result *out)
+retrieve(struct db_conn *conn, void *arg)
 {
+    const struct retrieval *rv = arg;
+    const struct agent *a = rv->a;
+    const char *workspace_id = a->workspace_id;
+    const struct prompt_turn *turns = rv->turns;
+    size_t n = rv->n, new_from = rv->new_from;
+    struct reply_result *out = rv->out;
     struct retrieve_result hits = RETRIEVE_RESULT_INIT;
     struct str msgs[RETRIEVE_MSGS_MAX];
     struct retrieve_query q = {
@@ -207,11 +220,9 @@ reply_run(struct db *db, struct db_conn *conn, const struct config *cfg, const s
         }
     }
     /* 2. The agent's best chunks (on a connection held for the reads only, never the model). */
-    if (conn) {
-        err = retrieve(conn, a, a->workspace_id, turns, n, new_from, out);
-    } else if (!(err = db_acquire(db, &conn))) {
-        err = retrieve(conn, a, a->workspace_id, turns, n, new_from, out);
-        db_release(conn);
+    {
+        struct retrieval rv = {a, turns, n, new_from, out};
+        err = conn ? retrieve(conn, &rv) : db_with_conn(db, retrieve, &rv);
     }
     if (err) {
         (void)snprintf(out->detail, sizeof(out->detail), "retrieval failed");

@@ -274,29 +274,40 @@ change_lead(struct db_conn *conn, const struct config *cfg, const struct reply_c
     return err;
 }
 
+/* What store_tx needs. */
+struct store {
+    const struct config *cfg;
+    const struct job *job;
+    const struct reply_ctx *c;
+    const struct reply_result *res;
+};
+
 /*
- * The answer, its send, the lead's changes and the job's completion: one
- * transaction. The message carries the reply job's id (unique): a rerun of
- * a job whose answer committed finds it and only completes.
+ * The answer, its send and the lead's changes, committed with the job's
+ * completion (jobs_complete_tx). The message carries the reply job's id
+ * (unique): a rerun of a job whose answer committed finds it and only
+ * completes.
  */
 static int
-store(struct job_ctx *ctx, struct db_conn *conn, const struct config *cfg, const struct job *job,
-      const struct reply_ctx *c, const struct reply_result *res)
+store_tx(struct db_conn *conn, void *arg)
 {
+    const struct store *st = arg;
+    const struct reply_ctx *c = st->c;
+    const struct reply_result *res = st->res;
     int64_t now_ms = clock_wall_ms(), mid = 0;
     bool taken_over = false, done = false;
     char stage[16] = "";
     struct reply_ctx again = *c;
     int err;
 
-    if ((err = db_begin(conn))) {
-        return err;
-    }
     /* A person may have taken over while the model was thinking: then the agent keeps quiet. */
     again.rows = NULL;
     err = read_conversation(conn, &again, &taken_over, stage, sizeof(stage));
-    err = err ? err : already_answered(conn, job->id, &done);
-    if (!err && !done && !taken_over && res->text.len) {
+    err = err ? err : already_answered(conn, st->job->id, &done);
+    if (err || done || taken_over) {
+        return err;
+    }
+    if (res->text.len) {
         struct str text = buf_str(&res->text);
         /* Meta's cap on a text; a model may run past it. */
         while (str_utf8_len(text) > WHATSAPP_TEXT_MAX) {
@@ -305,21 +316,10 @@ store(struct job_ctx *ctx, struct db_conn *conn, const struct config *cfg, const
         err = whatsapp_send_text(conn, c->workspace_id, c->lead_id, WA_AUTHOR_AGENT, NULL, text,
                                  now_ms, &mid);
         if (!err && mid) {
-            err = record_answer(conn, c, res, job->id, mid);
+            err = record_answer(conn, c, res, st->job->id, mid);
         }
     }
-    if (!err && !done && !taken_over) {
-        err = change_lead(conn, cfg, c, res, stage, now_ms);
-    }
-    if (!err) {
-        err = jobs_complete(ctx, conn);
-    }
-    if (err) {
-        db_rollback(conn);
-    } else {
-        err = db_commit(conn);
-    }
-    return err;
+    return err ? err : change_lead(conn, st->cfg, c, res, stage, now_ms);
 }
 
 static int
@@ -404,7 +404,10 @@ reply_job(struct job_ctx *ctx, const struct job *job)
         err = jobs_fail(ctx, err, "%s", res.detail[0] ? res.detail : err_name(err));
         goto out;
     }
-    err = store(ctx, conn, cfg, job, &c, &res);
+    {
+        struct store st = {cfg, job, &c, &res};
+        err = jobs_complete_tx(ctx, store_tx, &st);
+    }
     if (err) {
         err = jobs_fail(ctx, err, "cannot store the answer");
     }
