@@ -56,6 +56,10 @@ def main():
                name="agents-bench")
     try:
         s.start()
+        # Meta's status webhooks (sent, delivered, read) for each answer, as in production; 0
+        # leaves them out, to see the pipeline without their writes.
+        graph.config(status_mode="ordered" if os.environ.get("AGENTS_BENCH_STATUSES", "1") == "1"
+                     else "none")
         t = Tenant(s, graph, status="active", debounceSeconds=0)
         upload_text(s, t, "precos.txt", PRICES)
         upload_text(s, t, "horarios.txt", HOURS)
