@@ -38,7 +38,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { section: 'home', label: t.shell.nav.home, icon: Home, end: true },
   { section: 'agents', label: t.shell.nav.agents, icon: Bot, soon: true },
-  { section: 'leads', label: t.shell.nav.leads, icon: Users, soon: true },
+  { section: 'leads', label: t.shell.nav.leads, icon: Users },
   { section: 'conversations', label: t.shell.nav.conversations, icon: MessagesSquare, soon: true },
   { section: 'knowledge', label: t.shell.nav.knowledge, icon: BookOpen, soon: true },
   { section: 'settings', label: t.shell.nav.settings, icon: Settings },
