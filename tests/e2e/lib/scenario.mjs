@@ -10,6 +10,10 @@
  *                  second browser; the wrong account is told so), the audit
  *                  log, a role change hiding the admin pages, removal ending
  *                  access;
+ *   pipeline       leads from signed webhooks, the home page's checklist and
+ *                  figures, the kanban (drag, keyboard, a second browser
+ *                  seeing the move live), the table, a lead's page
+ *                  (lib/pipeline.mjs);
  *   attacks        pages of another site and of a sibling origin try to use
  *                  a signed-in victim's session: a self-posting form, fetch()
  *                  with credentials of /auth/me, POST /auth/logout and
@@ -28,6 +32,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DESKTOP_UA, IPHONE_UA, oidcAvailable, waitForMailLink } from './harness.mjs';
+import { pipelineFlow } from './pipeline.mjs';
 import { ATTACKER_EMAIL, ATTACKER_PASSWORD, expectedCookies, startTopology } from './topology.mjs';
 
 const STEP_TIMEOUT = 90_000;
@@ -735,6 +740,8 @@ export function runTopology(name) {
     /* -------------------------------------------------------------- */
     /* cross-site and same-site attacks                                */
     /* -------------------------------------------------------------- */
+
+    pipelineFlow({ getEnv: () => env, stamp, newContext, appPage, shot, chain, signUp });
 
     describe('attacks from other origins', () => {
       const email = `vitima.${stamp}@empresa.com.br`;

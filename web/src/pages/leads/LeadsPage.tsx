@@ -59,7 +59,8 @@ function useAnnouncer() {
 
 interface MoveApi {
   move: (lead: Lead, to: Stage, opts?: { focus?: boolean }) => void;
-  focusId: string | null;
+  /** The card to focus once it is drawn in its new column (a keyboard move). */
+  focusTo: { id: string; stage: Stage } | null;
   focused: () => void;
   ownerName: (id: string | null) => string;
 }
@@ -73,7 +74,7 @@ export function LeadsPage() {
   const members = useMembers(ws.id);
   const patch = usePatchLead(ws.id);
   const { announce, region } = useAnnouncer();
-  const [focusId, setFocusId] = useState<string | null>(null);
+  const [focusTo, setFocusTo] = useState<{ id: string; stage: Stage } | null>(null);
 
   const update = (next: Partial<PageState> & { filters?: Partial<LeadFilters> }) =>
     setParams(writeState({ view: next.view ?? state.view, filters: { ...state.filters, ...next.filters } }), {
@@ -92,7 +93,7 @@ export function LeadsPage() {
     move: (lead, to, opts) => {
       if (lead.stage === to) return;
       const name = lead.name || lead.phone;
-      if (opts?.focus) setFocusId(lead.id);
+      if (opts?.focus) setFocusTo({ id: lead.id, stage: to });
       patch.mutate(
         { id: lead.id, lead, patch: { stage: to } },
         {
@@ -101,8 +102,8 @@ export function LeadsPage() {
         },
       );
     },
-    focusId,
-    focused: () => setFocusId(null),
+    focusTo,
+    focused: () => setFocusTo(null),
     ownerName,
   };
 
@@ -262,7 +263,7 @@ function Board({ filters, moves, filtered }: { filters: LeadFilters; moves: Move
       role="region"
       aria-label={tp.board}
       // On a phone each column takes most of the screen and the board snaps column by column.
-      className="flex snap-x snap-mandatory gap-4 overflow-x-auto px-4 pb-4 sm:snap-none sm:px-0"
+      className="relative flex snap-x snap-mandatory gap-4 overflow-x-auto px-4 pb-4 sm:snap-none sm:px-0"
       data-testid="kanban"
     >
       {STAGES.map((stage) => (
@@ -324,7 +325,7 @@ function Column({
       onDragLeave={() => setOver(false)}
       onDrop={onDrop}
       className={cn(
-        'flex w-[85vw] max-w-xs shrink-0 snap-start flex-col rounded-xl border bg-slate-50 sm:w-64',
+        'relative flex w-[85%] max-w-xs shrink-0 snap-start flex-col rounded-xl border bg-slate-50 sm:w-64',
         over ? 'border-brand-500 bg-brand-50' : 'border-slate-200',
       )}
     >
@@ -373,15 +374,15 @@ function Card({ lead, moves, setDragging }: { lead: Lead; moves: MoveApi; setDra
   const ws = useCurrentWorkspace();
   const linkRef = useRef<HTMLAnchorElement>(null);
   const name = lead.name || lead.phone;
-  const { focusId, focused } = moves;
+  const { focusTo, focused } = moves;
 
   // After a keyboard move the card is drawn in its new column: focus follows it there.
   useEffect(() => {
-    if (focusId === lead.id && linkRef.current) {
+    if (focusTo && focusTo.id === lead.id && focusTo.stage === lead.stage && linkRef.current) {
       linkRef.current.focus();
       focused();
     }
-  }, [focusId, lead.id, lead.stage, focused]);
+  }, [focusTo, lead.id, lead.stage, focused]);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (!e.altKey || (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft')) return;
