@@ -39,6 +39,17 @@ const STEP_TIMEOUT = 90_000;
 /* axe-core (npm), injected into every page a step screenshots: WCAG 2.1 A and AA rules. */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+/* The landmark rules too (axe files them as best practice): every piece of a page in a landmark. */
+const AXE_LANDMARK_RULES = [
+  'region',
+  'landmark-one-main',
+  'landmark-no-duplicate-main',
+  'landmark-unique',
+  'landmark-main-is-top-level',
+  'landmark-banner-is-top-level',
+  'landmark-complementary-is-top-level',
+  'landmark-contentinfo-is-top-level',
+];
 const UI_TIMEOUT = 15_000;
 
 export function runTopology(name) {
@@ -95,21 +106,25 @@ export function runTopology(name) {
       return page;
     }
 
-    /** axe-core's WCAG 2.1 A/AA violations on the page as it is: each one is a problem. */
+    /** axe-core's WCAG 2.1 A/AA and landmark violations on the page as it is: each one is a problem. */
     async function axeCheck(page, what) {
       // The dashboard's own pages only: not the stand-in identity provider, not raw API answers.
       if (!page.url().startsWith(env.app) || !(await page.locator('#root').count())) return;
       // Through the DevTools protocol, as the page's CSP (script-src 'self') would refuse a tag.
       await page.evaluate(AXE_SOURCE);
-      const violations = await page.evaluate(async (tags) => {
+      const violations = await page.evaluate(async ([tags, landmarks]) => {
+        const pick = (r) =>
+          r.violations.map((v) => ({
+            id: v.id,
+            impact: v.impact,
+            nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+          }));
         // eslint-disable-next-line no-undef
-        const r = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
-        return r.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
-        }));
-      }, AXE_TAGS);
+        const wcag = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+        // eslint-disable-next-line no-undef
+        const marks = await axe.run(document, { runOnly: { type: 'rule', values: landmarks } });
+        return [...pick(wcag), ...pick(marks)];
+      }, [AXE_TAGS, AXE_LANDMARK_RULES]);
       for (const v of violations) {
         problems.push(`${what}: axe ${v.id} (${v.impact}) at ${v.nodes.join(', ')} — ${page.url()}`);
       }

@@ -194,6 +194,7 @@ export const ptBR = {
       knowledge: 'Conhecimento',
       settings: 'Configurações',
     },
+    verifyBannerLabel: 'Confirmação de e-mail',
     verifyBanner:
       'Confirme seu e-mail: enviamos um link para o seu endereço. Ele vale por 48 horas.',
     resend: 'Reenviar e-mail',
