@@ -47,10 +47,23 @@ dup_opt(struct arena *a, const struct db_result *r, size_t row, size_t col)
                : arena_strndup(a, db_text(r, row, col), db_text_len(r, row, col));
 }
 
+struct history_read {
+    const char *workspace_id;
+    const char *lead_id;
+    struct arena *a;
+    struct lead_history_entry **out;
+    size_t *n;
+};
+
 static int
-history_on(struct db_conn *conn, const char *workspace_id, const char *lead_id, struct arena *a,
-           struct lead_history_entry **out, size_t *n)
+history_on(struct db_conn *conn, void *arg)
 {
+    const struct history_read *h = arg;
+    const char *workspace_id = h->workspace_id;
+    const char *lead_id = h->lead_id;
+    struct arena *a = h->a;
+    struct lead_history_entry **out = h->out;
+    size_t *n = h->n;
     struct db_result *r = NULL;
     struct db_param p[] = {DB_CSTR(workspace_id), DB_CSTR(lead_id), DB_INT(LEADS_HISTORY_MAX)};
     int err = db_exec(conn, "SELECT 1 FROM leads WHERE workspace_id = $1 AND id = $2", p, 2, &r);
@@ -98,17 +111,11 @@ int
 leads_history(struct db *db, const char *workspace_id, const char *lead_id, struct arena *a,
               struct lead_history_entry **out, size_t *n)
 {
-    struct db_conn *conn = NULL;
-    int err;
+    struct history_read h = {workspace_id, lead_id, a, out, n};
 
     *out = NULL;
     *n = 0;
-    if ((err = db_acquire(db, &conn))) {
-        return err;
-    }
-    err = history_on(conn, workspace_id, lead_id, a, out, n);
-    db_release(conn);
-    return err;
+    return db_with_conn(db, history_on, &h);
 }
 
 /* ---- Summary ------------------------------------------------------------------------------- */
