@@ -99,6 +99,16 @@ export function pipelineFlow({ getEnv, stamp, newContext, appPage, shot, chain, 
       );
     }
 
+    /** Signs the owner in on a fresh page (another browser) and opens the kanban. */
+    async function openLeadsSignedIn(page) {
+      await page.goto(`${env().app}/entrar`);
+      await page.getByLabel('E-mail').fill(owner.email);
+      await page.getByLabel('Senha', { exact: true }).fill(owner.password);
+      await page.getByRole('button', { name: 'Entrar', exact: true }).click();
+      await page.waitForURL(/\/w\//);
+      await page.goto(wsUrl('leads'));
+    }
+
     async function leadStage(id) {
       const r = await apiFromPage(a, 'GET', `/api/v1/workspaces/${wid}/leads/${id}`);
       assert.equal(r.status, 200);
@@ -172,12 +182,7 @@ export function pipelineFlow({ getEnv, stamp, newContext, appPage, shot, chain, 
 
       ctxB = await newContext();
       b = await appPage(ctxB, 'pipeline-second-browser');
-      await b.goto(`${env().app}/entrar`);
-      await b.getByLabel('E-mail').fill(owner.email);
-      await b.getByLabel('Senha', { exact: true }).fill(owner.password);
-      await b.getByRole('button', { name: 'Entrar', exact: true }).click();
-      await b.waitForURL(/\/w\//);
-      await b.goto(wsUrl('leads'));
+      await openLeadsSignedIn(b);
       await expectInColumn(b, 'new', leads.Ana);
       await b.getByText('Atualizando ao vivo').waitFor();
       await shot(a, 'leads-kanban');
@@ -271,12 +276,7 @@ export function pipelineFlow({ getEnv, stamp, newContext, appPage, shot, chain, 
     step('phone: the kanban scrolls column by column', async () => {
       ctxP = await newContext({ userAgent: IPHONE_UA, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
       const p = await appPage(ctxP, 'pipeline-phone');
-      await p.goto(`${env().app}/entrar`);
-      await p.getByLabel('E-mail').fill(owner.email);
-      await p.getByLabel('Senha', { exact: true }).fill(owner.password);
-      await p.getByRole('button', { name: 'Entrar', exact: true }).click();
-      await p.waitForURL(/\/w\//);
-      await p.goto(wsUrl('leads'));
+      await openLeadsSignedIn(p);
       await expectInColumn(p, 'qualified', leads.Ana);
       const board = p.getByTestId('kanban');
       const sizes = await board.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, snap: getComputedStyle(el).scrollSnapType }));
