@@ -242,7 +242,8 @@ record_answer(struct db_conn *conn, const struct reply_ctx *c, const struct repl
 /*
  * The lead's changes the answer asked for: qualified (from new or engaged)
  * and/or taken over, through leads_update_in, so a stage change queues the
- * CRM's events and every change emits lead.updated, as a PATCH does.
+ * CRM's events, the lead's history records it (by the agent) and every
+ * change emits lead.updated, as a PATCH does.
  */
 static int
 change_lead(struct db_conn *conn, const struct config *cfg, const struct reply_ctx *c,
@@ -258,6 +259,7 @@ change_lead(struct db_conn *conn, const struct config *cfg, const struct reply_c
     lp.stage = STR_LIT("qualified");
     lp.has_taken_over = res->handoff;
     lp.taken_over = true;
+    lp.actor = LEAD_ACTOR_AGENT; /* the lead's history says "pelo agente" */
     if (!lp.has_stage && !lp.has_taken_over) {
         return 0;
     }

@@ -569,6 +569,9 @@ static const struct route routes[] = {
      ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}/messages", channel_message_list, 0,
      ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}/history", channel_lead_history, 0,
+     ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/summary", channel_summary, 0, ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_POST, "/api/v1/workspaces/{wid}/leads/{id}/messages", channel_message_send, 32 * 1024,
      ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
 };

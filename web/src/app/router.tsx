@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { BookOpen, MessagesSquare, Users } from 'lucide-react';
+import { BookOpen, MessagesSquare } from 'lucide-react';
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
 import { setUnauthorizedHandler } from '@/api/client';
 import { forgetEverything, queryKeys } from '@/api/queries';
@@ -18,6 +18,8 @@ import { ForgotPasswordPage } from '@/pages/auth/ForgotPasswordPage';
 import { LoginPage } from '@/pages/auth/LoginPage';
 import { ResetPasswordPage } from '@/pages/auth/ResetPasswordPage';
 import { SignupPage } from '@/pages/auth/SignupPage';
+import { LeadDetailPage } from '@/pages/leads/LeadDetailPage';
+import { LeadsPage } from '@/pages/leads/LeadsPage';
 import { VerifyEmailPage } from '@/pages/auth/VerifyEmailPage';
 import { AcceptInvitationPage } from '@/pages/workspace/AcceptInvitationPage';
 import { AgentsPage } from '@/pages/workspace/AgentsPage';
@@ -65,10 +67,8 @@ export const routes: RouteObject[] = [
                 children: [
                   { index: true, element: <HomePage /> },
                   { path: wsSections.agents, element: <AgentsPage /> },
-                  {
-                    path: wsSections.leads,
-                    element: <PlaceholderPage icon={Users} {...t.placeholders.leads} />,
-                  },
+                  { path: wsSections.leads, element: <LeadsPage /> },
+                  { path: `${wsSections.leads}/:leadId`, element: <LeadDetailPage /> },
                   {
                     path: wsSections.conversations,
                     element: (
