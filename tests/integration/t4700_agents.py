@@ -251,6 +251,8 @@ def test_handoff_by_word_no_model_and_silence_after(world):
     assert lead["takenOver"] is True
     assert w.server.db.scalar("SELECT COUNT(*) FROM audit_log WHERE event = 'lead.handoff'") \
         == "1"
+    hist = t.get("/leads/%s/history" % lead["id"]).json()["history"]
+    assert [(h["kind"], h["to"], h["actor"]) for h in hist] == [("takenOver", "true", "agent")]
     # A person's now: the agent keeps quiet.
     say(w, t, sender, "alguém aí?")
     time.sleep(2.5)
@@ -290,6 +292,9 @@ def test_qualify_lead_by_tool_queues_the_crm_event(world):
     events = {e for (e,) in w.server.db.query(
         "SELECT event FROM crm_deliveries WHERE lead_id = '%s'" % lead["id"])}
     assert "lead.qualified" in events
+    hist = t.get("/leads/%s/history" % lead["id"]).json()["history"]
+    assert [(h["kind"], h["from"], h["to"], h["actor"]) for h in hist] == [
+        ("stage", "new", "qualified", "agent")]
     # Tools answered with text and a tool call: one request; with #notext, a second round.
     other = new_sender()
     say(w, t, other, "fechado #qualify #notext")
