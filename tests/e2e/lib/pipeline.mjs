@@ -135,9 +135,11 @@ export function pipelineFlow({ getEnv, stamp, newContext, appPage, shot, chain, 
       await a.getByRole('link', { name: 'Ir para Conhecimento' }).waitFor();
       await shot(a, 'home-checklist-empty');
 
+      // Paused: this flow is the pipeline's, not the agent's answers (agents.test.mjs tries those);
+      // an active agent would answer each person a few seconds later, through Meta.
       const r = await apiFromPage(a, 'POST', `/api/v1/workspaces/${wid}/agents`, {
         name: 'Lia', instructions: 'Venda bem.', phoneNumberId: pnid,
-        accessToken: `EAAG${randomBytes(8).toString('hex')}`, status: 'active', documentIds: [],
+        accessToken: `EAAG${randomBytes(8).toString('hex')}`, status: 'paused', documentIds: [],
       });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       const direct = `http://127.0.0.1:${env().settings.PORT}/internal/whatsapp`;
