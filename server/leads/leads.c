@@ -41,9 +41,30 @@ leads_is_stage(struct str s)
 
 /* ---- Leads --------------------------------------------------------------------------------- */
 
-#define LEAD_COLS                                                                                  \
-    "id, name, phone, stage, COALESCE(owner_id, ''), COALESCE(agent_id, ''), crm_id, "             \
-    "last_message_at_ms, taken_over, created_at"
+/*
+ * The inbox's columns come from correlated subqueries (each one index
+ * lookup per row of the page: messages_lead, the primary keys,
+ * conversations' (lead_id, ...) unique key), so the filters and the keyset
+ * condition stay on leads alone.
+ */
+#define LEAD_LAST_MSG(col)                                                                         \
+    "(SELECT " col " FROM messages lm WHERE lm.lead_id = leads.id ORDER BY lm.id DESC LIMIT 1)"
+#define LEAD_COLS                                                                                                                                                                         \
+    "id, name, phone, stage, COALESCE(owner_id, ''), COALESCE(agent_id, ''), crm_id, "                                                                                                    \
+    "last_message_at_ms, taken_over, created_at, " LEAD_LAST_MSG(                                                                                                                         \
+        "substr(lm.text, 1, 160)") ", " LEAD_LAST_MSG("lm.author") ", " LEAD_LAST_MSG("lm.type") ", (SELECT la.name FROM agents la WHERE la.id = leads.agent_id), "                       \
+                                                                                                 "(SELECT lu.name FROM users lu WHERE lu.id = leads.owner_id), "                          \
+                                                                                                 "(SELECT COUNT(*) FROM messages lr WHERE lr.lead_id = leads.id AND lr.direction = 'in' " \
+                                                                                                 "AND lr.id > leads.read_message_id), "                                                   \
+                                                                                                 "(SELECT MAX(lc.last_inbound_at) FROM conversations lc WHERE lc.lead_id = leads.id)"
+
+static const char *
+opt(struct arena *a, const struct db_result *r, size_t row, size_t col)
+{
+    return db_is_null(r, row, col)
+               ? NULL
+               : arena_strndup(a, db_text(r, row, col), db_text_len(r, row, col));
+}
 
 static void
 read_lead(const struct db_result *r, size_t row, struct arena *a, struct lead *out)
@@ -60,6 +81,13 @@ read_lead(const struct db_result *r, size_t row, struct arena *a, struct lead *o
     out->last_message_at_ms = db_int(r, row, 7);
     out->taken_over = db_int(r, row, 8) != 0;
     out->created_at = db_int(r, row, 9);
+    out->last_text = opt(a, r, row, 10);
+    out->last_author = opt(a, r, row, 11);
+    out->last_type = opt(a, r, row, 12);
+    out->agent_name = opt(a, r, row, 13);
+    out->owner_name = opt(a, r, row, 14);
+    out->unread = db_int(r, row, 15);
+    out->window_closes_at = db_is_null(r, row, 16) ? 0 : db_int(r, row, 16) + LEADS_WINDOW_S;
 }
 
 /* The text filter as a LIKE pattern: %q% with %, _ and \ escaped. */
@@ -177,6 +205,17 @@ leads_get(struct db *db, const char *workspace_id, const char *id, struct arena 
     return err;
 }
 
+/* Emits lead.updated for the lead in conn's transaction (events/events.h). */
+static int
+emit_updated(struct db_conn *conn, const char *workspace_id, const char *lead_id)
+{
+    char data[EVENTS_DATA_MAX + 1];
+    int k = snprintf(data, sizeof(data), "{\"leadId\":\"%s\"}", lead_id);
+    return k > 0 && (size_t)k < sizeof(data)
+               ? events_emit(conn, workspace_id, "lead.updated", data, NULL)
+               : E_INTERNAL;
+}
+
 struct update {
     const struct config *cfg;
     const char *workspace_id;
@@ -245,11 +284,7 @@ update_tx(struct db_conn *conn, void *arg)
     }
     if (!err) {
         /* The open pages hear of it once this commits (events/events.h). */
-        char data[EVENTS_DATA_MAX + 1];
-        int k = snprintf(data, sizeof(data), "{\"leadId\":\"%s\"}", u->out->id);
-        err = k > 0 && (size_t)k < sizeof(data)
-                  ? events_emit(conn, u->workspace_id, "lead.updated", data, NULL)
-                  : E_INTERNAL;
+        err = emit_updated(conn, u->workspace_id, u->out->id);
     }
     return err;
 }
@@ -264,15 +299,55 @@ leads_update(struct db *db, const struct config *cfg, const char *workspace_id, 
     return db_tx(db, update_tx, &u);
 }
 
-/* ---- Messages ------------------------------------------------------------------------------ */
+struct mark_read {
+    const char *workspace_id;
+    const char *id;
+    int64_t up_to;
+    struct arena *a;
+    struct lead *out;
+};
 
-static const char *
-opt(struct arena *a, const struct db_result *r, size_t row, size_t col)
+static int
+mark_read_tx(struct db_conn *conn, void *arg)
 {
-    return db_is_null(r, row, col)
-               ? NULL
-               : arena_strndup(a, db_text(r, row, col), db_text_len(r, row, col));
+    struct mark_read *m = arg;
+    struct db_result *r = NULL;
+    struct lead cur;
+    /* Forward only, and never past the newest message (a marker ahead would hide new ones). */
+    struct db_param p[] = {DB_INT(m->up_to), DB_CSTR(m->workspace_id), DB_CSTR(m->id)};
+    int err = get_on(conn, m->workspace_id, m->id, m->a, &cur);
+
+    if (!err) {
+        err =
+            db_exec(conn,
+                    "UPDATE leads SET read_message_id = (SELECT COALESCE(MAX(rm.id), 0) "
+                    "FROM messages rm WHERE rm.lead_id = leads.id "
+                    "AND (CAST($1 AS BIGINT) = 0 OR rm.id <= $1)) "
+                    "WHERE workspace_id = $2 AND id = $3 AND read_message_id < "
+                    "(SELECT COALESCE(MAX(rm.id), 0) FROM messages rm WHERE rm.lead_id = leads.id "
+                    "AND (CAST($1 AS BIGINT) = 0 OR rm.id <= $1)) RETURNING id",
+                    p, ARRAY_LEN(p), &r);
+    }
+    if (!err && db_result_rows(r) == 1) {
+        /* The other open pages update their counts. */
+        err = emit_updated(conn, m->workspace_id, m->id);
+    }
+    db_result_free(r);
+    if (!err) {
+        err = get_on(conn, m->workspace_id, m->id, m->a, m->out);
+    }
+    return err;
 }
+
+int
+leads_mark_read(struct db *db, const char *workspace_id, const char *id, int64_t up_to,
+                struct arena *a, struct lead *out)
+{
+    struct mark_read m = {workspace_id, id, up_to < 0 ? 0 : up_to, a, out};
+    return db_tx(db, mark_read_tx, &m);
+}
+
+/* ---- Messages ------------------------------------------------------------------------------ */
 
 static void
 read_message(const struct db_result *r, size_t row, struct arena *a, struct lead_message *m)

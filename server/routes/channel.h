@@ -4,6 +4,7 @@
  *   agents:   POST/GET /agents, GET/PATCH/DELETE /agents/{id}   (admins change, members read)
  *   leads:    GET /leads, GET/PATCH /leads/{id}                  (members)
  *   messages: GET/POST /leads/{id}/messages                      (members)
+ *   inbox:    POST /leads/{id}/read, GET/POST /leads/{id}/notes   (members)
  */
 #ifndef PILOTO_ROUTES_CHANNEL_H
 #define PILOTO_ROUTES_CHANNEL_H
@@ -20,5 +21,8 @@ int channel_lead_get(struct request *req);
 int channel_lead_patch(struct request *req);
 int channel_message_list(struct request *req);
 int channel_message_send(struct request *req);
+int channel_lead_read(struct request *req);
+int channel_note_list(struct request *req);
+int channel_note_create(struct request *req);
 
 #endif
