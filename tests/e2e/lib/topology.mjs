@@ -40,6 +40,7 @@ import {
   randomSecret,
   startNginx,
   startOidcProvider,
+  startGraphApi,
   startPiloto,
   startSmtpSink,
 } from './harness.mjs';
@@ -157,6 +158,17 @@ export async function startTopology(name) {
     };
     mkdirSync(join(work, 'data'), { recursive: true });
 
+    // WhatsApp: the stand-in Graph API delivers signed webhooks straight to piloto.
+    const waSecret = 'e2e-meta-app-secret-0123';
+    const graph = await startGraphApi(waSecret, `http://127.0.0.1:${pilotoPort}/internal/whatsapp`, logs);
+    started.push(graph);
+    env.graph = graph;
+    Object.assign(settings, {
+      WHATSAPP_APP_SECRET: waSecret,
+      WHATSAPP_VERIFY_TOKEN: 'e2e-verify-token',
+      WHATSAPP_API_URL: `${graph.base}/v23.0`,
+    });
+
     if (topo.cross) {
       ensureCrossDist();
       env.app = CROSS_APP;
@@ -165,7 +177,9 @@ export async function startTopology(name) {
       env.sibling = 'https://sibling.piloto.test';
       Object.assign(settings, {
         PILOTO_ENV: 'production',
-        WHATSAPP_APP_SECRET: 'e2e-meta-app-secret-0123',
+        // Production sends only over https to public addresses: the stand-in
+        // on loopback is refused before any connection (nothing leaves).
+        WHATSAPP_API_URL: 'https://127.0.0.1:9/v23.0',
         APP_ORIGINS: CROSS_APP,
         APP_URL: CROSS_APP,
         PUBLIC_URL: CROSS_API,
@@ -212,6 +226,16 @@ export async function startTopology(name) {
     const piloto = await startPiloto(settings, logs);
     started.push(piloto);
     env.piloto = piloto;
+    /** Stops piloto (SIGTERM) and starts it again on the same port and database. */
+    /** piloto down (SIGTERM) and up again on the same port and database (a restart). */
+    let restarts = 0;
+    env.stopPiloto = () => env.piloto.stop();
+    env.startPiloto = async () => {
+      restarts += 1;
+      const again = await startPiloto(settings, logs, `piloto-restart-${restarts}.log`);
+      started.push(again);
+      env.piloto = again;
+    };
 
     let hostRules;
     let spki;

@@ -328,7 +328,7 @@ export function InboxPage() {
         <section
           aria-label={t.inbox.listLabel}
           className={cn(
-            'flex w-full min-w-0 flex-col md:w-80 md:shrink-0 md:border-r md:border-slate-200',
+            'flex w-full min-w-0 flex-col md:w-[22rem] md:shrink-0 md:border-r md:border-slate-200',
             leadId && 'max-md:hidden',
           )}
         >
