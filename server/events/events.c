@@ -116,7 +116,6 @@ events_heads(struct db *db, const char *workspace_ids, size_t stride, size_t n, 
             for (size_t j = 0; j < k; j++) {
                 if (strcmp(wid, workspace_ids + (at + j) * stride) == 0) {
                     heads[at + j] = db_int(r, row, 1);
-                    break;
                 }
             }
         }
