@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "crm/crm.h"
 #include "events/events.h"
+#include "leads/internal.h"
 #include "unicode/unicode.h"
 
 int
@@ -58,12 +59,48 @@ leads_is_stage(struct str s)
                                                                                                  "AND lr.id > leads.read_message_id), "                                                   \
                                                                                                  "(SELECT MAX(lc.last_inbound_at) FROM conversations lc WHERE lc.lead_id = leads.id)"
 
-static const char *
-opt(struct arena *a, const struct db_result *r, size_t row, size_t col)
+const char *
+leads_opt(struct arena *a, const struct db_result *r, size_t row, size_t col)
 {
     return db_is_null(r, row, col)
                ? NULL
                : arena_strndup(a, db_text(r, row, col), db_text_len(r, row, col));
+}
+
+size_t
+leads_page_rows(const struct db_result *r, size_t limit, bool *more)
+{
+    size_t rows = db_result_rows(r);
+
+    *more = rows > limit;
+    return *more ? limit : rows;
+}
+
+int
+leads_exists(struct db_conn *conn, const char *workspace_id, const char *lead_id)
+{
+    struct db_result *r = NULL;
+    struct db_param p[] = {DB_CSTR(workspace_id), DB_CSTR(lead_id)};
+    int err = db_exec(conn, "SELECT 1 FROM leads WHERE workspace_id = $1 AND id = $2", p, 2, &r);
+
+    if (!err && db_result_rows(r) == 0) {
+        err = E_NOT_FOUND;
+    }
+    db_result_free(r);
+    return err;
+}
+
+int
+leads_emit(struct db_conn *conn, const char *workspace_id, const char *kind, const char *lead_id,
+           const char *key, int64_t id)
+{
+    char data[EVENTS_DATA_MAX + 1];
+    int k = key ? snprintf(data, sizeof(data), "{\"leadId\":\"%s\",\"%s\":\"%lld\"}", lead_id, key,
+                           (long long)id)
+                : snprintf(data, sizeof(data), "{\"leadId\":\"%s\"}", lead_id);
+
+    return k > 0 && (size_t)k < sizeof(data) ? events_emit(conn, workspace_id, kind, data, NULL)
+                                             : E_INTERNAL;
 }
 
 static void
@@ -81,11 +118,11 @@ read_lead(const struct db_result *r, size_t row, struct arena *a, struct lead *o
     out->last_message_at_ms = db_int(r, row, 7);
     out->taken_over = db_int(r, row, 8) != 0;
     out->created_at = db_int(r, row, 9);
-    out->last_text = opt(a, r, row, 10);
-    out->last_author = opt(a, r, row, 11);
-    out->last_type = opt(a, r, row, 12);
-    out->agent_name = opt(a, r, row, 13);
-    out->owner_name = opt(a, r, row, 14);
+    out->last_text = leads_opt(a, r, row, 10);
+    out->last_author = leads_opt(a, r, row, 11);
+    out->last_type = leads_opt(a, r, row, 12);
+    out->agent_name = leads_opt(a, r, row, 13);
+    out->owner_name = leads_opt(a, r, row, 14);
     out->unread = db_int(r, row, 15);
     out->window_closes_at = db_is_null(r, row, 16) ? 0 : db_int(r, row, 16) + LEADS_WINDOW_S;
 }
@@ -157,11 +194,7 @@ leads_list(struct db *db, const char *workspace_id, const struct leads_filter *f
                  "ORDER BY last_message_at_ms DESC, id DESC LIMIT CAST($8 AS INTEGER)",
                  p, ARRAY_LEN(p), &r);
     if (!err) {
-        size_t rows = db_result_rows(r);
-        if (rows > limit) {
-            rows = limit;
-            *more = true;
-        }
+        size_t rows = leads_page_rows(r, limit, more);
         *out = arena_alloc(a, st_mult(rows + 1, sizeof(struct lead)));
         for (size_t i = 0; i < rows; i++) {
             read_lead(r, i, a, &(*out)[i]);
@@ -203,17 +236,6 @@ leads_get(struct db *db, const char *workspace_id, const char *id, struct arena 
         db_release(conn);
     }
     return err;
-}
-
-/* Emits lead.updated for the lead in conn's transaction (events/events.h). */
-static int
-emit_updated(struct db_conn *conn, const char *workspace_id, const char *lead_id)
-{
-    char data[EVENTS_DATA_MAX + 1];
-    int k = snprintf(data, sizeof(data), "{\"leadId\":\"%s\"}", lead_id);
-    return k > 0 && (size_t)k < sizeof(data)
-               ? events_emit(conn, workspace_id, "lead.updated", data, NULL)
-               : E_INTERNAL;
 }
 
 struct update {
@@ -284,7 +306,7 @@ update_tx(struct db_conn *conn, void *arg)
     }
     if (!err) {
         /* The open pages hear of it once this commits (events/events.h). */
-        err = emit_updated(conn, u->workspace_id, u->out->id);
+        err = leads_emit(conn, u->workspace_id, "lead.updated", u->out->id, NULL, 0);
     }
     return err;
 }
@@ -330,7 +352,7 @@ mark_read_tx(struct db_conn *conn, void *arg)
     }
     if (!err && db_result_rows(r) == 1) {
         /* The other open pages update their counts. */
-        err = emit_updated(conn, m->workspace_id, m->id);
+        err = leads_emit(conn, m->workspace_id, "lead.updated", m->id, NULL, 0);
     }
     db_result_free(r);
     if (!err) {
@@ -354,16 +376,16 @@ read_message(const struct db_result *r, size_t row, struct arena *a, struct lead
 {
     memset(m, 0, sizeof(*m));
     m->id = db_int(r, row, 0);
-    m->direction = opt(a, r, row, 1);
-    m->author = opt(a, r, row, 2);
-    m->type = opt(a, r, row, 3);
-    m->text = opt(a, r, row, 4);
-    m->status = opt(a, r, row, 5);
-    m->media_id = opt(a, r, row, 6);
-    m->mime_type = opt(a, r, row, 7);
-    m->metadata = opt(a, r, row, 8);
+    m->direction = leads_opt(a, r, row, 1);
+    m->author = leads_opt(a, r, row, 2);
+    m->type = leads_opt(a, r, row, 3);
+    m->text = leads_opt(a, r, row, 4);
+    m->status = leads_opt(a, r, row, 5);
+    m->media_id = leads_opt(a, r, row, 6);
+    m->mime_type = leads_opt(a, r, row, 7);
+    m->metadata = leads_opt(a, r, row, 8);
     m->error_code = db_int(r, row, 9);
-    m->error_title = opt(a, r, row, 10);
+    m->error_title = leads_opt(a, r, row, 10);
     m->created_at_ms = db_int(r, row, 11);
 }
 
@@ -388,11 +410,7 @@ query_messages(struct db_conn *conn, const char *workspace_id, const char *lead_
         p, ARRAY_LEN(p), &r);
 
     if (!err) {
-        size_t rows = db_result_rows(r);
-        if (rows > limit) {
-            rows = limit;
-            *more = true;
-        }
+        size_t rows = leads_page_rows(r, limit, more);
         *out = arena_alloc(a, st_mult(rows + 1, sizeof(struct lead_message)));
         for (size_t i = 0; i < rows; i++) {
             read_message(r, i, a, &(*out)[i]);

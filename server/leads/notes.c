@@ -1,45 +1,19 @@
 /* The team's internal notes on a lead (leads/leads.h): never sent to WhatsApp. */
-#include <stdio.h>
-
 #include "core/err.h"
-#include "events/events.h"
-#include "leads/leads.h"
+#include "leads/internal.h"
 
 #define NOTE_COLS                                                                                  \
     "n.id, n.author_user_id, u.name, n.text, n.created_at_ms FROM lead_notes n "                   \
     "LEFT JOIN users u ON u.id = n.author_user_id "
 
-static const char *
-opt(struct arena *a, const struct db_result *r, size_t row, size_t col)
-{
-    return db_is_null(r, row, col)
-               ? NULL
-               : arena_strndup(a, db_text(r, row, col), db_text_len(r, row, col));
-}
-
 static void
 read_note(const struct db_result *r, size_t row, struct arena *a, struct lead_note *out)
 {
     out->id = db_int(r, row, 0);
-    out->author_id = opt(a, r, row, 1);
-    out->author_name = opt(a, r, row, 2);
-    out->text = opt(a, r, row, 3);
+    out->author_id = leads_opt(a, r, row, 1);
+    out->author_name = leads_opt(a, r, row, 2);
+    out->text = leads_opt(a, r, row, 3);
     out->created_at_ms = db_int(r, row, 4);
-}
-
-/* Is lead_id a lead of the workspace? 0, E_NOT_FOUND, E_DB. */
-static int
-lead_exists(struct db_conn *conn, const char *workspace_id, const char *lead_id)
-{
-    struct db_result *r = NULL;
-    struct db_param p[] = {DB_CSTR(workspace_id), DB_CSTR(lead_id)};
-    int err = db_exec(conn, "SELECT 1 FROM leads WHERE workspace_id = $1 AND id = $2", p, 2, &r);
-
-    if (!err && db_result_rows(r) == 0) {
-        err = E_NOT_FOUND;
-    }
-    db_result_free(r);
-    return err;
 }
 
 struct add {
@@ -58,7 +32,7 @@ add_tx(struct db_conn *conn, void *arg)
     struct add *n = arg;
     struct db_result *r = NULL;
     int64_t id = 0;
-    int err = lead_exists(conn, n->workspace_id, n->lead_id);
+    int err = leads_exists(conn, n->workspace_id, n->lead_id);
 
     if (!err) {
         struct db_param p[] = {DB_CSTR(n->workspace_id), DB_CSTR(n->lead_id), DB_CSTR(n->user_id),
@@ -89,13 +63,8 @@ add_tx(struct db_conn *conn, void *arg)
         db_result_free(r);
     }
     if (!err) {
-        /* The other open pages of the lead show it (events/events.h). */
-        char data[EVENTS_DATA_MAX + 1];
-        int k = snprintf(data, sizeof(data), "{\"leadId\":\"%s\",\"noteId\":\"%lld\"}", n->lead_id,
-                         (long long)id);
-        err = k > 0 && (size_t)k < sizeof(data)
-                  ? events_emit(conn, n->workspace_id, "note.created", data, NULL)
-                  : E_INTERNAL;
+        /* The other open pages of the lead show it. */
+        err = leads_emit(conn, n->workspace_id, "note.created", n->lead_id, "noteId", id);
     }
     return err;
 }
@@ -128,7 +97,7 @@ leads_notes(struct db *db, const char *workspace_id, const char *lead_id, bool h
     if ((err = db_acquire(db, &conn))) {
         return err;
     }
-    if (!(err = lead_exists(conn, workspace_id, lead_id))) {
+    if (!(err = leads_exists(conn, workspace_id, lead_id))) {
         struct db_param p[] = {DB_CSTR(workspace_id), DB_CSTR(lead_id),
                                has_before ? DB_INT(before_id) : DB_NULL, DB_INT(limit + 1)};
         err = db_exec(conn,
@@ -138,11 +107,7 @@ leads_notes(struct db *db, const char *workspace_id, const char *lead_id, bool h
                       p, ARRAY_LEN(p), &r);
     }
     if (!err) {
-        size_t rows = db_result_rows(r);
-        if (rows > limit) {
-            rows = limit;
-            *more = true;
-        }
+        size_t rows = leads_page_rows(r, limit, more);
         *out = arena_alloc(a, st_mult(rows + 1, sizeof(struct lead_note)));
         for (size_t i = 0; i < rows; i++) {
             read_note(r, i, a, &(*out)[i]);

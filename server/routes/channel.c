@@ -379,47 +379,73 @@ message_json(struct request *req, const struct lead_message *m)
                      "metadata", meta ? meta : json_null(), "error", error);
 }
 
-/* GET /leads/{id}/messages?cursor=&limit= -> {"messages" (newest first), "nextCursor"} */
-int
-channel_message_list(struct request *req)
+/* A page of a lead's messages or notes: ?cursor= (the last id seen) and ?limit=. */
+struct page {
+    bool has_cursor;
+    int64_t before;
+    size_t limit;
+};
+
+/* 0 and *pg, E_VALIDATION (field errors set), E_NOT_FOUND (no usable id). */
+static int
+page_params(struct request *req, const char *id, struct page *pg)
 {
-    const char *id = param_id(req, "id");
     struct str cursor = request_query(req, "cursor");
     struct str limit = request_query(req, "limit");
-    struct lead_message *list = NULL;
-    size_t n = 0;
-    bool more = false;
-    int64_t before = 0;
     int64_t lim = LEADS_PAGE_DEFAULT;
-    char next[LEADS_CURSOR_MAX + 1];
-    json_t *arr;
-    int err;
 
-    if (cursor.len && leads_msg_cursor_parse(cursor, &before)) {
+    pg->has_cursor = cursor.len > 0;
+    pg->before = 0;
+    if (cursor.len && leads_msg_cursor_parse(cursor, &pg->before)) {
         request_field_error(req, "cursor", "invalid", "is not a cursor this server gave");
     }
     if (limit.len && strnum_parse(limit, 1, LEADS_PAGE_MAX, &lim)) {
         request_field_error(req, "limit", "out_of_range", "must be 1 to 100");
     }
+    pg->limit = (size_t)lim;
     if (req->nfield_errors) {
         return E_VALIDATION;
     }
-    if (!id) {
-        return E_NOT_FOUND;
+    return id ? 0 : E_NOT_FOUND;
+}
+
+/* 200 {key: arr, "nextCursor"}: the cursor after last_id when more follow, else null. */
+static void
+page_reply(struct request *req, const char *key, json_t *arr, bool more, int64_t last_id)
+{
+    char next[LEADS_CURSOR_MAX + 1];
+
+    if (more) {
+        leads_msg_cursor_render(last_id, next, sizeof(next));
     }
-    if ((err = leads_messages(req->app->db, req->tenant->workspace_id, id, cursor.len > 0, before,
-                              (size_t)lim, req->arena, &list, &n, &more))) {
+    routes_reply_json_take(req, 200,
+                           json_pack("{s:o, s:s?}", key, arr, "nextCursor", more ? next : NULL));
+}
+
+/* GET /leads/{id}/messages?cursor=&limit= -> {"messages" (newest first), "nextCursor"} */
+int
+channel_message_list(struct request *req)
+{
+    const char *id = param_id(req, "id");
+    struct page pg;
+    struct lead_message *list = NULL;
+    size_t n = 0;
+    bool more = false;
+    json_t *arr;
+    int err = page_params(req, id, &pg);
+
+    if (err) {
+        return err;
+    }
+    if ((err = leads_messages(req->app->db, req->tenant->workspace_id, id, pg.has_cursor, pg.before,
+                              pg.limit, req->arena, &list, &n, &more))) {
         return err;
     }
     arr = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(arr, message_json(req, &list[i]));
     }
-    if (more && n) {
-        leads_msg_cursor_render(list[n - 1].id, next, sizeof(next));
-    }
-    routes_reply_json_take(
-        req, 200, json_pack("{s:o, s:s?}", "messages", arr, "nextCursor", more && n ? next : NULL));
+    page_reply(req, "messages", arr, more && n, n ? list[n - 1].id : 0);
     return 0;
 }
 
@@ -526,42 +552,25 @@ int
 channel_note_list(struct request *req)
 {
     const char *id = param_id(req, "id");
-    struct str cursor = request_query(req, "cursor");
-    struct str limit = request_query(req, "limit");
+    struct page pg;
     struct lead_note *list = NULL;
     size_t n = 0;
     bool more = false;
-    int64_t before = 0;
-    int64_t lim = LEADS_PAGE_DEFAULT;
-    char next[LEADS_CURSOR_MAX + 1];
     json_t *arr;
-    int err;
+    int err = page_params(req, id, &pg);
 
-    if (cursor.len && leads_msg_cursor_parse(cursor, &before)) {
-        request_field_error(req, "cursor", "invalid", "is not a cursor this server gave");
+    if (err) {
+        return err;
     }
-    if (limit.len && strnum_parse(limit, 1, LEADS_PAGE_MAX, &lim)) {
-        request_field_error(req, "limit", "out_of_range", "must be 1 to 100");
-    }
-    if (req->nfield_errors) {
-        return E_VALIDATION;
-    }
-    if (!id) {
-        return E_NOT_FOUND;
-    }
-    if ((err = leads_notes(req->app->db, req->tenant->workspace_id, id, cursor.len > 0, before,
-                           (size_t)lim, req->arena, &list, &n, &more))) {
+    if ((err = leads_notes(req->app->db, req->tenant->workspace_id, id, pg.has_cursor, pg.before,
+                           pg.limit, req->arena, &list, &n, &more))) {
         return err;
     }
     arr = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(arr, note_json(req, &list[i]));
     }
-    if (more && n) {
-        leads_msg_cursor_render(list[n - 1].id, next, sizeof(next));
-    }
-    routes_reply_json_take(
-        req, 200, json_pack("{s:o, s:s?}", "notes", arr, "nextCursor", more && n ? next : NULL));
+    page_reply(req, "notes", arr, more && n, n ? list[n - 1].id : 0);
     return 0;
 }
 
