@@ -231,6 +231,28 @@ describe('Conversas', () => {
     expect(await screen.findByText(t.inbox.windowClosed)).toBeTruthy();
   });
 
+  it('works by keyboard: from the search box to a conversation, opened with Enter', async () => {
+    mockFetch({
+      ...base,
+      [`GET ${WS}/leads`]: json(200, { leads: [lead({ unread: 0 })], nextCursor: null }),
+      [`GET ${WS}/leads/l1`]: json(200, { lead: lead({ unread: 0 }) }),
+      [`GET ${WS}/leads/l1/messages`]: json(200, { messages: [msg('1')], nextCursor: null }),
+    });
+    const { router } = renderApp('/w/w-acme/conversas');
+    const ue = userEvent.setup();
+    const row = await screen.findByTestId('inbox-lead');
+    await screen.findByRole('option', { name: 'Bia' });
+    screen.getByLabelText(t.inbox.searchLabel).focus();
+    // The four quick filters, the agent, the stage, then the first conversation.
+    for (let i = 0; i < 7; i++) await ue.tab();
+    expect(document.activeElement).toBe(row);
+    await ue.keyboard('{Enter}');
+    const title = await screen.findByTestId('conversation-title');
+    expect(router.state.location.pathname).toBe('/w/w-acme/conversas/l1');
+    // Focus moves to the conversation's heading, for screen readers.
+    await waitFor(() => expect(document.activeElement).toBe(title));
+  });
+
   it('refuses to reply once the window has closed', async () => {
     mockFetch({
       ...base,

@@ -194,7 +194,10 @@ function LeadRow({ lead, selected }: { lead: InboxLead; selected: boolean }) {
           </p>
           <div className="mt-1 flex flex-wrap items-center gap-1.5 text-xs text-slate-600">
             {lead.takenOver ? (
-              <Badge tone="warning">{t.inbox.takenOverBadge}</Badge>
+              <>
+                <Badge tone="warning">{t.inbox.takenOverBadge}</Badge>
+                {lead.ownerName ? <span>{lead.ownerName}</span> : null}
+              </>
             ) : lead.agentName ? (
               <span>{lead.agentName}</span>
             ) : null}
