@@ -48,16 +48,23 @@ leads_is_stage(struct str s)
  * conversations' (lead_id, ...) unique key), so the filters and the keyset
  * condition stay on leads alone.
  */
-#define LEAD_LAST_MSG(col)                                                                         \
+/* clang-format off */
+#define LEAD_LAST_MSG(col) \
     "(SELECT " col " FROM messages lm WHERE lm.lead_id = leads.id ORDER BY lm.id DESC LIMIT 1)"
-#define LEAD_COLS                                                                                                                                                                         \
-    "id, name, phone, stage, COALESCE(owner_id, ''), COALESCE(agent_id, ''), crm_id, "                                                                                                    \
-    "last_message_at_ms, taken_over, created_at, " LEAD_LAST_MSG(                                                                                                                         \
-        "substr(lm.text, 1, 160)") ", " LEAD_LAST_MSG("lm.author") ", " LEAD_LAST_MSG("lm.type") ", (SELECT la.name FROM agents la WHERE la.id = leads.agent_id), "                       \
-                                                                                                 "(SELECT lu.name FROM users lu WHERE lu.id = leads.owner_id), "                          \
-                                                                                                 "(SELECT COUNT(*) FROM messages lr WHERE lr.lead_id = leads.id AND lr.direction = 'in' " \
-                                                                                                 "AND lr.id > leads.read_message_id), "                                                   \
-                                                                                                 "(SELECT MAX(lc.last_inbound_at) FROM conversations lc WHERE lc.lead_id = leads.id)"
+#define LEAD_QUOTE_(x) #x
+#define LEAD_QUOTE(x)  LEAD_QUOTE_(x)
+#define LEAD_COLS \
+    "id, name, phone, stage, COALESCE(owner_id, ''), COALESCE(agent_id, ''), crm_id, " \
+    "last_message_at_ms, taken_over, created_at, " \
+    LEAD_LAST_MSG("substr(lm.text, 1, " LEAD_QUOTE(LEADS_PREVIEW_MAX) ")") ", " \
+    LEAD_LAST_MSG("lm.author") ", " \
+    LEAD_LAST_MSG("lm.type") ", " \
+    "(SELECT la.name FROM agents la WHERE la.id = leads.agent_id), " \
+    "(SELECT lu.name FROM users lu WHERE lu.id = leads.owner_id), " \
+    "(SELECT COUNT(*) FROM messages lr WHERE lr.lead_id = leads.id AND lr.direction = 'in' " \
+    "AND lr.id > leads.read_message_id), " \
+    "(SELECT MAX(lc.last_inbound_at) FROM conversations lc WHERE lc.lead_id = leads.id)"
+/* clang-format on */
 
 const char *
 leads_opt(struct arena *a, const struct db_result *r, size_t row, size_t col)

@@ -33,8 +33,9 @@
 #define LEADS_QUERY_MAX    100  /* characters of the text filter */
 #define LEADS_CURSOR_MAX   96   /* characters of a cursor */
 #define LEADS_REPLY_MAX    4096 /* characters of a person's reply (Meta's text limit) */
-#define LEADS_PREVIEW_MAX  160  /* characters of the last message shown in the inbox */
-#define LEADS_NOTE_MAX     2000 /* characters of an internal note */
+/* Characters of the last message the inbox shows (a bare number: it is quoted into SQL). */
+#define LEADS_PREVIEW_MAX 160
+#define LEADS_NOTE_MAX    2000 /* characters of an internal note */
 /* WhatsApp's customer-service window: free text only until this long after the lead wrote. */
 #define LEADS_WINDOW_S (24 * 3600)
 
