@@ -79,27 +79,29 @@ leads_note_add(struct db *db, const char *workspace_id, const char *lead_id, con
     return db_tx(db, add_tx, &n);
 }
 
-int
-leads_notes(struct db *db, const char *workspace_id, const char *lead_id, bool has_before,
-            int64_t before_id, size_t limit, struct arena *a, struct lead_note **out, size_t *n,
-            bool *more)
-{
-    struct db_conn *conn = NULL;
-    struct db_result *r = NULL;
-    int err;
+struct page {
+    const char *workspace_id;
+    const char *lead_id;
+    bool has_before;
+    int64_t before_id;
+    size_t limit;
+    struct arena *a;
+    struct lead_note **out;
+    size_t *n;
+    bool *more;
+};
 
-    *out = NULL;
-    *n = 0;
-    *more = false;
-    if (limit == 0 || limit > LEADS_PAGE_MAX) {
-        return E_INVALID;
-    }
-    if ((err = db_acquire(db, &conn))) {
-        return err;
-    }
-    if (!(err = leads_exists(conn, workspace_id, lead_id))) {
-        struct db_param p[] = {DB_CSTR(workspace_id), DB_CSTR(lead_id),
-                               has_before ? DB_INT(before_id) : DB_NULL, DB_INT(limit + 1)};
+static int
+page_on(struct db_conn *conn, void *arg)
+{
+    struct page *pg = arg;
+    struct db_result *r = NULL;
+    int err = leads_exists(conn, pg->workspace_id, pg->lead_id);
+
+    if (!err) {
+        struct db_param p[] = {DB_CSTR(pg->workspace_id), DB_CSTR(pg->lead_id),
+                               pg->has_before ? DB_INT(pg->before_id) : DB_NULL,
+                               DB_INT(pg->limit + 1)};
         err = db_exec(conn,
                       "SELECT " NOTE_COLS "WHERE n.workspace_id = $1 AND n.lead_id = $2 "
                       "AND (CAST($3 AS BIGINT) IS NULL OR n.id < $3) "
@@ -107,14 +109,29 @@ leads_notes(struct db *db, const char *workspace_id, const char *lead_id, bool h
                       p, ARRAY_LEN(p), &r);
     }
     if (!err) {
-        size_t rows = leads_page_rows(r, limit, more);
-        *out = arena_alloc(a, st_mult(rows + 1, sizeof(struct lead_note)));
+        size_t rows = leads_page_rows(r, pg->limit, pg->more);
+        *pg->out = arena_alloc(pg->a, st_mult(rows + 1, sizeof(struct lead_note)));
         for (size_t i = 0; i < rows; i++) {
-            read_note(r, i, a, &(*out)[i]);
+            read_note(r, i, pg->a, &(*pg->out)[i]);
         }
-        *n = rows;
+        *pg->n = rows;
     }
     db_result_free(r);
-    db_release(conn);
     return err;
+}
+
+int
+leads_notes(struct db *db, const char *workspace_id, const char *lead_id, bool has_before,
+            int64_t before_id, size_t limit, struct arena *a, struct lead_note **out, size_t *n,
+            bool *more)
+{
+    struct page pg = {workspace_id, lead_id, has_before, before_id, limit, a, out, n, more};
+
+    *out = NULL;
+    *n = 0;
+    *more = false;
+    if (limit == 0 || limit > LEADS_PAGE_MAX) {
+        return E_INVALID;
+    }
+    return db_with_conn(db, page_on, &pg);
 }
