@@ -44,6 +44,7 @@ import {
   startPiloto,
   startSmtpSink,
 } from './harness.mjs';
+import { E2E_WHATSAPP_APP_SECRET } from './pipeline.mjs';
 
 /** The attacker's own account (login CSRF signs the victim in as this). */
 export const ATTACKER_EMAIL = 'atacante@piloto-attacker.test';
@@ -155,16 +156,17 @@ export async function startTopology(name) {
       PILOTO_SECRET: randomSecret(),
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
       MAIL_FROM: 'Piloto e2e <no-reply@piloto.test>',
+      // Meta's webhooks the tests post (lib/pipeline.mjs) are signed with it.
+      WHATSAPP_APP_SECRET: E2E_WHATSAPP_APP_SECRET,
     };
     mkdirSync(join(work, 'data'), { recursive: true });
 
-    // WhatsApp: the stand-in Graph API delivers signed webhooks straight to piloto.
-    const waSecret = 'e2e-meta-app-secret-0123';
-    const graph = await startGraphApi(waSecret, `http://127.0.0.1:${pilotoPort}/internal/whatsapp`, logs);
+    // WhatsApp: the stand-in Graph API delivers signed webhooks straight to piloto
+    // (signed with the same app secret as the webhooks lib/pipeline.mjs posts).
+    const graph = await startGraphApi(E2E_WHATSAPP_APP_SECRET, `http://127.0.0.1:${pilotoPort}/internal/whatsapp`, logs);
     started.push(graph);
     env.graph = graph;
     Object.assign(settings, {
-      WHATSAPP_APP_SECRET: waSecret,
       WHATSAPP_VERIFY_TOKEN: 'e2e-verify-token',
       WHATSAPP_API_URL: `${graph.base}/v23.0`,
     });
@@ -226,7 +228,6 @@ export async function startTopology(name) {
     const piloto = await startPiloto(settings, logs);
     started.push(piloto);
     env.piloto = piloto;
-    /** Stops piloto (SIGTERM) and starts it again on the same port and database. */
     /** piloto down (SIGTERM) and up again on the same port and database (a restart). */
     let restarts = 0;
     env.stopPiloto = () => env.piloto.stop();

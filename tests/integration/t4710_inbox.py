@@ -1,4 +1,4 @@
-"""t4700: what the inbox (Conversas) needs from the server (issue 14):
+"""t4710: what the inbox (Conversas) needs from the server (issue 14):
 each lead of the list carries its last message, the agent answering it, the
 team's unread count and when the 24-hour window closes; POST /read moves
 the team's read marker (forward only); internal notes; and every change a
