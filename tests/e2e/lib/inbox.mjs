@@ -18,9 +18,9 @@ import { IPHONE_UA, waitFor } from './harness.mjs';
 export function inboxFlow({ getEnv, chain, shot, newContext, signUp, problems, stamp }) {
   describe('inbox (Conversas)', () => {
     const owner = {
-      name: 'Paula Dias',
-      email: `paula.${stamp}@empresa.com.br`,
-      password: 'paula tem uma senha longa',
+      name: 'Renata Dias',
+      email: `renata.${stamp}@empresa.com.br`,
+      password: 'renata tem uma senha longa',
     };
     const pnid = String(100000000000 + Math.floor(Math.random() * 8e11));
     const token = `EAAG-e2e-${randomBytes(8).toString('hex')}`;
@@ -95,7 +95,6 @@ export function inboxFlow({ getEnv, chain, shot, newContext, signUp, problems, s
       ctx = await newContext();
       p = await page(ctx, 'inbox');
       await signUp(p, owner);
-      await p.getByRole('heading', { name: 'Olá, Paula!' }).waitFor();
       await p.getByLabel('Nome da empresa').fill(`Loja ${stamp}`);
       await p.getByRole('button', { name: 'Criar espaço de trabalho', exact: true }).click();
       await p.waitForURL(/\/w\/[^/]+$/);
@@ -113,7 +112,7 @@ export function inboxFlow({ getEnv, chain, shot, newContext, signUp, problems, s
     });
 
     step('the inbox, empty and live', async () => {
-      await p.getByRole('link', { name: 'Conversas' }).click();
+      await p.getByRole('link', { name: 'Conversas', exact: true }).click();
       await p.waitForURL(wsUrl('conversas'));
       await p.getByRole('heading', { name: 'Conversas', level: 1 }).waitFor();
       await p.getByText('Nenhuma conversa por enquanto').waitFor();
@@ -178,7 +177,7 @@ export function inboxFlow({ getEnv, chain, shot, newContext, signUp, problems, s
 
     step('take over, then hand back to the agent', async () => {
       await p.getByRole('button', { name: 'Assumir conversa' }).click();
-      await p.getByTestId('conversation-answerer').filter({ hasText: 'Assumida por Paula Dias' }).waitFor();
+      await p.getByTestId('conversation-answerer').filter({ hasText: 'Assumida por Renata Dias' }).waitFor();
       await p.getByTestId('inbox-lead').filter({ hasText: leadName }).getByText('Assumida').waitFor();
       let r = await api(p, 'GET', `/api/v1/workspaces/${wid}/leads/${leadId}`);
       assert.equal(r.body.lead.takenOver, true);
