@@ -83,6 +83,48 @@ events_head(struct db *db, const char *workspace_id, int64_t *head)
 }
 
 int
+events_heads(struct db *db, const char *workspace_ids, size_t stride, size_t n, int64_t *heads)
+{
+    for (size_t i = 0; i < n; i++) {
+        heads[i] = 0;
+    }
+    for (size_t at = 0; at < n; at += EVENTS_HEADS_BATCH) {
+        size_t k = n - at < EVENTS_HEADS_BATCH ? n - at : EVENTS_HEADS_BATCH;
+        struct db_param p[EVENTS_HEADS_BATCH];
+        struct db_result *r = NULL;
+        struct buf sql = BUF_INIT;
+        int err = buf_addstr(&sql, "SELECT workspace_id, last_id FROM workspace_event_heads "
+                                   "WHERE workspace_id IN (");
+
+        /* Placeholders only: the ids are bound. */
+        for (size_t j = 0; j < k; j++) {
+            p[j] = DB_CSTR(workspace_ids + (at + j) * stride);
+            err |= buf_addf(&sql, "%s$%zu", j ? ", " : "", j + 1);
+        }
+        err |= buf_addch(&sql, ')');
+        if (err) {
+            buf_release(&sql);
+            return E_INTERNAL;
+        }
+        err = db_run(db, sql.ptr, p, k, &r);
+        buf_release(&sql);
+        if (err) {
+            return err;
+        }
+        for (size_t row = 0; row < db_result_rows(r); row++) {
+            const char *wid = db_text(r, row, 0);
+            for (size_t j = 0; j < k; j++) {
+                if (strcmp(wid, workspace_ids + (at + j) * stride) == 0) {
+                    heads[at + j] = db_int(r, row, 1);
+                }
+            }
+        }
+        db_result_free(r);
+    }
+    return 0;
+}
+
+int
 events_since(struct db *db, const char *workspace_id, int64_t after, size_t max, struct arena *a,
              struct event **out, size_t *n, bool *reset, int64_t *head)
 {

@@ -50,6 +50,16 @@ NODISCARD int events_emit(struct db_conn *conn, const char *workspace_id, const 
 /* The workspace's latest event number (0 before the first). */
 NODISCARD int events_head(struct db *db, const char *workspace_id, int64_t *head);
 
+/* Workspace ids per statement of events_heads. */
+#define EVENTS_HEADS_BATCH 64
+/*
+ * The latest event numbers of n workspaces (ids NUL-terminated in rows of
+ * stride bytes), in one statement per EVENTS_HEADS_BATCH of them: heads[i]
+ * is workspace i's head, 0 before its first event.
+ */
+NODISCARD int events_heads(struct db *db, const char *workspace_ids, size_t stride, size_t n,
+                           int64_t *heads);
+
 /*
  * The events after `after`, oldest first, at most max, into arena a.
  * *reset is true when the log no longer holds all of them (the client is

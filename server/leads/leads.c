@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "crm/crm.h"
 #include "events/events.h"
+#include "leads/internal.h"
 #include "unicode/unicode.h"
 
 int
@@ -41,9 +42,73 @@ leads_is_stage(struct str s)
 
 /* ---- Leads --------------------------------------------------------------------------------- */
 
-#define LEAD_COLS                                                                                  \
-    "id, name, phone, stage, COALESCE(owner_id, ''), COALESCE(agent_id, ''), crm_id, "             \
-    "last_message_at_ms, taken_over, created_at"
+/*
+ * The inbox's columns come from correlated subqueries (each one index
+ * lookup per row of the page: messages_lead, the primary keys,
+ * conversations' (lead_id, ...) unique key), so the filters and the keyset
+ * condition stay on leads alone.
+ */
+/* clang-format off */
+#define LEAD_LAST_MSG(col) \
+    "(SELECT " col " FROM messages lm WHERE lm.lead_id = leads.id ORDER BY lm.id DESC LIMIT 1)"
+#define LEAD_QUOTE_(x) #x
+#define LEAD_QUOTE(x)  LEAD_QUOTE_(x)
+#define LEAD_COLS \
+    "id, name, phone, stage, COALESCE(owner_id, ''), COALESCE(agent_id, ''), crm_id, " \
+    "last_message_at_ms, taken_over, created_at, " \
+    LEAD_LAST_MSG("substr(lm.text, 1, " LEAD_QUOTE(LEADS_PREVIEW_MAX) ")") ", " \
+    LEAD_LAST_MSG("lm.author") ", " \
+    LEAD_LAST_MSG("lm.type") ", " \
+    "(SELECT la.name FROM agents la WHERE la.id = leads.agent_id), " \
+    "(SELECT lu.name FROM users lu WHERE lu.id = leads.owner_id), " \
+    "(SELECT COUNT(*) FROM messages lr WHERE lr.lead_id = leads.id AND lr.direction = 'in' " \
+    "AND lr.id > leads.read_message_id), " \
+    "(SELECT MAX(lc.last_inbound_at) FROM conversations lc WHERE lc.lead_id = leads.id)"
+/* clang-format on */
+
+const char *
+leads_opt(struct arena *a, const struct db_result *r, size_t row, size_t col)
+{
+    return db_is_null(r, row, col)
+               ? NULL
+               : arena_strndup(a, db_text(r, row, col), db_text_len(r, row, col));
+}
+
+size_t
+leads_page_rows(const struct db_result *r, size_t limit, bool *more)
+{
+    size_t rows = db_result_rows(r);
+
+    *more = rows > limit;
+    return *more ? limit : rows;
+}
+
+int
+leads_exists(struct db_conn *conn, const char *workspace_id, const char *lead_id)
+{
+    struct db_result *r = NULL;
+    struct db_param p[] = {DB_CSTR(workspace_id), DB_CSTR(lead_id)};
+    int err = db_exec(conn, "SELECT 1 FROM leads WHERE workspace_id = $1 AND id = $2", p, 2, &r);
+
+    if (!err && db_result_rows(r) == 0) {
+        err = E_NOT_FOUND;
+    }
+    db_result_free(r);
+    return err;
+}
+
+int
+leads_emit(struct db_conn *conn, const char *workspace_id, const char *kind, const char *lead_id,
+           const char *key, int64_t id)
+{
+    char data[EVENTS_DATA_MAX + 1];
+    int k = key ? snprintf(data, sizeof(data), "{\"leadId\":\"%s\",\"%s\":\"%lld\"}", lead_id, key,
+                           (long long)id)
+                : snprintf(data, sizeof(data), "{\"leadId\":\"%s\"}", lead_id);
+
+    return k > 0 && (size_t)k < sizeof(data) ? events_emit(conn, workspace_id, kind, data, NULL)
+                                             : E_INTERNAL;
+}
 
 static void
 read_lead(const struct db_result *r, size_t row, struct arena *a, struct lead *out)
@@ -60,6 +125,13 @@ read_lead(const struct db_result *r, size_t row, struct arena *a, struct lead *o
     out->last_message_at_ms = db_int(r, row, 7);
     out->taken_over = db_int(r, row, 8) != 0;
     out->created_at = db_int(r, row, 9);
+    out->last_text = leads_opt(a, r, row, 10);
+    out->last_author = leads_opt(a, r, row, 11);
+    out->last_type = leads_opt(a, r, row, 12);
+    out->agent_name = leads_opt(a, r, row, 13);
+    out->owner_name = leads_opt(a, r, row, 14);
+    out->unread = db_int(r, row, 15);
+    out->window_closes_at = db_is_null(r, row, 16) ? 0 : db_int(r, row, 16) + LEADS_WINDOW_S;
 }
 
 /* The text filter as a LIKE pattern: %q% with %, _ and \ escaped. */
@@ -133,11 +205,7 @@ leads_list(struct db *db, const char *workspace_id, const struct leads_filter *f
                  "ORDER BY last_message_at_ms DESC, id DESC LIMIT CAST($8 AS INTEGER)",
                  p, ARRAY_LEN(p), &r);
     if (!err) {
-        size_t rows = db_result_rows(r);
-        if (rows > limit) {
-            rows = limit;
-            *more = true;
-        }
+        size_t rows = leads_page_rows(r, limit, more);
         *out = arena_alloc(a, st_mult(rows + 1, sizeof(struct lead)));
         for (size_t i = 0; i < rows; i++) {
             read_lead(r, i, a, &(*out)[i]);
@@ -259,11 +327,7 @@ update_tx(struct db_conn *conn, void *arg)
     }
     if (!err) {
         /* The open pages hear of it once this commits (events/events.h). */
-        char data[EVENTS_DATA_MAX + 1];
-        int k = snprintf(data, sizeof(data), "{\"leadId\":\"%s\"}", u->out->id);
-        err = k > 0 && (size_t)k < sizeof(data)
-                  ? events_emit(conn, u->workspace_id, "lead.updated", data, NULL)
-                  : E_INTERNAL;
+        err = leads_emit(conn, u->workspace_id, "lead.updated", u->out->id, NULL, 0);
     }
     return err;
 }
@@ -289,33 +353,73 @@ leads_update_in(struct db_conn *conn, const struct config *cfg, const char *work
     return update_tx(conn, &u);
 }
 
-/* ---- Messages ------------------------------------------------------------------------------ */
+struct mark_read {
+    const char *workspace_id;
+    const char *id;
+    int64_t up_to;
+    struct arena *a;
+    struct lead *out;
+};
 
-static const char *
-opt(struct arena *a, const struct db_result *r, size_t row, size_t col)
+static int
+mark_read_tx(struct db_conn *conn, void *arg)
 {
-    return db_is_null(r, row, col)
-               ? NULL
-               : arena_strndup(a, db_text(r, row, col), db_text_len(r, row, col));
+    struct mark_read *m = arg;
+    struct db_result *r = NULL;
+    struct lead cur;
+    /* Forward only, and never past the newest message (a marker ahead would hide new ones). */
+    struct db_param p[] = {DB_INT(m->up_to), DB_CSTR(m->workspace_id), DB_CSTR(m->id)};
+    int err = get_on(conn, m->workspace_id, m->id, m->a, &cur);
+
+    if (!err) {
+        err =
+            db_exec(conn,
+                    "UPDATE leads SET read_message_id = (SELECT COALESCE(MAX(rm.id), 0) "
+                    "FROM messages rm WHERE rm.lead_id = leads.id "
+                    "AND (CAST($1 AS BIGINT) = 0 OR rm.id <= $1)) "
+                    "WHERE workspace_id = $2 AND id = $3 AND read_message_id < "
+                    "(SELECT COALESCE(MAX(rm.id), 0) FROM messages rm WHERE rm.lead_id = leads.id "
+                    "AND (CAST($1 AS BIGINT) = 0 OR rm.id <= $1)) RETURNING id",
+                    p, ARRAY_LEN(p), &r);
+    }
+    if (!err && db_result_rows(r) == 1) {
+        /* The other open pages update their counts. */
+        err = leads_emit(conn, m->workspace_id, "lead.updated", m->id, NULL, 0);
+    }
+    db_result_free(r);
+    if (!err) {
+        err = get_on(conn, m->workspace_id, m->id, m->a, m->out);
+    }
+    return err;
 }
+
+int
+leads_mark_read(struct db *db, const char *workspace_id, const char *id, int64_t up_to,
+                struct arena *a, struct lead *out)
+{
+    struct mark_read m = {workspace_id, id, up_to < 0 ? 0 : up_to, a, out};
+    return db_tx(db, mark_read_tx, &m);
+}
+
+/* ---- Messages ------------------------------------------------------------------------------ */
 
 static void
 read_message(const struct db_result *r, size_t row, struct arena *a, struct lead_message *m)
 {
     memset(m, 0, sizeof(*m));
     m->id = db_int(r, row, 0);
-    m->direction = opt(a, r, row, 1);
-    m->author = opt(a, r, row, 2);
-    m->type = opt(a, r, row, 3);
-    m->text = opt(a, r, row, 4);
-    m->status = opt(a, r, row, 5);
-    m->media_id = opt(a, r, row, 6);
-    m->mime_type = opt(a, r, row, 7);
-    m->metadata = opt(a, r, row, 8);
+    m->direction = leads_opt(a, r, row, 1);
+    m->author = leads_opt(a, r, row, 2);
+    m->type = leads_opt(a, r, row, 3);
+    m->text = leads_opt(a, r, row, 4);
+    m->status = leads_opt(a, r, row, 5);
+    m->media_id = leads_opt(a, r, row, 6);
+    m->mime_type = leads_opt(a, r, row, 7);
+    m->metadata = leads_opt(a, r, row, 8);
     m->error_code = db_int(r, row, 9);
-    m->error_title = opt(a, r, row, 10);
+    m->error_title = leads_opt(a, r, row, 10);
     m->created_at_ms = db_int(r, row, 11);
-    m->sources = opt(a, r, row, 12);
+    m->sources = leads_opt(a, r, row, 12);
 }
 
 static int
@@ -339,11 +443,7 @@ query_messages(struct db_conn *conn, const char *workspace_id, const char *lead_
         p, ARRAY_LEN(p), &r);
 
     if (!err) {
-        size_t rows = db_result_rows(r);
-        if (rows > limit) {
-            rows = limit;
-            *more = true;
-        }
+        size_t rows = leads_page_rows(r, limit, more);
         *out = arena_alloc(a, st_mult(rows + 1, sizeof(struct lead_message)));
         for (size_t i = 0; i < rows; i++) {
             read_message(r, i, a, &(*out)[i]);

@@ -33,6 +33,11 @@
 #define LEADS_QUERY_MAX    100  /* characters of the text filter */
 #define LEADS_CURSOR_MAX   96   /* characters of a cursor */
 #define LEADS_REPLY_MAX    4096 /* characters of a person's reply (Meta's text limit) */
+/* Characters of the last message the inbox shows (a bare number: it is quoted into SQL). */
+#define LEADS_PREVIEW_MAX 160
+#define LEADS_NOTE_MAX    2000 /* characters of an internal note */
+/* WhatsApp's customer-service window: free text only until this long after the lead wrote. */
+#define LEADS_WINDOW_S (24 * 3600)
 
 /*
  * A name shown to the team (a lead's, an agent's): trimmed, 1..max
@@ -55,6 +60,14 @@ struct lead {
     int64_t last_message_at_ms;
     bool taken_over;
     int64_t created_at;
+    /* For the inbox (the last message, who answers, what the team has not read yet). */
+    const char *last_text;    /* its first LEADS_PREVIEW_MAX characters; NULL = no message */
+    const char *last_author;  /* "lead", "agent", "person"; NULL = no message */
+    const char *last_type;    /* Meta's type; NULL = no message */
+    const char *agent_name;   /* NULL = no agent */
+    const char *owner_name;   /* NULL = no owner */
+    int64_t unread;           /* inbound messages after the team's read marker */
+    int64_t window_closes_at; /* unix seconds the 24-hour window closes; 0 = never opened */
 };
 
 /* A position in the inbox: the last row seen. */
@@ -147,6 +160,37 @@ struct lead_message {
 NODISCARD int leads_messages(struct db *db, const char *workspace_id, const char *lead_id,
                              bool has_before, int64_t before_id, size_t limit, struct arena *a,
                              struct lead_message **out, size_t *n, bool *more);
+
+/*
+ * Marks the lead's conversation read by the team up to message up_to (0 =
+ * its newest message): the marker only moves forward and never past the
+ * newest message. Emits lead.updated when it moved. 0 and *out after,
+ * E_NOT_FOUND, E_DB.
+ */
+NODISCARD int leads_mark_read(struct db *db, const char *workspace_id, const char *id,
+                              int64_t up_to, struct arena *a, struct lead *out);
+
+/* ---- Internal notes (server/leads/notes.c) ---- */
+
+struct lead_note {
+    int64_t id;
+    const char *author_id;   /* NULL = the author's account is gone */
+    const char *author_name; /* NULL likewise */
+    const char *text;
+    int64_t created_at_ms;
+};
+
+/*
+ * Adds a note by user_id (text already checked: 1..LEADS_NOTE_MAX visible
+ * characters) and emits note.created. 0 and *out, E_NOT_FOUND, E_DB.
+ */
+NODISCARD int leads_note_add(struct db *db, const char *workspace_id, const char *lead_id,
+                             const char *user_id, struct str text, int64_t now_ms, struct arena *a,
+                             struct lead_note *out);
+/* One page of a lead's notes, newest first (cursor as messages'). 0, E_NOT_FOUND, E_DB. */
+NODISCARD int leads_notes(struct db *db, const char *workspace_id, const char *lead_id,
+                          bool has_before, int64_t before_id, size_t limit, struct arena *a,
+                          struct lead_note **out, size_t *n, bool *more);
 
 /* ---- History -------------------------------------------------------------------------------- */
 

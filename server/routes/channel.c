@@ -294,12 +294,25 @@ channel_agent_delete(struct request *req)
 static json_t *
 lead_json(struct request *req, const struct lead *l)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:b, s:s}", "id", l->id, "name",
-                     l->name, "phone", l->phone, "stage", l->stage, "ownerId",
+    json_t *last = json_null();
+    json_t *window = json_null();
+
+    if (l->last_author) {
+        last = json_pack("{s:s, s:s, s:s}", "text", l->last_text ? l->last_text : "", "author",
+                         l->last_author, "type", l->last_type ? l->last_type : "text");
+    }
+    if (l->window_closes_at) {
+        window = json_string(time_ms(req, l->window_closes_at * 1000));
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:b, s:s, s:o, s:s?, s:s?, "
+                     "s:I, s:o}",
+                     "id", l->id, "name", l->name, "phone", l->phone, "stage", l->stage, "ownerId",
                      l->owner_id[0] ? l->owner_id : NULL, "agentId",
                      l->agent_id[0] ? l->agent_id : NULL, "crmId", l->crm_id, "lastMessageAt",
                      time_ms(req, l->last_message_at_ms), "takenOver", l->taken_over, "createdAt",
-                     time_ms(req, l->created_at * 1000));
+                     time_ms(req, l->created_at * 1000), "lastMessage", last, "agentName",
+                     l->agent_name, "ownerName", l->owner_name, "unread", (json_int_t)l->unread,
+                     "windowClosesAt", window);
 }
 
 /*
@@ -563,47 +576,73 @@ message_json(struct request *req, const struct lead_message *m)
                      media, "metadata", meta ? meta : json_null(), "error", error);
 }
 
-/* GET /leads/{id}/messages?cursor=&limit= -> {"messages" (newest first), "nextCursor"} */
-int
-channel_message_list(struct request *req)
+/* A page of a lead's messages or notes: ?cursor= (the last id seen) and ?limit=. */
+struct page {
+    bool has_cursor;
+    int64_t before;
+    size_t limit;
+};
+
+/* 0 and *pg, E_VALIDATION (field errors set), E_NOT_FOUND (no usable id). */
+static int
+page_params(struct request *req, const char *id, struct page *pg)
 {
-    const char *id = param_id(req, "id");
     struct str cursor = request_query(req, "cursor");
     struct str limit = request_query(req, "limit");
-    struct lead_message *list = NULL;
-    size_t n = 0;
-    bool more = false;
-    int64_t before = 0;
     int64_t lim = LEADS_PAGE_DEFAULT;
-    char next[LEADS_CURSOR_MAX + 1];
-    json_t *arr;
-    int err;
 
-    if (cursor.len && leads_msg_cursor_parse(cursor, &before)) {
+    pg->has_cursor = cursor.len > 0;
+    pg->before = 0;
+    if (cursor.len && leads_msg_cursor_parse(cursor, &pg->before)) {
         request_field_error(req, "cursor", "invalid", "is not a cursor this server gave");
     }
     if (limit.len && strnum_parse(limit, 1, LEADS_PAGE_MAX, &lim)) {
         request_field_error(req, "limit", "out_of_range", "must be 1 to 100");
     }
+    pg->limit = (size_t)lim;
     if (req->nfield_errors) {
         return E_VALIDATION;
     }
-    if (!id) {
-        return E_NOT_FOUND;
+    return id ? 0 : E_NOT_FOUND;
+}
+
+/* 200 {key: arr, "nextCursor"}: the cursor after last_id when more follow, else null. */
+static void
+page_reply(struct request *req, const char *key, json_t *arr, bool more, int64_t last_id)
+{
+    char next[LEADS_CURSOR_MAX + 1];
+
+    if (more) {
+        leads_msg_cursor_render(last_id, next, sizeof(next));
     }
-    if ((err = leads_messages(req->app->db, req->tenant->workspace_id, id, cursor.len > 0, before,
-                              (size_t)lim, req->arena, &list, &n, &more))) {
+    routes_reply_json_take(req, 200,
+                           json_pack("{s:o, s:s?}", key, arr, "nextCursor", more ? next : NULL));
+}
+
+/* GET /leads/{id}/messages?cursor=&limit= -> {"messages" (newest first), "nextCursor"} */
+int
+channel_message_list(struct request *req)
+{
+    const char *id = param_id(req, "id");
+    struct page pg;
+    struct lead_message *list = NULL;
+    size_t n = 0;
+    bool more = false;
+    json_t *arr;
+    int err = page_params(req, id, &pg);
+
+    if (err) {
+        return err;
+    }
+    if ((err = leads_messages(req->app->db, req->tenant->workspace_id, id, pg.has_cursor, pg.before,
+                              pg.limit, req->arena, &list, &n, &more))) {
         return err;
     }
     arr = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(arr, message_json(req, &list[i]));
     }
-    if (more && n) {
-        leads_msg_cursor_render(list[n - 1].id, next, sizeof(next));
-    }
-    routes_reply_json_take(
-        req, 200, json_pack("{s:o, s:s?}", "messages", arr, "nextCursor", more && n ? next : NULL));
+    page_reply(req, "messages", arr, more && n, n ? list[n - 1].id : 0);
     return 0;
 }
 
@@ -661,5 +700,106 @@ channel_message_send(struct request *req)
         return err ? err : E_DB;
     }
     routes_reply_json_take(req, 202, json_pack("{s:o}", "message", message_json(req, &list[0])));
+    return 0;
+}
+
+/* ---- Read marker and notes ----------------------------------------------------------------- */
+
+static const struct json_field read_fields[] = {
+    {"messageId", JSON_F_STRING, false, 1, 20},
+};
+
+/* POST /leads/{id}/read {"messageId"?} -> {"lead"}: the team has read up to it (default: all). */
+int
+channel_lead_read(struct request *req)
+{
+    const char *id = param_id(req, "id");
+    struct json_value v[ARRAY_LEN(read_fields)];
+    int64_t up_to = 0;
+    struct lead l = {0};
+    int err = routes_decode(req, read_fields, ARRAY_LEN(read_fields), v);
+
+    if (err) {
+        return err;
+    }
+    if (v[0].present && strnum_parse(v[0].s, 1, INT64_MAX, &up_to)) {
+        request_field_error(req, "messageId", "invalid", "is not a message id");
+        return E_VALIDATION;
+    }
+    err = id ? leads_mark_read(req->app->db, req->tenant->workspace_id, id, up_to, req->arena, &l)
+             : E_NOT_FOUND;
+    if (err) {
+        return err;
+    }
+    routes_reply_json_take(req, 200, json_pack("{s:o}", "lead", lead_json(req, &l)));
+    return 0;
+}
+
+static json_t *
+note_json(struct request *req, const struct lead_note *n)
+{
+    return json_pack("{s:s, s:s?, s:s?, s:s, s:s}", "id",
+                     arena_printf(req->arena, "%lld", (long long)n->id), "authorId", n->author_id,
+                     "authorName", n->author_name, "text", n->text ? n->text : "", "createdAt",
+                     time_ms(req, n->created_at_ms));
+}
+
+/* GET /leads/{id}/notes?cursor=&limit= -> {"notes" (newest first), "nextCursor"} */
+int
+channel_note_list(struct request *req)
+{
+    const char *id = param_id(req, "id");
+    struct page pg;
+    struct lead_note *list = NULL;
+    size_t n = 0;
+    bool more = false;
+    json_t *arr;
+    int err = page_params(req, id, &pg);
+
+    if (err) {
+        return err;
+    }
+    if ((err = leads_notes(req->app->db, req->tenant->workspace_id, id, pg.has_cursor, pg.before,
+                           pg.limit, req->arena, &list, &n, &more))) {
+        return err;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(arr, note_json(req, &list[i]));
+    }
+    page_reply(req, "notes", arr, more && n, n ? list[n - 1].id : 0);
+    return 0;
+}
+
+static const struct json_field note_fields[] = {
+    {"text", JSON_F_STRING, true, 1, LEADS_NOTE_MAX},
+};
+
+/* POST /leads/{id}/notes {"text"} -> 201 {"note"} */
+int
+channel_note_create(struct request *req)
+{
+    const char *id = param_id(req, "id");
+    struct json_value v[ARRAY_LEN(note_fields)];
+    struct lead_note note;
+    struct str text;
+    int err = routes_decode(req, note_fields, ARRAY_LEN(note_fields), v);
+
+    if (err) {
+        return err;
+    }
+    text = str_trim(v[0].s);
+    if (text.len == 0 || !str_is_utf8(text)) {
+        request_field_error(req, "text", "invalid", "must not be blank");
+        return E_VALIDATION;
+    }
+    if (!id) {
+        return E_NOT_FOUND;
+    }
+    if ((err = leads_note_add(req->app->db, req->tenant->workspace_id, id, req->tenant->user_id,
+                              text, clock_wall_ms(), req->arena, &note))) {
+        return err;
+    }
+    routes_reply_json_take(req, 201, json_pack("{s:o}", "note", note_json(req, &note)));
     return 0;
 }

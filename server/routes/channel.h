@@ -5,6 +5,7 @@
  *             POST /agents/{id}/playground                       (admins)
  *   leads:    GET /leads, GET/PATCH /leads/{id}                  (members)
  *   messages: GET/POST /leads/{id}/messages                      (members)
+ *   inbox:    POST /leads/{id}/read, GET/POST /leads/{id}/notes   (members)
  *   pipeline: GET /leads/{id}/history, GET /summary              (members)
  */
 #ifndef PILOTO_ROUTES_CHANNEL_H
@@ -26,5 +27,8 @@ int channel_lead_history(struct request *req);
 int channel_summary(struct request *req);
 int channel_message_list(struct request *req);
 int channel_message_send(struct request *req);
+int channel_lead_read(struct request *req);
+int channel_note_list(struct request *req);
+int channel_note_create(struct request *req);
 
 #endif

@@ -199,8 +199,8 @@ sweep_locked(struct events_hub *h)
 }
 
 /*
- * Safety net behind the notifications: one read of each open workspace's
- * head; the streams behind it are caught up. Hub thread, without h->mu.
+ * Safety net behind the notifications: one read of the heads of all the
+ * open workspaces; the streams behind theirs are caught up. Hub thread, without h->mu.
  */
 static void
 poll_heads(struct events_hub *h)
@@ -228,10 +228,9 @@ poll_heads(struct events_hub *h)
         }
     }
     pthread_mutex_unlock(&h->mu);
-    for (size_t i = 0; i < n; i++) {
-        if (events_head(h->db, wids[i], &heads[i])) {
-            heads[i] = -1;
-        }
+    /* One statement for all of them (per EVENTS_HEADS_BATCH); a failure waits for the next poll. */
+    if (events_heads(h->db, &wids[0][0], sizeof(wids[0]), n, heads)) {
+        n = 0;
     }
     pthread_mutex_lock(&h->mu);
     for (struct sub *s = h->subs; s; s = s->next) {

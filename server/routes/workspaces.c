@@ -574,6 +574,12 @@ static const struct route routes[] = {
     {HTTP_GET, "/api/v1/workspaces/{wid}/summary", channel_summary, 0, ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_POST, "/api/v1/workspaces/{wid}/leads/{id}/messages", channel_message_send, 32 * 1024,
      ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_POST, "/api/v1/workspaces/{wid}/leads/{id}/read", channel_lead_read, 1024,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}/notes", channel_note_list, 0,
+     ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_POST, "/api/v1/workspaces/{wid}/leads/{id}/notes", channel_note_create, 16 * 1024,
+     ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
 };
 /* clang-format on */
 

@@ -23,12 +23,13 @@
 #include "core/str.h"
 #include "db/db.h"
 #include "integrations/whatsapp.h"
+#include "leads/leads.h"
 
 /* Raw payloads are purged after this long; statuses no message claimed too. */
 #define WHATSAPP_PAYLOAD_KEEP_S (7 * 24 * 3600)
 #define WHATSAPP_STATUS_KEEP_S  (30 * 24 * 3600)
-/* Meta's customer-service window. */
-#define WHATSAPP_WINDOW_S (24 * 3600)
+/* Meta's customer-service window (the inbox shows when it closes: leads/leads.h). */
+#define WHATSAPP_WINDOW_S LEADS_WINDOW_S
 
 struct whatsapp_inbound_result {
     size_t messages_new;                    /* stored now */

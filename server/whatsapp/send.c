@@ -5,9 +5,32 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "events/events.h"
 #include "integrations/httpc.h"
 #include "integrations/whatsapp.h"
 #include "whatsapp/inbound.h"
+
+/*
+ * Tells the open pages about message id of lead_id (events/events.h), in
+ * conn's transaction: message.created, or message.status with its status.
+ */
+static int
+emit_message(struct db_conn *conn, const char *workspace_id, const char *lead_id, int64_t id,
+             const char *status)
+{
+    char data[EVENTS_DATA_MAX + 1];
+    int k = status ? snprintf(data, sizeof(data),
+                              "{\"leadId\":\"%s\",\"messageId\":\"%lld\",\"status\":\"%s\"}",
+                              lead_id, (long long)id, status)
+                   : snprintf(data, sizeof(data), "{\"leadId\":\"%s\",\"messageId\":\"%lld\"}",
+                              lead_id, (long long)id);
+
+    if (k <= 0 || (size_t)k >= sizeof(data)) {
+        return E_INTERNAL;
+    }
+    return events_emit(conn, workspace_id, status ? "message.status" : "message.created", data,
+                       NULL);
+}
 
 /* ---- Enqueue ------------------------------------------------------------------------------- */
 
@@ -82,6 +105,9 @@ whatsapp_send_text(struct db_conn *conn, const char *workspace_id, const char *l
         (void)snprintf(payload, sizeof(payload), "{\"message\":%lld}", (long long)*message_id);
         err = jobs_enqueue(conn, WHATSAPP_SEND_JOB, payload, &o, NULL);
     }
+    if (!err) {
+        err = emit_message(conn, workspace_id, lead_id, *message_id, NULL);
+    }
     if (err) {
         *message_id = 0;
     }
@@ -108,15 +134,40 @@ struct send {
     const char *fail_title;
 };
 
-/* Marks the message failed (only from pending: a late answer never undoes a status). */
+/*
+ * Moves message id from pending to status ("sent" with its wamid, or
+ * "failed" with Meta's error) and tells the open pages; a message no
+ * longer pending is left as it is (a late answer never undoes a status).
+ */
+static int
+leave_pending(struct db_conn *conn, int64_t id, const char *status, const char *wamid, int64_t code,
+              const char *title)
+{
+    struct db_result *r = NULL;
+    struct db_param p[] = {DB_CSTR(status), wamid ? DB_CSTR(wamid) : DB_NULL,
+                           code ? DB_INT(code) : DB_NULL, title ? DB_CSTR(title) : DB_NULL,
+                           DB_INT(id)};
+    int err = db_exec(conn,
+                      "UPDATE messages SET status = $1, wamid = COALESCE(wamid, $2), "
+                      "error_code = COALESCE($3, error_code), "
+                      "error_title = COALESCE($4, error_title) "
+                      "WHERE id = $5 AND status = 'pending' "
+                      "AND (CAST($2 AS TEXT) IS NULL OR wamid IS NULL OR wamid = $2) "
+                      "RETURNING workspace_id, lead_id",
+                      p, ARRAY_LEN(p), &r);
+
+    if (!err && db_result_rows(r) == 1) {
+        err = emit_message(conn, db_text(r, 0, 0), db_text(r, 0, 1), id, status);
+    }
+    db_result_free(r);
+    return err;
+}
+
+/* Marks the message failed (only from pending). */
 static int
 mark_failed(struct db_conn *conn, int64_t id, int64_t code, const char *title)
 {
-    struct db_param p[] = {code ? DB_INT(code) : DB_NULL, DB_CSTR(title), DB_INT(id)};
-    return db_exec(conn,
-                   "UPDATE messages SET status = 'failed', error_code = $1, error_title = $2 "
-                   "WHERE id = $3 AND status = 'pending'",
-                   p, 3, NULL);
+    return leave_pending(conn, id, "failed", NULL, code, title);
 }
 
 static int
@@ -187,12 +238,16 @@ record_tx(struct db_conn *conn, void *arg)
 
     if (a && a->outcome == WA_OUT_SENT) {
         struct db_param p[] = {DB_CSTR(a->wamid), DB_INT(s->id)};
+        /* A status that named it first may have set the wamid (and moved it on) already. */
         err = db_exec(conn,
-                      "UPDATE messages SET wamid = $1, "
-                      "status = CASE WHEN status = 'pending' THEN 'sent' ELSE status END "
-                      "WHERE id = $2 AND (wamid IS NULL OR wamid = $1)",
+                      "UPDATE messages SET wamid = $1 WHERE id = $2 AND wamid IS NULL "
+                      "AND status <> 'pending'",
                       p, 2, &r);
         db_result_free(r);
+        r = NULL;
+        if (!err) {
+            err = leave_pending(conn, s->id, "sent", a->wamid, 0, NULL);
+        }
         if (!err) {
             /* Statuses that outran the answer (or named it while we were away). */
             err = whatsapp_apply_recorded(conn, s->id, str_from_cstr(a->wamid));

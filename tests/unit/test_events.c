@@ -1,6 +1,8 @@
 /*
- * Unit tests for events/events.c's pure part: the notification payload
- * (format, parse) and the event-stream block an event is written as.
+ * Unit tests for events/events.c: the pure part (the notification payload,
+ * format and parse; the event-stream block an event is written as), and on
+ * an in-memory SQLite database the numbering of events_emit and the heads
+ * read in batches by events_heads (the hub's safety poll).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,8 +11,11 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+
 #include "core/buf.h"
 #include "core/err.h"
+#include "db/db.h"
 #include "events/events.h"
 
 static void
@@ -72,14 +77,67 @@ test_render(void **state)
     buf_release(&b);
 }
 
+struct emit {
+    const char *wid;
+    int64_t id;
+};
+
+static int
+emit_tx(struct db_conn *conn, void *arg)
+{
+    struct emit *e = arg;
+    return events_emit(conn, e->wid, "lead.updated", "{\"leadId\":\"x\"}", &e->id);
+}
+
+/* More workspaces than one statement takes: every head comes back, in order; none is 0. */
+static void
+test_heads_batched(void **state)
+{
+    enum { N = 2 * EVENTS_HEADS_BATCH + 7 };
+    static char wids[N][16];
+    int64_t heads[N];
+    struct db *db = NULL;
+    (void)state;
+
+    assert_int_equal(db_open("sqlite::memory:", 1, 1000, &db), 0);
+    assert_int_equal(db_migrate(db), 0);
+    for (int i = 0; i < N; i++) {
+        (void)snprintf(wids[i], sizeof(wids[i]), "w%03d", i);
+        struct db_param p[] = {DB_CSTR(wids[i])};
+        assert_int_equal(db_run(db,
+                                "INSERT INTO workspaces (id, name, created_at, updated_at) "
+                                "VALUES ($1, 'x', 0, 0)",
+                                p, 1, NULL),
+                         0);
+        /* Workspace i has i % 4 events (none for some): numbered 1, 2, 3 in commit order. */
+        for (int k = 0; k < i % 4; k++) {
+            struct emit e = {wids[i], 0};
+            assert_int_equal(db_tx(db, emit_tx, &e), 0);
+            assert_true(e.id == k + 1);
+        }
+    }
+    assert_int_equal(events_heads(db, &wids[0][0], sizeof(wids[0]), N, heads), 0);
+    for (int i = 0; i < N; i++) {
+        assert_true(heads[i] == i % 4);
+    }
+    /* The same workspace twice, one unknown: each row answered for itself. */
+    {
+        static char two[3][16] = {"w003", "nope", "w003"};
+        int64_t h[3];
+        assert_int_equal(events_heads(db, &two[0][0], sizeof(two[0]), 3, h), 0);
+        assert_true(h[0] == 3 && h[1] == 0 && h[2] == 3);
+    }
+    assert_int_equal(events_heads(db, &wids[0][0], sizeof(wids[0]), 0, heads), 0);
+    db_free(db);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_note_round_trip),
-        cmocka_unit_test(test_note_refused),
-        cmocka_unit_test(test_checks),
-        cmocka_unit_test(test_render),
+        cmocka_unit_test(test_note_round_trip), cmocka_unit_test(test_note_refused),
+        cmocka_unit_test(test_checks),          cmocka_unit_test(test_render),
+        cmocka_unit_test(test_heads_batched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

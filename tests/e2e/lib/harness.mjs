@@ -348,7 +348,7 @@ export function attackerOnlyServers({ evilDir }) {
 /* piloto, the SMTP sink, the OpenID provider                          */
 /* ------------------------------------------------------------------ */
 
-export async function startPiloto(settings, logDir) {
+export async function startPiloto(settings, logDir, logName = 'piloto.log') {
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'C.UTF-8',
@@ -357,9 +357,35 @@ export async function startPiloto(settings, logDir) {
     RATE_LIMIT_GENERAL: '100000',
     ...settings,
   };
-  const piloto = new Child('piloto', PILOTO_BIN, ['serve'], { env, logPath: join(logDir, 'piloto.log') });
+  const piloto = new Child('piloto', PILOTO_BIN, ['serve'], { env, logPath: join(logDir, logName) });
   await piloto.ready(() => httpOk(`http://127.0.0.1:${settings.PORT}/readyz`), 30000);
   return piloto;
+}
+
+/**
+ * The stand-in Graph API (tests/support/graph_api.py): piloto's sends go to
+ * it, and it delivers signed webhooks to webhookUrl (resending what was not
+ * answered 200, as Meta does). control(what, body) drives it; state() reads it.
+ */
+export async function startGraphApi(secret, webhookUrl, logDir) {
+  const port = await freePort();
+  const graph = new Child('graph_api', PYTHON, [join(ROOT, 'tests', 'support', 'graph_api.py'), String(port), secret, webhookUrl], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
+    logPath: join(logDir, 'graph_api.log'),
+  });
+  graph.base = `http://127.0.0.1:${port}`;
+  await graph.ready(() => httpOk(`${graph.base}/_control/state`), 20000);
+  graph.control = async (what, body = {}) => {
+    const r = await fetch(`${graph.base}/_control/${what}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (r.status !== 200) throw new Error(`graph_api ${what}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  graph.state = async () => (await fetch(`${graph.base}/_control/state`)).json();
+  return graph;
 }
 
 export async function startSmtpSink(maildir, logDir) {

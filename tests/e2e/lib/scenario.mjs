@@ -32,6 +32,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DESKTOP_UA, IPHONE_UA, oidcAvailable, waitForMailLink } from './harness.mjs';
+import { inboxFlow } from './inbox.mjs';
 import { pipelineFlow } from './pipeline.mjs';
 import { ATTACKER_EMAIL, ATTACKER_PASSWORD, expectedCookies, startTopology } from './topology.mjs';
 
@@ -918,6 +919,12 @@ export function runTopology(name) {
         await shot(v, 'victim-after-sibling');
       });
     });
+
+    /* -------------------------------------------------------------- */
+    /* the inbox (inbox.mjs)                                           */
+    /* -------------------------------------------------------------- */
+
+    inboxFlow({ getEnv: () => env, chain, shot, newContext, signUp, problems, stamp });
 
     /* -------------------------------------------------------------- */
 

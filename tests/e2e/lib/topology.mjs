@@ -40,6 +40,7 @@ import {
   randomSecret,
   startNginx,
   startOidcProvider,
+  startGraphApi,
   startPiloto,
   startSmtpSink,
 } from './harness.mjs';
@@ -160,6 +161,16 @@ export async function startTopology(name) {
     };
     mkdirSync(join(work, 'data'), { recursive: true });
 
+    // WhatsApp: the stand-in Graph API delivers signed webhooks straight to piloto
+    // (signed with the same app secret as the webhooks lib/pipeline.mjs posts).
+    const graph = await startGraphApi(E2E_WHATSAPP_APP_SECRET, `http://127.0.0.1:${pilotoPort}/internal/whatsapp`, logs);
+    started.push(graph);
+    env.graph = graph;
+    Object.assign(settings, {
+      WHATSAPP_VERIFY_TOKEN: 'e2e-verify-token',
+      WHATSAPP_API_URL: `${graph.base}/v23.0`,
+    });
+
     if (topo.cross) {
       ensureCrossDist();
       env.app = CROSS_APP;
@@ -168,6 +179,9 @@ export async function startTopology(name) {
       env.sibling = 'https://sibling.piloto.test';
       Object.assign(settings, {
         PILOTO_ENV: 'production',
+        // Production sends only over https to public addresses: the stand-in
+        // on loopback is refused before any connection (nothing leaves).
+        WHATSAPP_API_URL: 'https://127.0.0.1:9/v23.0',
         APP_ORIGINS: CROSS_APP,
         APP_URL: CROSS_APP,
         PUBLIC_URL: CROSS_API,
@@ -214,6 +228,15 @@ export async function startTopology(name) {
     const piloto = await startPiloto(settings, logs);
     started.push(piloto);
     env.piloto = piloto;
+    /** piloto down (SIGTERM) and up again on the same port and database (a restart). */
+    let restarts = 0;
+    env.stopPiloto = () => env.piloto.stop();
+    env.startPiloto = async () => {
+      restarts += 1;
+      const again = await startPiloto(settings, logs, `piloto-restart-${restarts}.log`);
+      started.push(again);
+      env.piloto = again;
+    };
 
     let hostRules;
     let spki;

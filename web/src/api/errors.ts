@@ -34,6 +34,8 @@ export function errorMessage(err: unknown): string {
       return t.errors.originNotAllowed;
     case 'not_found':
       return t.errors.notFound;
+    case 'window_closed':
+      return t.inbox.windowClosed;
     case 'conflict':
       return t.errors.conflict;
     case 'validation_failed':

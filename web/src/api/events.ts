@@ -12,7 +12,7 @@
  */
 import { apiUrl } from './client';
 
-export type LiveEventKind = 'message.created' | 'message.status' | 'lead.updated';
+export type LiveEventKind = 'message.created' | 'message.status' | 'lead.updated' | 'note.created';
 
 export interface LiveEvent {
   id: number;
@@ -29,7 +29,7 @@ export interface LiveHandlers {
   onStatus?: (connected: boolean) => void;
 }
 
-const KINDS: LiveEventKind[] = ['message.created', 'message.status', 'lead.updated'];
+const KINDS: LiveEventKind[] = ['message.created', 'message.status', 'lead.updated', 'note.created'];
 /* Back-off between new EventSources after one closed for good (ms). */
 const RETRY_MIN = 1_000;
 const RETRY_MAX = 30_000;

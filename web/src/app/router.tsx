@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { BookOpen, MessagesSquare } from 'lucide-react';
+import { BookOpen } from 'lucide-react';
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
 import { setUnauthorizedHandler } from '@/api/client';
 import { forgetEverything, queryKeys } from '@/api/queries';
@@ -14,6 +14,7 @@ import { SessionsPage } from '@/pages/account/SessionsPage';
 import { HomePage } from '@/pages/app/HomePage';
 import { NotFoundPage } from '@/pages/app/NotFoundPage';
 import { PlaceholderPage } from '@/pages/app/PlaceholderPage';
+import { InboxPage } from '@/pages/inbox/InboxPage';
 import { ForgotPasswordPage } from '@/pages/auth/ForgotPasswordPage';
 import { LoginPage } from '@/pages/auth/LoginPage';
 import { ResetPasswordPage } from '@/pages/auth/ResetPasswordPage';
@@ -69,12 +70,8 @@ export const routes: RouteObject[] = [
                   { path: wsSections.agents, element: <AgentsPage /> },
                   { path: wsSections.leads, element: <LeadsPage /> },
                   { path: `${wsSections.leads}/:leadId`, element: <LeadDetailPage /> },
-                  {
-                    path: wsSections.conversations,
-                    element: (
-                      <PlaceholderPage icon={MessagesSquare} {...t.placeholders.conversations} />
-                    ),
-                  },
+                  // One route (optional :leadId): opening a conversation keeps the list and its stream.
+                  { path: `${wsSections.conversations}/:leadId?`, element: <InboxPage /> },
                   {
                     path: wsSections.knowledge,
                     element: <PlaceholderPage icon={BookOpen} {...t.placeholders.knowledge} />,

@@ -39,7 +39,7 @@ const NAV: NavItem[] = [
   { section: 'home', label: t.shell.nav.home, icon: Home, end: true },
   { section: 'agents', label: t.shell.nav.agents, icon: Bot },
   { section: 'leads', label: t.shell.nav.leads, icon: Users },
-  { section: 'conversations', label: t.shell.nav.conversations, icon: MessagesSquare, soon: true },
+  { section: 'conversations', label: t.shell.nav.conversations, icon: MessagesSquare },
   { section: 'knowledge', label: t.shell.nav.knowledge, icon: BookOpen, soon: true },
   { section: 'settings', label: t.shell.nav.settings, icon: Settings },
 ];
