@@ -274,13 +274,35 @@ check_member(struct db_conn *conn, const char *workspace_id, struct str user_id)
     return err;
 }
 
+/*
+ * Takes the lead's row lock before it is read, so concurrent changes see each
+ * other's result (their history and CRM events chain). PostgreSQL's READ
+ * COMMITTED would let both read the old row; SQLite's BEGIN IMMEDIATE already
+ * serialises writers.
+ */
+static int
+lock_lead(struct db_conn *conn, const char *workspace_id, const char *id)
+{
+    struct db_param p[] = {DB_CSTR(workspace_id), DB_CSTR(id)};
+
+    if (db_conn_get_kind(conn) != DB_POSTGRES) {
+        return 0;
+    }
+    return db_exec(conn, "SELECT 1 FROM leads WHERE workspace_id = $1 AND id = $2 FOR UPDATE", p,
+                   2, NULL);
+}
+
 static int
 update_tx(struct db_conn *conn, void *arg)
 {
     struct update *u = arg;
     const struct lead_patch *lp = u->p;
     struct lead cur;
-    int err = get_on(conn, u->workspace_id, u->id, u->a, &cur);
+    int err = lock_lead(conn, u->workspace_id, u->id);
+
+    if (!err) {
+        err = get_on(conn, u->workspace_id, u->id, u->a, &cur);
+    }
 
     if (!err && lp->has_owner && lp->owner_id.len &&
         (err = check_member(conn, u->workspace_id, lp->owner_id)) == E_VALIDATION) {
