@@ -60,7 +60,8 @@ leads_is_stage(struct str s)
     LEAD_LAST_MSG("lm.author") ", " \
     LEAD_LAST_MSG("lm.type") ", " \
     "(SELECT la.name FROM agents la WHERE la.id = leads.agent_id), " \
-    "(SELECT lu.name FROM users lu WHERE lu.id = leads.owner_id), " \
+    "(SELECT lu.name FROM workspace_members lwm JOIN users lu ON lu.id = lwm.user_id " \
+    "WHERE lwm.workspace_id = leads.workspace_id AND lwm.user_id = leads.owner_id), " \
     "(SELECT COUNT(*) FROM messages lr WHERE lr.lead_id = leads.id AND lr.direction = 'in' " \
     "AND lr.id > leads.read_message_id), " \
     "(SELECT MAX(lc.last_inbound_at) FROM conversations lc WHERE lc.lead_id = leads.id)"

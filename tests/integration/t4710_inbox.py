@@ -195,3 +195,25 @@ def test_outgoing_messages_reach_the_stream(wa):
     assert r.status_code == 200
     events_of(st, lead["id"], [("lead.updated", None)])
     st.close()
+
+
+def test_names_of_people_who_left(wa):
+    """A removed member stays as an id without a name, as in the history."""
+    s, g = wa
+    t = Tenant(s, g)
+    deliver(t, g, "5511900005555")
+    lead = t.lead_by_phone("5511900005555")
+    member = new_user(s)
+    s.db.query("INSERT INTO workspace_members (workspace_id, user_id, role, created_at, updated_at)"
+               " VALUES ('%s', '%s', 'member', 0, 0)" % (t.wid, member.user["id"]))
+    mid = member.user["id"]
+    assert t.patch("/leads/" + lead["id"], {"ownerId": mid}).json()["lead"]["ownerName"]
+    r = member.post(t.path("/leads/%s/notes" % lead["id"]), {"text": "visto"})
+    assert r.status_code == 201 and r.json()["note"]["authorName"]
+    s.db.query("DELETE FROM workspace_members WHERE workspace_id = '%s' AND user_id = '%s'"
+               % (t.wid, mid))
+    got = t.get("/leads/" + lead["id"]).json()["lead"]
+    assert (got["ownerId"], got["ownerName"]) == (mid, None)
+    assert t.lead_by_phone("5511900005555")["ownerName"] is None
+    notes = t.get("/leads/%s/notes" % lead["id"]).json()["notes"]
+    assert [(n["authorId"], n["authorName"]) for n in notes] == [(mid, None)]
