@@ -147,6 +147,15 @@ def test_notes(wa):
             "validation_failed")
     assert t.post("/leads/%s/notes" % lead["id"], {"text": "é" * 2000}).status_code == 201
     problem(t.post("/leads/%s/notes" % lead["id"], {"text": "   "}), 422, "validation_failed")
+    # Nothing visible, or controls and bidi overrides inside: refused on the field, as names.
+    for bad in ["\u200b\u200b", "\u00a0\u3000", " \n\t ", "a\u202eb", "a\u0007b", "a\rb",
+                "a\u2028b", "oi\u200d"]:
+        r = t.post("/leads/%s/notes" % lead["id"], {"text": bad})
+        problem(r, 422, "validation_failed")
+        assert "text" in r.text, r.text
+    # Line breaks and tabs are a note's own layout.
+    r = t.post("/leads/%s/notes" % lead["id"], {"text": "Ligar:\n\tsegunda\n\tterça"})
+    assert r.status_code == 201 and r.json()["note"]["text"] == "Ligar:\n\tsegunda\n\tterça"
     problem(t.post("/leads/%s/notes" % lead["id"], {}), 422, "validation_failed")
     problem(t.post("/leads/%s/notes" % lead["id"], {"text": 5}), 422, "validation_failed")
     problem(t.get("/leads/%s/notes?cursor=zz" % lead["id"]), 422, "validation_failed")
