@@ -153,7 +153,9 @@ leads_summary(struct db *db, const char *workspace_id, int64_t now_ms, struct le
         "CASE WHEN EXISTS (SELECT 1 FROM agents WHERE workspace_id = $1) THEN 1 ELSE 0 END, "
         "CASE WHEN EXISTS (SELECT 1 FROM documents WHERE workspace_id = $1 "
         "AND status = 'ready') THEN 1 ELSE 0 END, "
-        "CASE WHEN EXISTS (SELECT 1 FROM conversations WHERE workspace_id = $1) THEN 1 ELSE 0 END, "
+        /* A lead is born with its first conversation (whatsapp/inbound.c, one transaction) and
+           leaves only with it: the same question, on leads_inbox. */
+        "CASE WHEN EXISTS (SELECT 1 FROM leads WHERE workspace_id = $1) THEN 1 ELSE 0 END, "
         "(SELECT COUNT(*) FROM leads WHERE workspace_id = $1 AND created_at >= $2 "
         "AND created_at < $3), "
         "(SELECT COUNT(DISTINCT lead_id) FROM messages WHERE workspace_id = $1 "
