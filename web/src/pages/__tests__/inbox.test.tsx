@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { setCsrfToken } from '@/api/client';
-import { filterQuery, emptyFilter, laterStatus, windowLeftMs } from '@/api/inbox';
+import { filterQuery, emptyFilter, inboxKeys, laterStatus, windowLeftMs } from '@/api/inbox';
+import type { LiveEvent } from '@/api/events';
+import { inboxKeysTouched } from '@/pages/inbox/useLiveInbox';
 import { t } from '@/i18n';
 import { json, mockFetch, problem } from '@/test/fetchMock';
 import { renderApp } from '@/test/render';
@@ -126,6 +128,34 @@ describe('inbox helpers', () => {
     expect(formatLeft(2.5 * 3600_000)).toBe('2 h 30 min');
     expect(formatLeft(12 * 60_000)).toBe('12 min');
     expect(formatLeft(20_000)).toBe('menos de 1 min');
+  });
+});
+
+describe('inboxKeysTouched', () => {
+  const ev = (id: number, kind: LiveEvent['kind'], leadId: string): LiveEvent => ({
+    id,
+    kind,
+    leadId,
+    data: { leadId },
+  });
+  it('a status tick touches only the messages; each query once', () => {
+    expect(inboxKeysTouched('W', [ev(1, 'message.status', 'A'), ev(2, 'message.status', 'A')])).toEqual([
+      inboxKeys.messages('W', 'A'),
+    ]);
+    expect(
+      inboxKeysTouched('W', [
+        ev(1, 'message.created', 'A'),
+        ev(2, 'message.status', 'A'),
+        ev(3, 'lead.updated', 'B'),
+        ev(4, 'note.created', 'B'),
+      ]),
+    ).toEqual([
+      inboxKeys.messages('W', 'A'),
+      inboxKeys.lead('W', 'A'),
+      inboxKeys.lists('W'),
+      inboxKeys.lead('W', 'B'),
+      inboxKeys.notes('W', 'B'),
+    ]);
   });
 });
 
