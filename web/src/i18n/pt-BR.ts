@@ -143,6 +143,7 @@ export const ptBR = {
     olderLoading: 'Carregando mensagens anteriores…',
     loadOlder: 'Carregar mensagens anteriores',
     noMessagesYet: 'Nenhuma mensagem nesta conversa ainda.',
+    newIncoming: (text: string) => `Nova mensagem do lead: ${text}`,
     authors: {
       lead: 'Lead',
       agent: 'Agente',
