@@ -80,7 +80,7 @@ export function uploadErrorMessage(err: unknown, stage: 'grant' | 'put'): string
 }
 
 const bytesFmt = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
-const scoreFmt = new Intl.NumberFormat(locale, { maximumFractionDigits: 2, minimumFractionDigits: 2 });
+const scoreFmt = new Intl.NumberFormat(locale, { maximumSignificantDigits: 3 });
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
