@@ -236,13 +236,45 @@ storage_put_local(const struct storage *s, const char *key, const void *data, si
     return 0;
 }
 
+/*
+ * One object request to GCS with a V4 signed URL (method, object key),
+ * answered into *resp (the caller releases it). 0 or httpc's E_*.
+ */
+static int
+gcs_object_call(const struct storage *s, const char *method, const char *key, size_t max,
+                struct httpc_response *resp)
+{
+    struct buf url = BUF_INIT;
+    char object[STORAGE_KEY_MAX + 80];
+    int err;
+
+    (void)snprintf(object, sizeof(object), "/%s/%s", s->bucket, key);
+    {
+        struct gcs_sign_req req = {
+            .method = method,
+            .endpoint = s->api,
+            .path = str_from_cstr(object),
+            .timestamp = clock_wall_s(),
+            .expires = STORAGE_GET_TTL_S,
+        };
+        struct httpc_request rq = {
+            .method = method,
+            .timeout_ms = STORAGE_TIMEOUT_MS,
+            .max_response = max,
+        };
+        err = gcs_sign_url(s->cred, &req, &url, NULL, NULL);
+        rq.url = url.ptr;
+        err = err ? err : httpc_do(&rq, resp);
+    }
+    buf_release(&url);
+    return err;
+}
+
 int
 storage_fetch(const struct storage *s, const char *key, size_t max, struct buf *data, char *path,
               size_t pathcap)
 {
-    struct httpc_response resp = {.body = BUF_INIT};
-    struct buf url = BUF_INIT;
-    char object[STORAGE_KEY_MAX + 80];
+    struct httpc_response resp = HTTPC_RESPONSE_INIT;
     int fd;
     int err;
 
@@ -251,25 +283,8 @@ storage_fetch(const struct storage *s, const char *key, size_t max, struct buf *
         err = read_small_file(path, data, max);
         return err;
     }
-    (void)snprintf(object, sizeof(object), "/%s/%s", s->bucket, key);
-    {
-        struct gcs_sign_req req = {
-            .method = "GET",
-            .endpoint = s->api,
-            .path = str_from_cstr(object),
-            .timestamp = clock_wall_s(),
-            .expires = STORAGE_GET_TTL_S,
-        };
-        struct httpc_request rq = {
-            .method = "GET",
-            .timeout_ms = STORAGE_TIMEOUT_MS,
-            /* Room for an XML error body (a 404) even when the document is tiny. */
-            .max_response = max < 65536 ? 65536 : max + 1,
-        };
-        err = gcs_sign_url(s->cred, &req, &url, NULL, NULL);
-        rq.url = url.ptr;
-        err = err ? err : httpc_do(&rq, &resp);
-    }
+    /* Room for an XML error body (a 404) even when the document is tiny. */
+    err = gcs_object_call(s, "GET", key, max < 65536 ? 65536 : max + 1, &resp);
     if (!err && resp.status == 404) {
         err = E_NOT_FOUND;
     } else if (!err && resp.status != 200) {
@@ -297,7 +312,6 @@ storage_fetch(const struct storage *s, const char *key, size_t max, struct buf *
         storage_fetch_done(s, path);
     }
     httpc_response_release(&resp);
-    buf_release(&url);
     return err;
 }
 
@@ -313,11 +327,18 @@ int
 storage_delete(const struct storage *s, const char *key)
 {
     char path[4096 + STORAGE_KEY_MAX + 16];
+    struct httpc_response resp = HTTPC_RESPONSE_INIT;
+    int err;
 
-    if (!s->embedded) {
-        /* Objects in the bucket are removed by its lifecycle rule (deploy/README). */
-        return 0;
+    if (s->embedded) {
+        local_path(s, key, path, sizeof(path));
+        return unlink(path) == 0 || errno == ENOENT ? 0 : E_INTERNAL;
     }
-    local_path(s, key, path, sizeof(path));
-    return unlink(path) == 0 || errno == ENOENT ? 0 : E_INTERNAL;
+    /* A signed DELETE, as the upload and the download: no OAuth token needed. */
+    err = gcs_object_call(s, "DELETE", key, 65536, &resp);
+    if (!err && resp.status != 204 && resp.status != 200 && resp.status != 404) {
+        err = resp.status >= 500 || resp.status == 429 ? E_UNAVAILABLE : E_UPSTREAM;
+    }
+    httpc_response_release(&resp);
+    return err;
 }

@@ -84,7 +84,11 @@ NODISCARD int storage_fetch(const struct storage *s, const char *key, size_t max
                             char *path, size_t pathcap);
 void storage_fetch_done(const struct storage *s, const char *path);
 
-/* Removes every version of a document's objects; best effort (0 or an E_*). */
+/*
+ * Removes object key: 0, also when it was already gone; E_INTERNAL (the
+ * file could not be unlinked), E_UNAVAILABLE (GCS down, 5xx, 429) or
+ * E_UPSTREAM (GCS refused: another 4xx).
+ */
 NODISCARD int storage_delete(const struct storage *s, const char *key);
 
 #endif

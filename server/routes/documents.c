@@ -72,6 +72,29 @@ documents_index_dead(struct db_conn *conn, const struct job *job, const char *la
     return err == E_NOT_FOUND || err == E_CONFLICT ? 0 : err;
 }
 
+/* Payload: {"workspaceId", "documentId", "version"}: versions 1..version go. */
+int
+documents_purge_job(struct job_ctx *ctx, const struct job *job)
+{
+    const struct app *app = jobs_ctx_env(ctx);
+    struct index_payload p = {0};
+    char key[STORAGE_KEY_MAX];
+
+    if (read_payload(job, &p) || p.version < 1) {
+        return jobs_fail_for_good(ctx, "malformed payload");
+    }
+    for (int64_t v = 1; v <= p.version; v++) {
+        int err;
+        storage_key(p.wid, p.id, v, key);
+        if ((err = storage_delete(app->storage, key))) {
+            /* Those removed already are gone for good: the retry finds them missing. */
+            return jobs_fail(ctx, err, "removing document %s v%" PRId64 ": %s", p.id, v,
+                             err_name(err));
+        }
+    }
+    return 0;
+}
+
 /* --- Routes ------------------------------------------------------------- */
 
 static json_t *
@@ -122,6 +145,14 @@ struct complete_tx {
     struct document doc;
 };
 
+/* {"workspaceId","documentId","version"} of c's document into out. */
+static void
+document_payload(const struct complete_tx *c, char *out, size_t cap)
+{
+    (void)snprintf(out, cap, "{\"workspaceId\":\"%s\",\"documentId\":\"%s\",\"version\":%lld}",
+                   c->wid, c->id, (long long)c->doc.version);
+}
+
 /* Runs fn in a transaction on the document the path names: 404 for an id that names nothing. */
 static int
 doc_tx(struct request *req, db_tx_fn fn, struct complete_tx *c)
@@ -154,9 +185,7 @@ complete_fn(struct db_conn *conn, void *arg)
         return err;
     }
     c->doc.status = DOCUMENT_INDEXING;
-    (void)snprintf(payload, sizeof(payload),
-                   "{\"workspaceId\":\"%s\",\"documentId\":\"%s\",\"version\":%lld}", c->wid, c->id,
-                   (long long)c->doc.version);
+    document_payload(c, payload, sizeof(payload));
     (void)snprintf(dedupe, sizeof(dedupe), "%s:%lld", c->id, (long long)c->doc.version);
     opt.dedupe_key = dedupe;
     return jobs_enqueue(conn, DOCUMENTS_INDEX_JOB, payload, &opt, NULL);
@@ -184,26 +213,26 @@ static int
 delete_fn(struct db_conn *conn, void *arg)
 {
     struct complete_tx *c = arg;
+    char payload[256];
     int err = documents_find(conn, c->wid, c->id, &c->doc);
-    return err ? err : documents_delete(conn, c->wid, c->id);
+
+    if (err || (err = documents_delete(conn, c->wid, c->id))) {
+        return err;
+    }
+    /* The stored files go after the commit, retried while the store is down. */
+    document_payload(c, payload, sizeof(payload));
+    return jobs_enqueue(conn, DOCUMENTS_PURGE_JOB, payload, NULL, NULL);
 }
 
-/* DELETE .../documents/{id} -> 204: out of retrieval with the commit; the file after. */
+/* DELETE .../documents/{id} -> 204: out of retrieval with the commit; the files by a job after. */
 int
 documents_route_delete(struct request *req)
 {
     struct complete_tx c = {0};
-    char key[STORAGE_KEY_MAX];
     int err = doc_tx(req, delete_fn, &c);
 
     if (err) {
         return err;
-    }
-    for (int64_t v = 1; v <= c.doc.version; v++) {
-        storage_key(c.wid, c.id, v, key);
-        if (storage_delete(req->app->storage, key)) {
-            log_msg(LOG_WARNING, "document %s: file v%lld not removed", c.id, (long long)v);
-        }
     }
     response_empty(req, 204);
     return 0;

@@ -29,6 +29,8 @@ const struct job_kind jobs_kinds[] = {
      * pdftotext is limited to 30 s, a 10 MB download to 60 s.
      */
     {DOCUMENTS_INDEX_JOB, documents_index_job, documents_index_dead, 5, 5 * S, 2 * MN, 3 * MN, 0},
+    /* Removes a deleted document's files from the store: an hour of retries. */
+    {DOCUMENTS_PURGE_JOB, documents_purge_job, NULL, 12, 2 * S, 10 * MN, 1 * MN, 0},
     /*
      * One event to a workspace's CRM. The handler schedules every retry itself
      * (CRM_RETRY_SCHEDULE, Retry-After) and buries it when the schedule runs

@@ -35,10 +35,12 @@ def env(tmp_path_factory, pg):
     files = os.path.join(tmp, "files")
     subprocess.run([sys.executable, MKDOCS, files], check=True)
     sink = Sink(tmp).start()
-    s = Piloto(tmp, pg, env={"SMTP_URL": sink.url, "MAIL_FROM": "Piloto <no-reply@piloto.test>"},
-               name="docs")
+    store = os.path.join(tmp, "store")
+    s = Piloto(tmp, pg, env={"SMTP_URL": sink.url, "MAIL_FROM": "Piloto <no-reply@piloto.test>",
+                             "STORAGE_URL": "file:" + store}, name="docs")
     s.start()
     s.sink = sink
+    s.store = store
     s.files = files
     yield s
     s.stop()
@@ -241,6 +243,8 @@ def test_reupload_swaps_and_delete_removes(env):
     second = upload(env, c, wid, "politica.txt",
                     data="Entregamos em Campinas às terças-feiras.\n".encode())
     assert second["id"] == first["id"] and second["version"] == first["version"] + 1
+    stored = os.path.join(env.store, wid, first["id"])
+    assert sorted(os.listdir(stored)) == ["v1", "v2"]
     assert search(c, wid, "trocas nota fiscal") == []
     hits = search(c, wid, "entrega campinas")
     assert hits and hits[0]["documentId"] == first["id"]
@@ -248,5 +252,10 @@ def test_reupload_swaps_and_delete_removes(env):
     assert r.status_code == 204, r.text
     assert search(c, wid, "entrega campinas") == []
     assert c.get("/api/v1/workspaces/%s/documents" % wid).json() == {"documents": []}
+    # Every stored version goes too, by a job after the commit.
+    deadline = time.time() + 30
+    while os.listdir(stored):
+        assert time.time() < deadline, os.listdir(stored)
+        time.sleep(0.05)
     problem(c.delete("/api/v1/workspaces/%s/documents/%s" % (wid, first["id"])), 404,
             "not_found")
