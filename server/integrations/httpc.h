@@ -68,7 +68,10 @@ struct httpc_response {
     char detail[160];
 };
 /* A response not yet filled: no status, an empty body, no Retry-After (-1). */
-#define HTTPC_RESPONSE_INIT {.status = 0, .body = BUF_INIT, .retry_after_s = -1}
+#define HTTPC_RESPONSE_INIT                                                                        \
+    {                                                                                              \
+        .status = 0, .body = BUF_INIT, .retry_after_s = -1                                         \
+    }
 
 /* Once at start-up, before threads. 0 or E_INTERNAL. */
 NODISCARD int httpc_global_init(void);
