@@ -275,6 +275,8 @@ export const ptBR = {
     },
     uploadFailed: (name: string, why: string) => `Não foi possível enviar ${name}: ${why}`,
     uploaded: (name: string) => `${name} enviado. Indexando…`,
+    nowReady: (name: string) => `${name} está pronto: os agentes já podem usá-lo.`,
+    nowFailed: (name: string, why: string) => `${name} não pôde ser indexado. ${why}`,
     dismissLabel: (name: string) => `Dispensar o aviso de ${name}`,
     listTitle: 'Documentos',
     listDescription: 'O estado de cada documento se atualiza sozinho enquanto é indexado.',

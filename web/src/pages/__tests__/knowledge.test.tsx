@@ -238,6 +238,8 @@ describe('Conhecimento', () => {
 
     // The list refreshes by itself while a document is indexing.
     expect(await screen.findByText('O PDF está protegido por senha.', {}, { timeout: 6000 })).toBeTruthy();
+    // The one seen indexing is announced ready.
+    expect(screen.getByText(k.nowReady('precos.pdf'))).toBeTruthy();
     expect(screen.getByText(k.status.ready!)).toBeTruthy();
     expect(screen.getByText(k.status.failed!)).toBeTruthy();
   });

@@ -408,6 +408,19 @@ function DocumentList({
   const toast = useToast();
   const [removing, setRemoving] = useState<KnowledgeDocument | null>(null);
 
+  // Says so when a document this page saw indexing becomes ready or fails.
+  const seen = useRef(new Map<string, string>());
+  useEffect(() => {
+    for (const d of docs.data ?? []) {
+      const before = seen.current.get(d.id);
+      if (before === 'indexing' && d.status === 'ready') toast.success(k.nowReady(d.filename));
+      if (before === 'indexing' && d.status === 'failed') {
+        toast.error(k.nowFailed(d.filename, d.reasonText ?? ''));
+      }
+      seen.current.set(d.id, d.status);
+    }
+  }, [docs.data, toast]);
+
   let content;
   if (docs.isPending) {
     content = (
