@@ -492,12 +492,24 @@ size_mismatch(struct request *req)
 }
 
 /* Each piece of the body as it arrives: to the file, never past the declared size. */
+/* A refused upload's file goes before the answer does. */
+static int
+upload_drop(struct upload_put *u, int err)
+{
+    storage_writer_free(u->w);
+    u->w = NULL;
+    return err;
+}
+
 static int
 upload_sink(void *ctx, const void *data, size_t n)
 {
     struct upload_put *u = ctx;
     int err = storage_writer_add(u->w, data, n);
-    return err == E_TOO_LARGE ? size_mismatch(u->req) : err;
+    if (err) {
+        return upload_drop(u, err == E_TOO_LARGE ? size_mismatch(u->req) : err);
+    }
+    return 0;
 }
 
 /* The document still waits for this version's bytes: 0, or answered 409 (1). */
@@ -592,18 +604,18 @@ upload_put(struct request *req)
     if (req->body_pending) {
         return upload_open(req);
     }
-    if (!u) {
+    if (!u || !u->w) {
         return E_INTERNAL;
     }
     if (storage_writer_count(u->w) != u->g.size) {
-        return size_mismatch(req);
+        return upload_drop(u, size_mismatch(req));
     }
     /* Deleted or superseded while the bytes came: they are not kept. */
     if ((err = still_waiting(req, &u->g, &d))) {
-        return err > 0 ? 0 : err;
+        return upload_drop(u, err > 0 ? 0 : err);
     }
     if ((err = storage_writer_commit(u->w, sha))) {
-        return err == E_INVALID ? size_mismatch(req) : err;
+        return upload_drop(u, err == E_INVALID ? size_mismatch(req) : err);
     }
     request_note(req, "stored %s v%lld sha256 %s", d.id, (long long)d.version, sha);
     response_empty(req, 204);
