@@ -350,8 +350,10 @@ function DocumentRow({
           <div className="min-w-0">
             <p className="text-sm font-medium break-all text-slate-900">{doc.filename}</p>
             <p className="mt-0.5 flex flex-wrap items-center gap-x-2 gap-y-1 text-xs text-slate-600">
-              <span>{k.meta(typeLabel(doc.filename), formatBytes(doc.size), doc.version)}</span>
-              {doc.status === 'ready' ? <span>· {k.chunkCount(doc.chunks)}</span> : null}
+              <span>
+                {k.meta(typeLabel(doc.filename), formatBytes(doc.size), doc.version)}
+                {doc.status === 'ready' ? ` · ${k.chunkCount(doc.chunks)}` : null}
+              </span>
               <Badge tone={statusTone(doc.status)}>{k.status[doc.status] ?? doc.status}</Badge>
             </p>
             {doc.status === 'failed' && doc.reasonText ? (
