@@ -738,7 +738,7 @@ export function runTopology(name) {
     /* -------------------------------------------------------------- */
 
     describe('knowledge documents', () => {
-      const owner = { name: 'Carla Dias', email: `carla.${stamp}@empresa.com.br`, password: 'carla tem uma senha longa' };
+      const owner = { name: 'Renata Alves', email: `renata.${stamp}@empresa.com.br`, password: 'renata tem uma senha longa' };
       let ctx;
       let p;
       let wid;
