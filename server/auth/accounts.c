@@ -2,6 +2,7 @@
 
 #include "core/err.h"
 #include "crypto/crypto.h"
+#include "session/session.h"
 #include "unicode/unicode.h"
 
 #define USER_COLS "id, email, name, password_hash, email_verified_at, created_at"
@@ -144,18 +145,23 @@ accounts_create(struct db_conn *conn, const char *email, struct str name, const 
     return 0;
 }
 
-/* Changes user id's row: 0, E_NOT_FOUND, or a db error; the change is noted (session cache). */
+/*
+ * Changes user id's row (sql, which may also match nothing when must_hit is
+ * false): 0, E_NOT_FOUND, or a db error. The change is announced on
+ * SESSION_CHANNEL (the session cache).
+ */
 static int
-update_one(struct db_conn *conn, const char *sql, struct db_param *p, size_t n, const char *id)
+update_user(struct db_conn *conn, const char *sql, struct db_param *p, size_t n, const char *id,
+            bool must_hit)
 {
     struct db_result *r = NULL;
     int err = db_exec(conn, sql, p, n, &r);
-    if (!err && db_result_affected(r) == 0) {
+    if (!err && must_hit && db_result_affected(r) == 0) {
         err = E_NOT_FOUND;
     }
     db_result_free(r);
     if (!err) {
-        db_note_change(conn, id);
+        err = db_notify(conn, SESSION_CHANNEL, id);
     }
     return err;
 }
@@ -164,15 +170,16 @@ int
 accounts_update_name(struct db_conn *conn, const char *id, struct str name, int64_t now)
 {
     struct db_param p[] = {DB_TEXT(name.ptr, name.len), DB_INT(now), DB_CSTR(id)};
-    return update_one(conn, "UPDATE users SET name = $1, updated_at = $2 WHERE id = $3", p, 3, id);
+    return update_user(conn, "UPDATE users SET name = $1, updated_at = $2 WHERE id = $3", p, 3, id,
+                       true);
 }
 
 int
 accounts_set_password(struct db_conn *conn, const char *id, const char *hash, int64_t now)
 {
     struct db_param p[] = {DB_CSTR(hash), DB_INT(now), DB_CSTR(id)};
-    return update_one(conn, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", p,
-                      3, id);
+    return update_user(conn, "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
+                       p, 3, id, true);
 }
 
 int
@@ -180,51 +187,43 @@ accounts_rehash_password(struct db_conn *conn, const char *id, const char *old, 
                          int64_t now)
 {
     struct db_param p[] = {DB_CSTR(next), DB_INT(now), DB_CSTR(id), DB_CSTR(old)};
-    int err = db_exec(conn,
-                      "UPDATE users SET password_hash = $1, updated_at = $2 "
-                      "WHERE id = $3 AND password_hash = $4",
-                      p, 4, NULL);
-    if (!err) {
-        db_note_change(conn, id);
-    }
-    return err;
+    return update_user(conn,
+                       "UPDATE users SET password_hash = $1, updated_at = $2 "
+                       "WHERE id = $3 AND password_hash = $4",
+                       p, 4, id, false);
 }
 
 int
 accounts_clear_password(struct db_conn *conn, const char *id, int64_t now)
 {
     struct db_param p[] = {DB_INT(now), DB_CSTR(id)};
-    return update_one(conn, "UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2",
-                      p, 2, id);
+    return update_user(conn, "UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2",
+                       p, 2, id, true);
 }
 
 int
 accounts_set_verified_email(struct db_conn *conn, const char *id, const char *email, int64_t now)
 {
     struct db_param p[] = {DB_CSTR(email), DB_INT(now), DB_CSTR(id)};
-    return update_one(conn,
-                      "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 "
-                      "WHERE id = $3",
-                      p, 3, id);
+    return update_user(conn,
+                       "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 "
+                       "WHERE id = $3",
+                       p, 3, id, true);
 }
 
 int
 accounts_verify_if_current(struct db_conn *conn, const char *id, const char *email, int64_t now)
 {
     struct db_param p[] = {DB_INT(now), DB_CSTR(id), DB_CSTR(email)};
-    int err = db_exec(conn,
-                      "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3 "
-                      "AND email_verified_at IS NULL",
-                      p, 3, NULL);
-    if (!err) {
-        db_note_change(conn, id);
-    }
-    return err;
+    return update_user(conn,
+                       "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3 "
+                       "AND email_verified_at IS NULL",
+                       p, 3, id, false);
 }
 
 int
 accounts_lock(struct db_conn *conn, const char *id, int64_t now)
 {
     struct db_param p[] = {DB_INT(now), DB_CSTR(id)};
-    return update_one(conn, "UPDATE users SET updated_at = $1 WHERE id = $2", p, 2, id);
+    return update_user(conn, "UPDATE users SET updated_at = $1 WHERE id = $2", p, 2, id, true);
 }

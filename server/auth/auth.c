@@ -77,28 +77,38 @@ end_mail_tokens(struct db_conn *conn, const char *user_id, int64_t now)
     return tokens_revoke_all(conn, user_id, now);
 }
 
+/* A user found by one key (accounts_find_by_email or _by_id), on a pooled connection. */
+struct find_args {
+    int (*find)(struct db_conn *conn, const char *key, struct user *out);
+    const char *key;
+    struct user *out;
+};
+
+static int
+find_on(struct db_conn *conn, void *arg)
+{
+    struct find_args *f = arg;
+    return f->find(conn, f->key, f->out);
+}
+
 static int
 find_user(struct db *db, const char *email, struct user *out)
 {
-    struct db_conn *conn = NULL;
-    int err = db_acquire(db, &conn);
-    if (!err) {
-        err = accounts_find_by_email(conn, email, out);
-        db_release(conn);
-    }
-    return err;
+    struct find_args f = {accounts_find_by_email, email, NULL};
+
+    memset(out, 0, sizeof(*out));
+    f.out = out;
+    return db_with_conn(db, find_on, &f);
 }
 
 int
 auth_get_user(struct db *db, const char *user_id, struct user *out)
 {
-    struct db_conn *conn = NULL;
-    int err = db_acquire(db, &conn);
-    if (!err) {
-        err = accounts_find_by_id(conn, user_id, out);
-        db_release(conn);
-    }
-    return err;
+    struct find_args f = {accounts_find_by_id, user_id, NULL};
+
+    memset(out, 0, sizeof(*out));
+    f.out = out;
+    return db_with_conn(db, find_on, &f);
 }
 
 /* A sign-up's inputs and outputs, for its transaction bodies. */
@@ -697,19 +707,29 @@ auth_forgot_password(struct db *db, const struct config *cfg, const char *email,
     return err;
 }
 
-/* The job's transaction: look up, issue, mail, audit, and complete the job, all at once. */
+/* What the forgot-password job's transaction needs. */
+struct forgot_job {
+    const struct config *cfg;
+    const char *email;
+    const struct auth_client *client;
+};
+
+/* The job's transaction: look up, issue, mail, audit (jobs_complete_tx completes the job with it).
+ */
 static int
-forgot_job_body(struct db_conn *conn, struct job_ctx *ctx, const struct config *cfg,
-                const char *email, const struct auth_client *client)
+forgot_job_body(struct db_conn *conn, void *arg)
 {
+    const struct forgot_job *f = arg;
+    const struct config *cfg = f->cfg;
+    const struct auth_client *client = f->client;
     char token[TOKEN_SIZE] = "";
     int64_t now = clock_wall_s();
     int64_t age = INT64_MAX;
     struct user u;
-    int err = accounts_find_by_email(conn, email, &u);
+    int err = accounts_find_by_email(conn, f->email, &u);
 
     if (err == E_NOT_FOUND) {
-        return jobs_complete(ctx, conn); /* nobody to mail */
+        return 0; /* nobody to mail */
     }
     if (!err) {
         err = tokens_age(conn, u.id, TOKEN_RESET, now, &age);
@@ -728,17 +748,17 @@ forgot_job_body(struct db_conn *conn, struct job_ctx *ctx, const struct config *
         }
     }
     crypto_wipe(token, sizeof(token));
-    return err ? err : jobs_complete(ctx, conn);
+    return err;
 }
 
 int
 auth_forgot_password_job(struct job_ctx *ctx, const struct job *job)
 {
-    struct db_conn *conn = jobs_ctx_conn(ctx);
     char email[ACCOUNT_EMAIL_MAX + 1];
     char ip[128];
     char ua[1024];
     struct auth_client client = {ip, ua};
+    struct forgot_job f = {jobs_ctx_cfg(ctx), email, &client};
     int err = jobs_payload_str(job, "email", email, sizeof(email));
 
     if (!err) {
@@ -750,14 +770,7 @@ auth_forgot_password_job(struct job_ctx *ctx, const struct job *job)
     if (err) {
         return jobs_fail_for_good(ctx, "malformed forgot-password payload: %s", err_name(err));
     }
-    if (!(err = db_begin(conn))) {
-        err = forgot_job_body(conn, ctx, jobs_ctx_cfg(ctx), email, &client);
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
+    err = jobs_complete_tx(ctx, forgot_job_body, &f);
     if (err == E_RATE_LIMITED) {
         return 0; /* the address had its mails for today: nothing to do, nothing to retry */
     }

@@ -21,6 +21,38 @@ google_settings(const struct config *cfg, char *redirect, size_t cap, struct goo
     return true;
 }
 
+/* A flow's OAuth state and its pre-auth cookie, for the pooled-connection bodies below. */
+struct state_args {
+    struct oauth_state *s;
+    struct str cookie; /* oauth_state_take's input */
+    char *cookie_out;  /* oauth_state_save's output */
+};
+
+static int
+save_on(struct db_conn *conn, void *arg)
+{
+    struct state_args *a = arg;
+    return oauth_state_save(conn, a->s, clock_wall_s(), a->cookie_out);
+}
+
+static int
+take_on(struct db_conn *conn, void *arg)
+{
+    struct state_args *a = arg;
+    return oauth_state_take(conn, a->cookie, clock_wall_s(), a->s);
+}
+
+/* oauth_state_take on a pooled connection: the state is gone from the database after it. */
+static int
+take_state(struct db *db, struct str cookie, struct oauth_state *s)
+{
+    struct state_args a = {NULL, cookie, NULL};
+
+    memset(s, 0, sizeof(*s));
+    a.s = s;
+    return db_with_conn(db, take_on, &a);
+}
+
 int
 auth_google_start(struct db *db, const struct config *cfg, const char *next, bool remember,
                   const char *link_user_id, struct auth_google_start *out, char *why, size_t whycap)
@@ -29,7 +61,6 @@ auth_google_start(struct db *db, const struct config *cfg, const char *next, boo
     struct google_provider p;
     struct google_endpoints ep;
     struct oauth_state s;
-    struct db_conn *conn = NULL;
     int err;
 
     out->cookie[0] = '\0';
@@ -40,9 +71,9 @@ auth_google_start(struct db *db, const struct config *cfg, const char *next, boo
         return err;
     }
     oauth_state_init(&s, next, remember, link_user_id);
-    if (!(err = db_acquire(db, &conn))) {
-        err = oauth_state_save(conn, &s, clock_wall_s(), out->cookie);
-        db_release(conn);
+    {
+        struct state_args a = {&s, STR_NULL, out->cookie};
+        err = db_with_conn(db, save_on, &a);
     }
     if (!err) {
         err = google_authorize_url(&p, &ep, s.state, s.nonce, s.verifier, &out->url);
@@ -58,34 +89,41 @@ auth_google_start(struct db *db, const struct config *cfg, const char *next, boo
 bool
 auth_google_abandon(struct db *db, struct str cookie)
 {
-    struct db_conn *conn = NULL;
     struct oauth_state s;
     bool connect = false;
 
-    if (cookie.len && !db_acquire(db, &conn)) {
-        if (!oauth_state_take(conn, cookie, clock_wall_s(), &s)) {
+    if (cookie.len) {
+        if (!take_state(db, cookie, &s)) {
             connect = s.link_user_id[0] != '\0';
         }
         oauth_state_wipe(&s);
-        db_release(conn);
     }
     return connect;
+}
+
+struct identities_args {
+    const char *user_id;
+    struct arena *a;
+    struct identity **out;
+    size_t *n;
+};
+
+static int
+identities_on(struct db_conn *conn, void *arg)
+{
+    struct identities_args *l = arg;
+    return identities_list(conn, l->user_id, l->a, l->out, l->n);
 }
 
 int
 auth_list_identities(struct db *db, const char *user_id, struct arena *a, struct identity **out,
                      size_t *n)
 {
-    struct db_conn *conn = NULL;
-    int err = db_acquire(db, &conn);
+    struct identities_args l = {user_id, a, out, n};
 
     *out = NULL;
     *n = 0;
-    if (!err) {
-        err = identities_list(conn, user_id, a, out, n);
-        db_release(conn);
-    }
-    return err;
+    return db_with_conn(db, identities_on, &l);
 }
 
 struct google_tx {
@@ -308,7 +346,6 @@ auth_google_login(struct db *db, const struct config *cfg, const struct auth_goo
     struct google_endpoints ep;
     struct google_claims claims;
     struct oauth_state s;
-    struct db_conn *conn = NULL;
     struct google_tx g;
     int err;
 
@@ -321,10 +358,7 @@ auth_google_login(struct db *db, const struct config *cfg, const struct auth_goo
         return E_NOT_FOUND;
     }
     /* Single use: the state is gone from here on, whatever happens next. */
-    if (!(err = db_acquire(db, &conn))) {
-        err = oauth_state_take(conn, cb->cookie, clock_wall_s(), &s);
-        db_release(conn);
-    }
+    err = take_state(db, cb->cookie, &s);
     if (err) {
         (void)snprintf(res->why, sizeof(res->why), "%s",
                        err == E_NOT_FOUND ? "no live state for the pre-auth cookie"

@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "crypto/crypto.h"
 #include "jobs/queue.h"
+#include "json/json.h"
 #include "workspaces/workspaces.h"
 
 /* Bytes of a sealed secret, with room for a long receiver-made one. */
@@ -204,18 +205,17 @@ static int
 audit(struct db_conn *conn, const char *workspace_id, const char *user_id, const char *event,
       const char *url, const struct auth_client *client)
 {
+    static const struct auth_client none = {"", ""};
     struct buf b = BUF_INIT;
     int err = 0;
 
     if (url) {
-        err |= buf_addstr(&b, "{\"url\":\"");
-        err |= buf_add_json_escaped(&b, str_from_cstr(url));
-        err |= buf_addstr(&b, "\"}");
+        struct json_obj *detail = json_obj_new();
+        json_obj_set_cstr(detail, "url", url);
+        err = json_obj_render(detail, &b);
+        json_obj_free(detail);
     }
-    if (err) {
-        err = E_INTERNAL;
-    } else {
-        static const struct auth_client none = {"", ""};
+    if (!err) {
         err = workspaces_audit_write(conn, workspace_id, user_id && user_id[0] ? user_id : NULL,
                                      event, url ? b.ptr : NULL, client ? client : &none,
                                      clock_wall_s());
@@ -236,6 +236,38 @@ struct put_args {
     char *secret_out;
 };
 
+/* A new signing secret into a->secret_out (shown once), sealed into sealed for the row. */
+static int
+new_secret(struct put_args *a, struct buf *sealed)
+{
+    stdwebhook_secret_new(a->secret_out, STDWEBHOOK_SECRET_SIZE);
+    sealed->max = SEALED_MAX;
+    return seal(a->cfg, a->workspace_id, a->secret_out, sealed);
+}
+
+/*
+ * The end of every change to the endpoint (err: how it went so far): audit
+ * it as event and read the endpoint back into a->out; the sealed copy is
+ * wiped, and on failure the secret that would have been shown too.
+ */
+static int
+finish_change(struct db_conn *conn, struct put_args *a, int err, const char *event,
+              struct buf *sealed)
+{
+    if (!err) {
+        err = audit(conn, a->workspace_id, a->user_id, event, a->url, a->client);
+    }
+    if (!err) {
+        err = get_on(conn, a->workspace_id, a->out);
+    }
+    crypto_wipe_buf(sealed);
+    if (err) {
+        crypto_wipe(a->secret_out, STDWEBHOOK_SECRET_SIZE);
+        a->secret_out[0] = '\0';
+    }
+    return err;
+}
+
 static int
 put_tx(struct db_conn *conn, void *arg)
 {
@@ -249,9 +281,7 @@ put_tx(struct db_conn *conn, void *arg)
     a->secret_out[0] = '\0';
     events_text(a->events, events, sizeof(events));
     if (err == E_NOT_FOUND) {
-        stdwebhook_secret_new(a->secret_out, STDWEBHOOK_SECRET_SIZE);
-        sealed.max = SEALED_MAX;
-        if (!(err = seal(a->cfg, a->workspace_id, a->secret_out, &sealed))) {
+        if (!(err = new_secret(a, &sealed))) {
             struct db_param p[] = {DB_CSTR(a->workspace_id), DB_CSTR(a->url),     DB_CSTR(events),
                                    DB_CSTR(a->id_field),     DB_CSTR(sealed.ptr), DB_INT(now)};
             err = db_exec(conn,
@@ -268,18 +298,7 @@ put_tx(struct db_conn *conn, void *arg)
                       "WHERE workspace_id = $1",
                       p, ARRAY_LEN(p), NULL);
     }
-    if (!err) {
-        err = audit(conn, a->workspace_id, a->user_id, "crm.updated", a->url, a->client);
-    }
-    if (!err) {
-        err = get_on(conn, a->workspace_id, a->out);
-    }
-    crypto_wipe_buf(&sealed);
-    if (err) {
-        crypto_wipe(a->secret_out, STDWEBHOOK_SECRET_SIZE);
-        a->secret_out[0] = '\0';
-    }
-    return err;
+    return finish_change(conn, a, err, "crm.updated", &sealed);
 }
 
 int
@@ -310,9 +329,7 @@ rotate_tx(struct db_conn *conn, void *arg)
         err = E_NOT_FOUND;
     }
     if (!err) {
-        stdwebhook_secret_new(a->secret_out, STDWEBHOOK_SECRET_SIZE);
-        sealed.max = SEALED_MAX;
-        err = seal(a->cfg, a->workspace_id, a->secret_out, &sealed);
+        err = new_secret(a, &sealed);
     }
     if (!err) {
         /* The current secret becomes the previous one, still signing for the overlap. */
@@ -323,19 +340,8 @@ rotate_tx(struct db_conn *conn, void *arg)
                       "previous_until = $3, updated_at = $4 WHERE workspace_id = $1",
                       p, ARRAY_LEN(p), NULL);
     }
-    if (!err) {
-        err = audit(conn, a->workspace_id, a->user_id, "crm.rotated", NULL, a->client);
-    }
-    if (!err) {
-        err = get_on(conn, a->workspace_id, a->out);
-    }
     db_result_free(r);
-    crypto_wipe_buf(&sealed);
-    if (err) {
-        crypto_wipe(a->secret_out, STDWEBHOOK_SECRET_SIZE);
-        a->secret_out[0] = '\0';
-    }
-    return err;
+    return finish_change(conn, a, err, "crm.rotated", &sealed);
 }
 
 int
@@ -375,104 +381,103 @@ crm_delete(struct db *db, const char *workspace_id, const char *user_id,
 
 /* ---- Events ---------------------------------------------------------------------------------- */
 
-/* The start of every body: type, version, id, timestamp, workspace. */
-static int
-body_head(struct buf *b, const char *type, const char *id, const char *workspace_id, int64_t now_ms)
+/* The text of column col of row 0 as a JSON string, or null for a NULL column. */
+static void
+set_column(struct json_obj *o, const char *name, const struct db_result *r, size_t col)
 {
-    char ts[40];
-    int err = 0;
-
-    clock_format_rfc3339(now_ms - now_ms % 1000, ts, sizeof(ts));
-    err |= buf_addf(b, "{\"type\":\"%s\",\"version\":%d,\"id\":\"%s\",\"timestamp\":\"", type,
-                    CRM_BODY_VERSION, id);
-    err |= buf_addstr(b, ts);
-    err |= buf_addstr(b, "\",\"workspaceId\":\"");
-    err |= buf_add_json_escaped(b, str_from_cstr(workspace_id));
-    err |= buf_addstr(b, "\",\"data\":");
-    return err ? E_INTERNAL : 0;
+    if (db_is_null(r, 0, col)) {
+        json_obj_set_cstr(o, name, NULL);
+    } else {
+        json_obj_set_str(o, name, str_make(db_text(r, 0, col), db_text_len(r, 0, col)));
+    }
 }
 
-/* A JSON string, or null for a NULL column. */
-static int
-add_text_or_null(struct buf *b, const struct db_result *r, size_t col)
+/*
+ * The row a LEFT JOIN brought, as an object of the columns from col on
+ * named names[0..n), or NULL (a JSON null) when it found none (its id, the
+ * column col, is NULL): the lead's owner and agent.
+ */
+static struct json_obj *
+joined(const struct db_result *r, size_t col, const char *const *names, size_t n)
 {
-    int err = 0;
+    struct json_obj *o;
 
     if (db_is_null(r, 0, col)) {
-        return buf_addstr(b, "null");
+        return NULL;
     }
-    err |= buf_addch(b, '"');
-    err |= buf_add_json_escaped(b, str_make(db_text(r, 0, col), db_text_len(r, 0, col)));
-    err |= buf_addch(b, '"');
-    return err;
+    o = json_obj_new();
+    for (size_t i = 0; i < n; i++) {
+        set_column(o, names[i], r, col + i);
+    }
+    return o;
 }
 
 /* {"lead": {...}} of a lead as it is now on conn (inside the change's transaction). */
 static int
-body_lead(struct db_conn *conn, const struct config *cfg, const char *workspace_id,
-          const char *lead_id, const char *from, struct buf *b)
+lead_data(struct db_conn *conn, const struct config *cfg, const char *workspace_id,
+          const char *lead_id, const char *from, struct json_obj **out)
 {
+    static const char *const owner[] = {"id", "name", "email"};
+    static const char *const agent[] = {"id", "name"};
     struct db_result *r = NULL;
     struct db_param p[] = {DB_CSTR(workspace_id), DB_CSTR(lead_id)};
+    struct buf url = BUF_INIT;
+    struct json_obj *lead;
     int err = db_exec(conn,
                       "SELECT l.id, l.name, l.phone, l.stage, l.crm_id, u.id, u.name, u.email, "
                       "a.id, a.name FROM leads l LEFT JOIN users u ON u.id = l.owner_id "
                       "LEFT JOIN agents a ON a.id = l.agent_id AND a.workspace_id = l.workspace_id "
                       "WHERE l.workspace_id = $1 AND l.id = $2",
                       p, ARRAY_LEN(p), &r);
-    int e = 0;
 
+    *out = NULL;
     if (!err && db_result_rows(r) == 0) {
         err = E_NOT_FOUND;
     }
     if (err) {
-        goto out;
+        db_result_free(r);
+        return err;
     }
-    e |= buf_addstr(b, "{\"lead\":{\"id\":");
-    e |= add_text_or_null(b, r, 0);
-    e |= buf_addstr(b, ",\"name\":");
-    e |= add_text_or_null(b, r, 1);
-    e |= buf_addstr(b, ",\"phone\":");
-    e |= add_text_or_null(b, r, 2);
-    e |= buf_addstr(b, ",\"stage\":");
-    e |= add_text_or_null(b, r, 3);
-    e |= buf_addstr(b, ",\"previousStage\":\"");
-    e |= buf_add_json_escaped(b, str_from_cstr(from));
-    e |= buf_addstr(b, "\",\"owner\":");
-    if (db_is_null(r, 0, 5)) {
-        e |= buf_addstr(b, "null");
-    } else {
-        e |= buf_addstr(b, "{\"id\":");
-        e |= add_text_or_null(b, r, 5);
-        e |= buf_addstr(b, ",\"name\":");
-        e |= add_text_or_null(b, r, 6);
-        e |= buf_addstr(b, ",\"email\":");
-        e |= add_text_or_null(b, r, 7);
-        e |= buf_addch(b, '}');
+    lead = json_obj_new();
+    set_column(lead, "id", r, 0);
+    set_column(lead, "name", r, 1);
+    set_column(lead, "phone", r, 2);
+    set_column(lead, "stage", r, 3);
+    json_obj_set_cstr(lead, "previousStage", from);
+    json_obj_set_obj(lead, "owner", joined(r, 5, owner, ARRAY_LEN(owner)));
+    set_column(lead, "crmId", r, 4);
+    json_obj_set_obj(lead, "agent", joined(r, 8, agent, ARRAY_LEN(agent)));
+    /* The conversation in the dashboard. */
+    if (buf_addf(&url, "%s/w/%s/leads/%s", cfg->app_url ? cfg->app_url : "", workspace_id,
+                 lead_id)) {
+        err = E_INTERNAL;
     }
-    e |= buf_addstr(b, ",\"crmId\":");
-    e |= add_text_or_null(b, r, 4);
-    e |= buf_addstr(b, ",\"agent\":");
-    if (db_is_null(r, 0, 8)) {
-        e |= buf_addstr(b, "null");
-    } else {
-        e |= buf_addstr(b, "{\"id\":");
-        e |= add_text_or_null(b, r, 8);
-        e |= buf_addstr(b, ",\"name\":");
-        e |= add_text_or_null(b, r, 9);
-        e |= buf_addch(b, '}');
-    }
-    /* The conversation in the dashboard (ids are URL-safe). */
-    e |= buf_addstr(b, ",\"url\":\"");
-    e |= buf_add_json_escaped(b, str_from_cstr(cfg->app_url ? cfg->app_url : ""));
-    e |= buf_addstr(b, "/w/");
-    e |= buf_add_json_escaped(b, str_from_cstr(workspace_id));
-    e |= buf_addstr(b, "/leads/");
-    e |= buf_add_json_escaped(b, str_from_cstr(lead_id));
-    e |= buf_addstr(b, "\"}}");
-    err = e ? E_INTERNAL : 0;
-out:
+    json_obj_set_cstr(lead, "url", url.ptr);
+    *out = json_obj_new();
+    json_obj_set_obj(*out, "lead", lead);
+    buf_release(&url);
     db_result_free(r);
+    return err;
+}
+
+/* The body of every event: type, version, id, timestamp, workspace, and data (taken over). */
+static int
+render_body(const char *type, const char *id, const char *workspace_id, int64_t now_ms,
+            struct json_obj *data, struct buf *out)
+{
+    struct json_obj *body = json_obj_new();
+    char ts[40];
+    int err;
+
+    clock_format_rfc3339(now_ms - now_ms % 1000, ts, sizeof(ts));
+    json_obj_set_cstr(body, "type", type);
+    json_obj_set_int(body, "version", CRM_BODY_VERSION);
+    json_obj_set_cstr(body, "id", id);
+    json_obj_set_cstr(body, "timestamp", ts);
+    json_obj_set_cstr(body, "workspaceId", workspace_id);
+    json_obj_set_obj(body, "data", data);
+    err = json_obj_render(body, out);
+    json_obj_free(body);
     return err;
 }
 
@@ -490,10 +495,18 @@ new_event_id(char *out)
 static int
 enqueue_job(struct db_conn *conn, const char *id)
 {
-    char payload[64];
+    struct json_obj *payload = json_obj_new();
+    struct buf b = BUF_INIT;
+    int err;
 
-    (void)snprintf(payload, sizeof(payload), "{\"delivery\":\"%s\"}", id);
-    return jobs_enqueue(conn, CRM_JOB, payload, NULL, NULL);
+    json_obj_set_cstr(payload, "delivery", id);
+    err = json_obj_render(payload, &b);
+    json_obj_free(payload);
+    if (!err) {
+        err = jobs_enqueue(conn, CRM_JOB, b.ptr, NULL, NULL);
+    }
+    buf_release(&b);
+    return err;
 }
 
 /* One delivery row and its job, on conn (in the caller's transaction). */
@@ -518,6 +531,7 @@ lead_event(struct db_conn *conn, const struct config *cfg, const struct crm_endp
            unsigned flag, const char *workspace_id, const char *lead_id, const char *from)
 {
     struct buf body = BUF_INIT;
+    struct json_obj *data = NULL;
     char id[CRM_EVENT_ID_SIZE];
     int64_t now_ms = clock_wall_ms();
     int err;
@@ -526,16 +540,15 @@ lead_event(struct db_conn *conn, const struct config *cfg, const struct crm_endp
         return 0;
     }
     new_event_id(id);
-    err = body_head(&body, crm_event_name(flag), id, workspace_id, now_ms);
+    err = lead_data(conn, cfg, workspace_id, lead_id, from, &data);
     if (!err) {
-        err = body_lead(conn, cfg, workspace_id, lead_id, from, &body);
-    }
-    if (!err && buf_addch(&body, '}')) {
-        err = E_INTERNAL;
+        err = render_body(crm_event_name(flag), id, workspace_id, now_ms, data, &body);
+        data = NULL;
     }
     if (!err) {
         err = enqueue(conn, workspace_id, lead_id, crm_event_name(flag), id, &body, now_ms);
     }
+    json_obj_free(data);
     buf_release(&body);
     return err;
 }
@@ -634,6 +647,7 @@ test_tx(struct db_conn *conn, void *arg)
     struct test_args *t = arg;
     struct crm_endpoint ep;
     struct buf body = BUF_INIT;
+    struct json_obj *data;
     char id[CRM_EVENT_ID_SIZE];
     int64_t now_ms = clock_wall_ms();
     int err = get_on(conn, t->workspace_id, &ep);
@@ -643,10 +657,9 @@ test_tx(struct db_conn *conn, void *arg)
     }
     if (!err) {
         new_event_id(id);
-        err = body_head(&body, CRM_EVENT_TEST, id, t->workspace_id, now_ms);
-    }
-    if (!err && buf_addstr(&body, "{\"message\":\"Teste do Piloto de Vendas\"}}")) {
-        err = E_INTERNAL;
+        data = json_obj_new();
+        json_obj_set_cstr(data, "message", "Teste do Piloto de Vendas");
+        err = render_body(CRM_EVENT_TEST, id, t->workspace_id, now_ms, data, &body);
     }
     if (!err) {
         err = enqueue(conn, t->workspace_id, NULL, CRM_EVENT_TEST, id, &body, now_ms);

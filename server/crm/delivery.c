@@ -132,27 +132,30 @@ record(struct db_conn *conn, const char *id, const char *status, long http_statu
                    p, ARRAY_LEN(p), NULL);
 }
 
+/* What a delivery's last transaction records, beside the job's completion (jobs_complete_tx). */
+struct finish {
+    const struct config *cfg;
+    const struct work *w;
+    const char *why;    /* failed: the reason */
+    long status;        /* delivered: the answer's HTTP status */
+    const char *crm_id; /* delivered: the CRM's id for the lead, or NULL */
+};
+
+static int
+failed_body(struct db_conn *conn, void *arg)
+{
+    const struct finish *f = arg;
+    return record(conn, f->w->id, "failed", 0, f->why, 0);
+}
+
 /* A stale job or an endpoint that cannot be reached any more: the delivery failed, job done. */
 static int
 finish_failed(struct job_ctx *ctx, const struct work *w, const char *why)
 {
-    struct db_conn *conn = jobs_ctx_conn(ctx);
-    int err = db_begin(conn);
+    struct finish f = {.w = w, .why = why};
+    int err = jobs_complete_tx(ctx, failed_body, &f);
 
-    if (!err) {
-        err = record(conn, w->id, "failed", 0, why, 0);
-    }
-    if (!err) {
-        err = jobs_complete(ctx, conn);
-    }
-    if (!err) {
-        err = db_commit(conn);
-    }
-    if (err) {
-        db_rollback(conn);
-        return jobs_fail(ctx, err, "cannot record crm delivery %s", w->id);
-    }
-    return 0;
+    return err ? jobs_fail(ctx, err, "cannot record crm delivery %s", w->id) : 0;
 }
 
 /*
@@ -192,49 +195,44 @@ answer_id(const struct buf *body, const char *path, char *out, size_t cap)
 }
 
 static int
-delivered(struct job_ctx *ctx, const struct work *w, const struct httpc_response *resp)
+delivered_body(struct db_conn *conn, void *arg)
 {
-    struct db_conn *conn = jobs_ctx_conn(ctx);
-    char crm_id[CRM_ID_MAX + 1];
-    bool has_id = w->lead_id[0] && answer_id(&resp->body, w->id_field[0] ? w->id_field : "id",
-                                             crm_id, sizeof(crm_id));
-    int err = db_begin(conn);
+    const struct finish *f = arg;
+    int err = record(conn, f->w->id, "delivered", f->status, NULL, 0);
 
-    if (!err) {
-        err = record(conn, w->id, "delivered", resp->status, NULL, 0);
-    }
-    if (!err && has_id) {
-        struct db_param p[] = {DB_CSTR(w->workspace_id), DB_CSTR(w->lead_id), DB_CSTR(crm_id)};
+    if (!err && f->crm_id) {
+        struct db_param p[] = {DB_CSTR(f->w->workspace_id), DB_CSTR(f->w->lead_id),
+                               DB_CSTR(f->crm_id)};
         err = db_exec(conn, "UPDATE leads SET crm_id = $3 WHERE workspace_id = $1 AND id = $2", p,
                       ARRAY_LEN(p), NULL);
     }
-    if (!err) {
-        err = jobs_complete(ctx, conn);
-    }
-    if (!err) {
-        err = db_commit(conn);
-    }
-    if (err) {
-        db_rollback(conn);
-        return jobs_fail(ctx, err, "delivered, but cannot record crm delivery %s", w->id);
-    }
-    return 0;
+    return err;
 }
 
-/* 410: the delivery failed, the endpoint is off, owners and admins are told; one transaction. */
 static int
-gone(struct job_ctx *ctx, const struct work *w)
+delivered(struct job_ctx *ctx, const struct work *w, const struct httpc_response *resp)
 {
-    const struct config *cfg = jobs_ctx_cfg(ctx);
-    struct db_conn *conn = jobs_ctx_conn(ctx);
+    char crm_id[CRM_ID_MAX + 1];
+    bool has_id = w->lead_id[0] && answer_id(&resp->body, w->id_field[0] ? w->id_field : "id",
+                                             crm_id, sizeof(crm_id));
+    struct finish f = {.w = w, .status = resp->status, .crm_id = has_id ? crm_id : NULL};
+    int err = jobs_complete_tx(ctx, delivered_body, &f);
+
+    return err ? jobs_fail(ctx, err, "delivered, but cannot record crm delivery %s", w->id) : 0;
+}
+
+/* 410: the delivery failed, the endpoint is off, owners and admins are told. */
+static int
+gone_body(struct db_conn *conn, void *arg)
+{
+    static const struct auth_client job_client = {"", "piloto (crm delivery)"};
+    const struct finish *f = arg;
+    const struct work *w = f->w;
     struct db_result *r = NULL;
     struct buf detail = BUF_INIT;
     int64_t now = clock_wall_s();
-    int err = db_begin(conn);
+    int err = record(conn, w->id, "failed", 410, "410 Gone: the endpoint was disabled", 0);
 
-    if (!err) {
-        err = record(conn, w->id, "failed", 410, "410 Gone: the endpoint was disabled", 0);
-    }
     if (!err) {
         struct db_param p[] = {DB_CSTR(w->workspace_id), DB_INT(now)};
         err = db_exec(conn,
@@ -243,13 +241,15 @@ gone(struct job_ctx *ctx, const struct work *w)
                       p, ARRAY_LEN(p), NULL);
     }
     if (!err) {
-        static const struct auth_client job_client = {"", "piloto (crm delivery)"};
-        int e = buf_addstr(&detail, "{\"url\":\"");
-        e |= buf_add_json_escaped(&detail, str_from_cstr(w->url));
-        e |= buf_addstr(&detail, "\",\"reason\":\"gone\"}");
-        err = e ? E_INTERNAL
-                : workspaces_audit_write(conn, w->workspace_id, NULL, "crm.disabled", detail.ptr,
-                                         &job_client, now);
+        struct json_obj *o = json_obj_new();
+        json_obj_set_cstr(o, "url", w->url);
+        json_obj_set_cstr(o, "reason", "gone");
+        err = json_obj_render(o, &detail);
+        json_obj_free(o);
+    }
+    if (!err) {
+        err = workspaces_audit_write(conn, w->workspace_id, NULL, "crm.disabled", detail.ptr,
+                                     &job_client, now);
     }
     if (!err) {
         struct db_param p[] = {DB_CSTR(w->workspace_id)};
@@ -261,19 +261,22 @@ gone(struct job_ctx *ctx, const struct work *w)
                     p, 1, &r);
     }
     for (size_t i = 0; !err && i < db_result_rows(r); i++) {
-        err = mails_enqueue(conn, cfg, MAIL_CRM_DISABLED, db_text(r, i, 0), db_text(r, i, 2),
+        err = mails_enqueue(conn, f->cfg, MAIL_CRM_DISABLED, db_text(r, i, 0), db_text(r, i, 2),
                             w->workspace_id, now);
-    }
-    if (!err) {
-        err = jobs_complete(ctx, conn);
-    }
-    if (!err) {
-        err = db_commit(conn);
     }
     db_result_free(r);
     buf_release(&detail);
+    return err;
+}
+
+/* 410, in one transaction with the job's completion. */
+static int
+gone(struct job_ctx *ctx, const struct work *w)
+{
+    struct finish f = {.cfg = jobs_ctx_cfg(ctx), .w = w};
+    int err = jobs_complete_tx(ctx, gone_body, &f);
+
     if (err) {
-        db_rollback(conn);
         return jobs_fail(ctx, err, "cannot disable the crm endpoint of %s", w->workspace_id);
     }
     log_msg(LOG_WARNING, "crm endpoint of workspace '%s' answered 410: disabled", w->workspace_id);

@@ -36,8 +36,6 @@ struct db {
     int64_t connect_retry_ms; /* clock_mono_ms() before which no connect is tried */
     uint64_t acquire_timeouts;
     uint64_t errors_unavailable;
-    db_change_fn on_change; /* set once before serving (db_set_change_callback) */
-    void *on_change_ctx;
     /* db_subscribe's subscriptions, guarded by subs_lock (also held while an fn runs). */
     pthread_mutex_t subs_lock;
     struct db_subscription *subs[DB_MAX_SUBSCRIBERS];
@@ -257,8 +255,6 @@ db_acquire(struct db *db, struct db_conn **out)
     conn->broken = false;
     conn->in_tx = false;
     conn->tx_err = 0;
-    conn->nnotes = 0;
-    conn->notes_overflow = false;
     conn->npending = 0;
     conn->pending_overflow = false;
     *out = conn;
@@ -295,29 +291,10 @@ db_release(struct db_conn *conn)
     pthread_mutex_unlock(&db->lock);
 }
 
-/* Runs the change callback for the notes of a committed transaction. */
+/* Forgets the notifications of the transaction that ends. */
 static void
-report_notes(struct db_conn *conn)
+drop_pending(struct db_conn *conn)
 {
-    struct db *db = conn->db;
-
-    if (!db->on_change) {
-        return;
-    }
-    if (conn->notes_overflow) {
-        db->on_change(db->on_change_ctx, NULL);
-        return;
-    }
-    for (unsigned i = 0; i < conn->nnotes; i++) {
-        db->on_change(db->on_change_ctx, conn->notes[i]);
-    }
-}
-
-static void
-drop_notes(struct db_conn *conn)
-{
-    conn->nnotes = 0;
-    conn->notes_overflow = false;
     conn->npending = 0;
     conn->pending_overflow = false;
 }
@@ -335,7 +312,7 @@ dispatch(struct db *db, const char *channel, const char *payload)
     pthread_mutex_unlock(&db->subs_lock);
 }
 
-/* In-process delivery (SQLite) of what a committed transaction notified. */
+/* In-process delivery of what a committed transaction notified. */
 static void
 deliver_pending(struct db_conn *conn)
 {
@@ -429,7 +406,7 @@ db_begin(struct db_conn *conn)
     if (conn->in_tx) {
         BUG("db_begin inside a transaction");
     }
-    drop_notes(conn);
+    drop_pending(conn);
     err = conn->broken ? E_UNAVAILABLE : conn->ops->begin(conn);
     if (!err) {
         conn->in_tx = true;
@@ -460,10 +437,9 @@ db_commit(struct db_conn *conn)
     conn->in_tx = false;
     conn->tx_err = 0;
     if (!err) {
-        report_notes(conn);
         deliver_pending(conn);
     }
-    drop_notes(conn);
+    drop_pending(conn);
     count_unavailable(conn->db, err);
     return err;
 }
@@ -476,59 +452,7 @@ db_rollback(struct db_conn *conn)
     }
     conn->in_tx = false;
     conn->tx_err = 0;
-    drop_notes(conn);
-}
-
-void
-db_set_change_callback(struct db *db, db_change_fn fn, void *ctx)
-{
-    db->on_change = fn;
-    db->on_change_ctx = ctx;
-}
-
-void
-db_note_change(struct db_conn *conn, const char *key)
-{
-    size_t len = strlen(key);
-
-    if (!conn->in_tx) {
-        if (conn->db->on_change) {
-            conn->db->on_change(conn->db->on_change_ctx, len <= DB_NOTE_KEY_MAX ? key : NULL);
-        }
-        return;
-    }
-    for (unsigned i = 0; i < conn->nnotes; i++) {
-        if (strcmp(conn->notes[i], key) == 0) {
-            return;
-        }
-    }
-    if (conn->nnotes == DB_MAX_NOTES || len > DB_NOTE_KEY_MAX) {
-        conn->notes_overflow = true;
-        return;
-    }
-    memcpy(conn->notes[conn->nnotes], key, len + 1);
-    conn->nnotes++;
-}
-
-int
-db_listen(struct db *db, const char *channel, db_change_fn fn, void *ctx, struct db_listener **out)
-{
-    *out = NULL;
-    return db->ops->listen ? db->ops->listen(db->target, channel, fn, ctx, out) : 0;
-}
-
-bool
-db_listener_is_current(const struct db_listener *l)
-{
-    return l && l->ops->listener_is_current(l);
-}
-
-void
-db_listener_free(struct db_listener *l)
-{
-    if (l) {
-        l->ops->listener_free(l);
-    }
+    drop_pending(conn);
 }
 
 int
@@ -549,6 +473,19 @@ db_tx(struct db *db, db_tx_fn fn, void *arg)
         }
     }
     db_release(conn);
+    return err;
+}
+
+int
+db_with_conn(struct db *db, db_tx_fn fn, void *arg)
+{
+    struct db_conn *conn = NULL;
+    int err = db_acquire(db, &conn);
+
+    if (!err) {
+        err = fn(conn, arg);
+        db_release(conn);
+    }
     return err;
 }
 
@@ -579,7 +516,7 @@ db_connect(struct db *db, struct db_conn **out)
     conn->broken = false;
     conn->in_tx = false;
     conn->tx_err = 0;
-    drop_notes(conn);
+    drop_pending(conn);
     *out = conn;
     return 0;
 }
@@ -624,6 +561,7 @@ db_notify(struct db_conn *conn, const char *channel, const char *payload)
 {
     size_t clen;
     size_t plen;
+    int err;
 
     if (!payload) {
         payload = "";
@@ -633,9 +571,12 @@ db_notify(struct db_conn *conn, const char *channel, const char *payload)
         !str_is_utf8(str_make(payload, plen))) {
         return E_INVALID;
     }
+    /* Other instances (PostgreSQL); this process below, on every backend. */
     if (conn->ops->listen) {
         struct db_param p[] = {DB_CSTR(channel), DB_TEXT(payload, plen)};
-        return db_exec(conn, "SELECT pg_notify($1, $2)", p, 2, NULL);
+        if ((err = db_exec(conn, "SELECT pg_notify($1, $2)", p, 2, NULL))) {
+            return err;
+        }
     }
     if (!conn->in_tx) {
         dispatch(conn->db, channel, payload);
@@ -683,7 +624,8 @@ db_subscribe(struct db *db, const char *channel, db_change_fn fn, void *ctx,
     }
     pthread_mutex_unlock(&db->subs_lock);
     /* PostgreSQL: the channel's own LISTEN thread (SQLite: none, delivery is in-process). */
-    if (!err && (err = db_listen(db, channel, fn, ctx, &sub->listener))) {
+    if (!err && db->ops->listen &&
+        (err = db->ops->listen(db->target, channel, fn, ctx, &sub->listener))) {
         db_unsubscribe(sub);
         sub = NULL;
     } else if (err) {
@@ -692,6 +634,15 @@ db_subscribe(struct db *db, const char *channel, db_change_fn fn, void *ctx,
     }
     *out = sub;
     return err;
+}
+
+bool
+db_subscription_is_current(const struct db_subscription *sub)
+{
+    if (!sub->db->ops->listen) {
+        return true;
+    }
+    return sub->listener && sub->listener->ops->listener_is_current(sub->listener);
 }
 
 void
@@ -703,7 +654,9 @@ db_unsubscribe(struct db_subscription *sub)
         return;
     }
     db = sub->db;
-    db_listener_free(sub->listener);
+    if (sub->listener) {
+        sub->listener->ops->listener_free(sub->listener);
+    }
     pthread_mutex_lock(&db->subs_lock);
     for (size_t i = 0; i < db->nsubs; i++) {
         if (db->subs[i] == sub) {

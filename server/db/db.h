@@ -126,6 +126,15 @@ typedef int (*db_tx_fn)(struct db_conn *conn, void *arg);
 NODISCARD int db_tx(struct db *db, db_tx_fn fn, void *arg);
 
 /*
+ * The runner for reads (and single writes) that need no transaction:
+ * acquire a pooled connection, run fn, release. Each statement fn runs
+ * commits on its own. Returns db_acquire's error (fn is then not called)
+ * or fn's. fn must not keep conn nor leave a transaction open (db_release
+ * would roll it back): a flow that needs one uses db_tx.
+ */
+NODISCARD int db_with_conn(struct db *db, db_tx_fn fn, void *arg);
+
+/*
  * Connections of their own, outside the pool (and not counted in its size),
  * for long-lived threads: job workers, listeners. db_connect opens one
  * (0, E_UNAVAILABLE or E_DB); db_disconnect closes it (accepts NULL; rolls
@@ -142,44 +151,9 @@ NODISCARD int db_run(struct db *db, const char *sql, const struct db_param *para
                      struct db_result **out);
 
 /*
- * Change notes, for caches of what the database holds (the session cache).
- * A flow that changes the rows a key names (a user id) notes the key on
- * its connection; once the transaction commits the change callback runs
- * with each key, on the committing thread, before db_commit returns — at
- * once when noted outside a transaction. A rollback or a failed commit
- * drops the notes. More than DB_MAX_NOTES keys in one transaction are
- * reported as one NULL key: "anything may have changed".
- * The callback is set once, before any connection is used.
- */
-#define DB_MAX_NOTES    8
-#define DB_NOTE_KEY_MAX 63
-typedef void (*db_change_fn)(void *ctx, const char *key);
-void db_set_change_callback(struct db *db, db_change_fn fn, void *ctx);
-void db_note_change(struct db_conn *conn, const char *key);
-
-/*
- * Listens for changes other processes announce on channel (PostgreSQL
- * LISTEN; a trigger or NOTIFY sends the changed key as the payload), on a
- * dedicated connection and thread of its own: fn(ctx, key) runs on that
- * thread for each notification, and fn(ctx, NULL) whenever notifications
- * may have been missed (before each (re)connect and after each loss). The
- * connection is reopened after a loss (DB_RECONNECT_BACKOFF_MS apart).
- * db_listener_is_current tells whether it is connected and listening with
- * no notification waiting unread on its socket (a poll, no round trip): a
- * cache must not trust itself across processes otherwise.
- * SQLite has no such channel: *out is NULL and 0 is returned.
- */
-struct db_listener;
-NODISCARD int db_listen(struct db *db, const char *channel, db_change_fn fn, void *ctx,
-                        struct db_listener **out);
-bool db_listener_is_current(const struct db_listener *l);
-/* Stops listening and joins the thread. Accepts NULL. */
-void db_listener_free(struct db_listener *l);
-
-/*
  * Notifications: a small publish/subscribe across everything that shares
  * the database, delivered after the sending transaction commits (the job
- * queue's wake-up). Built on the change listener above on PostgreSQL.
+ * queue's wake-ups, the live events, the session cache's invalidations).
  *
  * db_notify sends payload on channel from conn. Inside a transaction it is
  * delivered only if and when the transaction commits (dropped on rollback);
@@ -187,32 +161,48 @@ void db_listener_free(struct db_listener *l);
  * transaction may be delivered once. Channel: 1..DB_NOTIFY_CHANNEL_MAX of
  * [a-z0-9_]; payload: UTF-8 up to DB_NOTIFY_PAYLOAD_MAX bytes. E_INVALID for
  * anything else.
- *   PostgreSQL: pg_notify(), so every instance subscribed on the database
- *   gets it (this one included), through db_listen's thread.
- *   SQLite (one process by design): handed to this process's subscribers by
- *   the thread that commits, right after its COMMIT; past DB_MAX_PENDING in
- *   one transaction they become one NULL payload per subscriber.
+ *   This process, on both backends: its subscribers hear it on the thread
+ *   that commits, right after its COMMIT and before db_commit returns, so a
+ *   flow's own process never acts on what it just changed (past
+ *   DB_MAX_PENDING in one transaction they become one NULL payload per
+ *   subscriber).
+ *   PostgreSQL, also: pg_notify(), so every instance subscribed on the
+ *   database gets it through its listener (below) — this one too, a second
+ *   time: a subscriber must take a repeated notification in its stride.
+ *   Others may notify the channel as well (a trigger's pg_notify).
  *
  * db_subscribe calls fn(ctx, payload) for every notification on channel
  * until db_unsubscribe, and fn(ctx, NULL) when notifications may have been
- * missed ("look at the state again": on PostgreSQL around every
- * (re)connection of the listener). fn runs on the listener thread
- * (PostgreSQL) or a committing thread (SQLite): it must be quick, must not
- * block and must not use the database. At most DB_MAX_SUBSCRIBERS per
- * struct db (E_INVALID past it). db_unsubscribe waits until fn is no longer
- * running for that subscription; every subscription must be removed before
- * db_free.
+ * missed ("look at the state again"). On PostgreSQL each subscription has
+ * a listener of its own: a dedicated connection outside the pool and a
+ * thread that LISTENs; fn(ctx, NULL) runs before each (re)connection and
+ * after each loss, and the connection is reopened DB_RECONNECT_BACKOFF_MS
+ * apart. fn runs on the listener thread or a committing thread: it must be
+ * quick, must not block and must not use the database. At most
+ * DB_MAX_SUBSCRIBERS per struct db (E_INVALID past it). db_unsubscribe
+ * waits until fn is no longer running for that subscription; every
+ * subscription must be removed before db_free.
+ *
+ * db_subscription_is_current tells whether no notification from another
+ * process can be waiting unseen: on PostgreSQL, the listener is connected
+ * and listening with nothing unread on its socket (a poll, no round trip);
+ * on SQLite (one process by design) always. A cache of what other
+ * instances change must not trust itself otherwise.
  *
  * Delivery is best effort (a lost connection loses notifications): a
- * subscriber keeps a slow safety poll of the state it watches.
+ * subscriber keeps a slow safety poll of the state it watches, or a time
+ * to live.
  */
 #define DB_NOTIFY_CHANNEL_MAX 63
 #define DB_NOTIFY_PAYLOAD_MAX 63
 #define DB_MAX_SUBSCRIBERS    8
+typedef void (*db_change_fn)(void *ctx, const char *payload);
 struct db_subscription;
 NODISCARD int db_notify(struct db_conn *conn, const char *channel, const char *payload);
 NODISCARD int db_subscribe(struct db *db, const char *channel, db_change_fn fn, void *ctx,
                            struct db_subscription **out);
+bool db_subscription_is_current(const struct db_subscription *sub);
+/* Accepts NULL. */
 void db_unsubscribe(struct db_subscription *sub);
 
 /* SELECT 1 through a pooled connection: 0 or E_UNAVAILABLE. */

@@ -22,8 +22,8 @@
 
 /* Longest SQL text quoted in a DEBUG log line. */
 #define DB_LOG_SQL_MAX 200
-/* Notifications one transaction keeps for in-process delivery (db_notify on SQLite). */
-#define DB_MAX_PENDING 8
+/* Notifications one transaction keeps for in-process delivery (db_notify). */
+#define DB_MAX_PENDING 16
 
 /* Bytes of values one result may hold: queries that need more want a LIMIT. */
 #define DB_RESULT_MAX_BYTES (64u * 1024 * 1024)
@@ -44,22 +44,17 @@ struct db_conn {
     /* Kept by db.c: inside db_begin/db_commit, and the first error in there. */
     bool in_tx;
     int tx_err;
-    /* Change notes of the open transaction (db_note_change). */
-    char notes[DB_MAX_NOTES][DB_NOTE_KEY_MAX + 1];
-    unsigned nnotes;
-    bool notes_overflow;
     /*
-     * db_notify's notifications of the open transaction on a backend without
-     * a channel (SQLite), "channel\0payload\0" after one another, handed to
-     * this process's subscribers after COMMIT (at most DB_MAX_PENDING; more
-     * become one "look again" per channel).
+     * db_notify's notifications of the open transaction, "channel\0payload\0"
+     * after one another, handed to this process's subscribers after COMMIT
+     * (at most DB_MAX_PENDING; more become one "look again" per subscriber).
      */
     char pending[DB_MAX_PENDING][DB_NOTIFY_CHANNEL_MAX + DB_NOTIFY_PAYLOAD_MAX + 2];
     unsigned npending;
     bool pending_overflow;
 };
 
-/* A backend's listener type embeds this as its first member (db_listen). */
+/* A backend's listener type embeds this as its first member (ops->listen). */
 struct db_listener {
     const struct db_ops *ops;
 };
@@ -105,7 +100,10 @@ struct db_ops {
     void (*unlock_migrations)(struct db_conn *conn);
     /* Finds a table by name ($1) in the current schema; returns one row if it exists. */
     const char *table_exists_sql;
-    /* db_listen; NULL when the backend has no notification channel. */
+    /*
+     * LISTEN on channel on a connection and thread of its own, calling fn as
+     * db_subscribe says; NULL when the backend has no notification channel.
+     */
     int (*listen)(const char *target, const char *channel, db_change_fn fn, void *ctx,
                   struct db_listener **out);
     bool (*listener_is_current)(const struct db_listener *l);

@@ -16,8 +16,9 @@
  * timeout, TCP keepalives and a TCP user timeout, so a vanished host costs
  * seconds, not minutes. Values in the URL override these defaults.
  *
- * db_listen: one dedicated connection per listener, outside the pool, on a
- * thread that sleeps in poll() on its socket and on a pipe that stops it.
+ * The listener of a subscription (db_subscribe): one dedicated connection,
+ * outside the pool, on a thread that sleeps in poll() on its socket and on
+ * a pipe that stops it.
  */
 #include "db/db_internal.h"
 
@@ -488,7 +489,7 @@ unlock_migrations(struct db_conn *conn)
     (void)exec_script(conn, "SELECT pg_advisory_unlock(" PG_MIGRATE_LOCK ")");
 }
 
-/* --- LISTEN (db_listen) ------------------------------------------------------ */
+/* --- LISTEN (db_subscribe's listener) ------------------------------------------ */
 
 struct pg_listener {
     struct db_listener base;

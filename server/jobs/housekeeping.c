@@ -14,28 +14,17 @@
 #define DAY_S   86400
 #define STR2(x) #x
 #define STR(x)  STR2(x)
+#define WEEK_S  "(7 * " STR(DAY_S) ")"
 static const struct purge {
     const char *what;
     bool ms;
     const char *sql;
 } purges[] = {
+    /* The absolute expiry is implied: idle_expires_at <= absolute_expires_at (migration 0018). */
     {"sessions", false,
      "DELETE FROM user_sessions WHERE id IN (SELECT id FROM user_sessions "
-     "WHERE idle_expires_at < CAST($1 AS BIGINT) - 7 * " STR(
-         DAY_S) " OR absolute_expires_at < CAST($1 AS BIGINT) - 7 * " STR(DAY_S) " OR revoked_at < "
-                                                                                 "CAST($1 AS "
-                                                                                 "BIGINT) - 7 "
-                                                                                 "* " STR(
-                                                                                     DAY_S) " "
-                                                                                            "L"
-                                                                                            "I"
-                                                                                            "M"
-                                                                                            "I"
-                                                                                            "T"
-                                                                                            " "
-                                                                                            "$"
-                                                                                            "2"
-                                                                                            ")"},
+     "WHERE idle_expires_at < CAST($1 AS BIGINT) - " WEEK_S " "
+     "OR revoked_at < CAST($1 AS BIGINT) - " WEEK_S " LIMIT $2)"},
     {"email tokens", false,
      "DELETE FROM email_tokens WHERE id IN (SELECT id FROM email_tokens "
      "WHERE (used_at IS NOT NULL OR expires_at < $1) AND created_at < CAST($1 AS BIGINT) - " STR(

@@ -10,7 +10,9 @@
  *            safety poll.
  *   wake-ups an enqueue sends db_notify(JOBS_CHANNEL) in its transaction;
  *            our db_subscribe callback runs when it commits (in this process
- *            on SQLite, in every instance on PostgreSQL) and wakes a worker.
+ *            at once, in every instance on PostgreSQL) and wakes a worker.
+ *   limits   a kind's max_running caps its jobs running here: claims leave
+ *            a kind at its cap out (q->running, q->claiming).
  *   keeper   one thread with its own connection: renews the leases of the
  *            jobs running here every JOBS_RENEW_MS, up to their budget.
  *
@@ -38,6 +40,8 @@
 #define SKIPPED_RETRY_MS 50
 /* An unknown kind (a newer instance's) is put back for this long. */
 #define UNKNOWN_KIND_DELAY_MS 60000
+/* Kinds with a max_running limit a table may have (each is a parameter of every claim). */
+#define MAX_LIMITED_KINDS 16
 
 /* Why a worker woke, for jobs_claims_total{wake}. */
 enum wake {
@@ -87,6 +91,15 @@ struct jobs {
     pthread_t keeper;
     struct db_conn *keeper_conn;
     struct db_subscription *sub; /* JOBS_CHANNEL */
+    /*
+     * The kinds with a max_running limit (indexes into kinds), and the claim
+     * and next-due statements, which leave out the kinds named in their last
+     * nlimited parameters ("" names none).
+     */
+    size_t limited[MAX_LIMITED_KINDS];
+    size_t nlimited;
+    struct buf claim_sql;
+    struct buf next_due_sql;
 
     pthread_mutex_t lock;   /* guards everything below and the workers' job fields */
     pthread_cond_t wake;    /* idle workers wait here */
@@ -96,8 +109,10 @@ struct jobs {
     int64_t next_due; /* wall ms of the earliest run_at seen, INT64_MAX if none */
     unsigned idle;
     unsigned busy;
-    bool stopping; /* no more claims */
-    bool quit;     /* threads exit */
+    unsigned *running; /* per kind: its jobs claimed here and not yet finished */
+    unsigned claiming; /* workers inside a claim statement */
+    bool stopping;     /* no more claims */
+    bool quit;         /* threads exit */
     bool drained;
 
     /* Counters: runs by kind (nkinds + 1 for unknown kinds) and outcome; claims by wake. */
@@ -270,60 +285,168 @@ on_notify(void *arg, const char *payload)
 
 /* --- Claim, finish -------------------------------------------------------- */
 
+static const struct job_kind *
+find_kind(const struct jobs *q, const char *name)
+{
+    for (size_t i = 0; i < q->nkinds; i++) {
+        if (strcmp(q->kinds[i].name, name) == 0) {
+            return &q->kinds[i];
+        }
+    }
+    return NULL;
+}
+
 /*
  * One statement: the due job first in (run_at, id) order, queued or with an
  * expired lease, becomes this run's. PostgreSQL skips rows another claim
  * holds (the jobs_due index serves WHERE and ORDER BY alike: EXPLAIN shows
  * an index scan with LIMIT, no sort); SQLite runs it in BEGIN IMMEDIATE.
+ * Kinds at their max_running here are left out (build_statements).
  */
-#define CLAIM_SET                                                                                  \
+#define CLAIM_HEAD                                                                                 \
     "UPDATE jobs SET state = 'running', attempts = attempts + 1, claims = claims + 1, "            \
     "run_at = $2, started_at = $1 WHERE id = (SELECT id FROM jobs "                                \
-    "WHERE state IN ('queued', 'running') AND run_at <= $1 ORDER BY run_at, id LIMIT 1"
+    "WHERE state IN ('queued', 'running') AND run_at <= $1"
 #define CLAIM_RETURNING                                                                            \
     ") RETURNING id, kind, payload, COALESCE(dedupe_key, ''), attempts, claims, created_at, "      \
     "last_error"
-static const char claim_pg[] = CLAIM_SET " FOR UPDATE SKIP LOCKED" CLAIM_RETURNING;
-static const char claim_sqlite[] = CLAIM_SET CLAIM_RETURNING;
+#define NEXT_DUE_HEAD "SELECT run_at FROM jobs WHERE state IN ('queued', 'running')"
+#define DUE_ORDER     " ORDER BY run_at, id LIMIT 1"
 
+/* " AND kind NOT IN ($first, ...)" for the limited kinds (nothing when there are none). */
 static int
-claim(struct jobs *q, struct db_conn *conn, struct db_result **out)
+add_exclusion(struct buf *b, size_t nlimited, size_t first)
+{
+    int err = 0;
+
+    for (size_t i = 0; i < nlimited; i++) {
+        err |= buf_addf(b, "%s$%zu", i ? ", " : " AND kind NOT IN (", first + i);
+    }
+    if (nlimited) {
+        err |= buf_addch(b, ')');
+    }
+    return err;
+}
+
+/* The claim and next-due statements of this kind table and backend. */
+static void
+build_statements(struct jobs *q)
+{
+    int err = 0;
+
+    err |= buf_addstr(&q->claim_sql, CLAIM_HEAD);
+    err |= add_exclusion(&q->claim_sql, q->nlimited, 3);
+    err |= buf_addstr(&q->claim_sql, DUE_ORDER);
+    if (db_get_kind(q->db) == DB_POSTGRES) {
+        err |= buf_addstr(&q->claim_sql, " FOR UPDATE SKIP LOCKED");
+    }
+    err |= buf_addstr(&q->claim_sql, CLAIM_RETURNING);
+    err |= buf_addstr(&q->next_due_sql, NEXT_DUE_HEAD);
+    err |= add_exclusion(&q->next_due_sql, q->nlimited, 1);
+    err |= buf_addstr(&q->next_due_sql, DUE_ORDER);
+    if (err) {
+        BUG("cannot build the claim statements");
+    }
+}
+
+/*
+ * The claim's view of the limited kinds, under q->lock: p[i] names the i-th
+ * limited kind when a claim must leave it out — at its limit, or at it once
+ * the claims in flight (q->claiming) took one each — and is "" otherwise.
+ * true when one is left out only for those claims in flight: a claim that
+ * then finds nothing looks again shortly instead of waiting.
+ */
+static bool
+exclusions_locked(const struct jobs *q, struct db_param *p)
+{
+    bool contended = false;
+
+    for (size_t i = 0; i < q->nlimited; i++) {
+        const struct job_kind *k = &q->kinds[q->limited[i]];
+        unsigned running = q->running[q->limited[i]];
+        unsigned max = (unsigned)k->max_running;
+        bool full = running >= max;
+        bool maybe = running + q->claiming >= max;
+
+        p[i] = maybe ? DB_CSTR(k->name) : DB_CSTR("");
+        contended |= maybe && !full;
+    }
+    return contended;
+}
+
+/*
+ * Claims the next due job into *out (no row: none due). A job of a limited
+ * kind takes one of its slots here (*limited: its index into q->kinds, for
+ * release_slot; SIZE_MAX when it took none). *contended as exclusions_locked.
+ */
+static int
+claim(struct jobs *q, struct db_conn *conn, struct db_result **out, size_t *limited,
+      bool *contended)
 {
     int64_t now = clock_wall_ms();
-    struct db_param p[] = {DB_INT(now), DB_INT(now + JOBS_LEASE_MS)};
-    int err;
+    struct db_param p[2 + MAX_LIMITED_KINDS] = {DB_INT(now), DB_INT(now + JOBS_LEASE_MS)};
+    size_t n = 2 + q->nlimited;
+    bool tx = db_get_kind(q->db) == DB_SQLITE;
+    int err = 0;
 
-    if (db_get_kind(q->db) == DB_POSTGRES) {
-        return db_exec(conn, claim_pg, p, 2, out);
+    *out = NULL;
+    *limited = SIZE_MAX;
+    pthread_mutex_lock(&q->lock);
+    *contended = exclusions_locked(q, p + 2);
+    q->claiming++;
+    pthread_mutex_unlock(&q->lock);
+    if (tx) {
+        err = db_begin(conn);
     }
-    if ((err = db_begin(conn))) {
-        return err;
-    }
-    err = db_exec(conn, claim_sqlite, p, 2, out);
     if (!err) {
+        err = db_exec(conn, q->claim_sql.ptr, p, n, out);
+    }
+    if (tx && !err) {
         err = db_commit(conn);
-    } else {
+    } else if (tx) {
         db_rollback(conn);
     }
     if (err) {
         db_result_free(*out);
         *out = NULL;
     }
+    pthread_mutex_lock(&q->lock);
+    q->claiming--;
+    if (db_result_rows(*out) == 1) {
+        const struct job_kind *k = find_kind(q, db_text(*out, 0, 1));
+        if (k && k->max_running > 0) {
+            *limited = (size_t)(k - q->kinds);
+            q->running[*limited]++;
+        }
+    }
+    pthread_mutex_unlock(&q->lock);
     return err;
 }
 
-/* The earliest run_at of a queued or running job (INT64_MAX if none). */
-static int64_t
-find_next_due(struct db_conn *conn)
+/* The slot a claim took (claim's *limited) is free again. */
+static void
+release_slot(struct jobs *q, size_t limited)
 {
+    if (limited == SIZE_MAX) {
+        return;
+    }
+    pthread_mutex_lock(&q->lock);
+    q->running[limited]--;
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* The earliest run_at of a queued or running job of a kind with a free slot (INT64_MAX if none). */
+static int64_t
+find_next_due(struct jobs *q, struct db_conn *conn)
+{
+    struct db_param p[MAX_LIMITED_KINDS];
     struct db_result *r = NULL;
     int64_t next = INT64_MAX;
 
-    if (!db_exec(conn,
-                 "SELECT run_at FROM jobs WHERE state IN ('queued', 'running') "
-                 "ORDER BY run_at, id LIMIT 1",
-                 NULL, 0, &r) &&
-        db_result_rows(r) == 1) {
+    pthread_mutex_lock(&q->lock);
+    (void)exclusions_locked(q, p);
+    pthread_mutex_unlock(&q->lock);
+    if (!db_exec(conn, q->next_due_sql.ptr, p, q->nlimited, &r) && db_result_rows(r) == 1) {
         next = db_int(r, 0, 0);
     }
     db_result_free(r);
@@ -435,17 +558,6 @@ schedule_period(struct db_conn *conn, const struct job_kind *kind)
     }
 }
 
-static const struct job_kind *
-find_kind(const struct jobs *q, const char *name)
-{
-    for (size_t i = 0; i < q->nkinds; i++) {
-        if (strcmp(q->kinds[i].name, name) == 0) {
-            return &q->kinds[i];
-        }
-    }
-    return NULL;
-}
-
 /* --- Handler helpers ------------------------------------------------------ */
 
 struct db_conn *
@@ -487,6 +599,24 @@ jobs_complete(struct job_ctx *ctx, struct db_conn *conn)
         err = E_CONFLICT;
     }
     ctx->completed = err == 0;
+    return err;
+}
+
+int
+jobs_complete_tx(struct job_ctx *ctx, db_tx_fn fn, void *arg)
+{
+    struct db_conn *conn = jobs_ctx_conn(ctx);
+    int err = db_begin(conn);
+
+    if (err) {
+        return err;
+    }
+    if (!(err = fn(conn, arg)) && !(err = jobs_complete(ctx, conn))) {
+        err = db_commit(conn);
+    } else {
+        db_rollback(conn);
+    }
+    ctx->completed = err == 0; /* a completion rolled back is none */
     return err;
 }
 
@@ -735,6 +865,8 @@ work(struct worker *w, enum wake why)
 
     for (;;) {
         struct db_result *r = NULL;
+        size_t limited;
+        bool contended;
         bool stop;
         int err;
 
@@ -751,15 +883,16 @@ work(struct worker *w, enum wake why)
             pthread_mutex_unlock(&q->lock);
             return;
         }
-        err = claim(q, w->conn, &r);
+        err = claim(q, w->conn, &r, &limited, &contended);
         if (err || db_result_rows(r) == 0) {
             int64_t now = clock_wall_ms();
-            int64_t next = err ? now + RECONNECT_MS : find_next_due(w->conn);
+            int64_t next = err ? now + RECONNECT_MS : find_next_due(q, w->conn);
             /*
              * A due job this claim skipped is locked by another claim (or an
-             * enqueue's upsert) about to commit: look again shortly, not in a loop.
+             * enqueue's upsert) about to commit, or its kind was left out for
+             * the claims in flight: look again shortly, not in a loop.
              */
-            if (next <= now) {
+            if (next <= now || (contended && next > now + SKIPPED_RETRY_MS)) {
                 next = now + SKIPPED_RETRY_MS;
             }
             if (err && err != E_UNAVAILABLE) {
@@ -784,6 +917,7 @@ work(struct worker *w, enum wake why)
         }
         pthread_mutex_unlock(&q->lock);
         run_job(w, r);
+        release_slot(q, limited);
         db_result_free(r);
     }
 }
@@ -933,7 +1067,8 @@ jobs_start(struct db *db, const struct jobs_options *opt)
     }
     for (size_t i = 0; i < opt->nkinds; i++) {
         if (!jobs_is_kind_name(opt->kinds[i].name) || !opt->kinds[i].run ||
-            opt->kinds[i].max_attempts < 1 || opt->kinds[i].budget_ms <= 0) {
+            opt->kinds[i].max_attempts < 1 || opt->kinds[i].budget_ms <= 0 ||
+            opt->kinds[i].max_running < 0) {
             BUG("job kind %zu is malformed", i);
         }
     }
@@ -945,6 +1080,18 @@ jobs_start(struct db *db, const struct jobs_options *opt)
     q->env = opt->env;
     q->nworkers = opt->workers;
     q->workers = xcalloc(opt->workers, sizeof(*q->workers));
+    q->running = xcalloc(opt->nkinds ? opt->nkinds : 1, sizeof(*q->running));
+    for (size_t i = 0; i < opt->nkinds; i++) {
+        if (opt->kinds[i].max_running > 0) {
+            if (q->nlimited == MAX_LIMITED_KINDS) {
+                BUG("more than %d job kinds with a max_running", MAX_LIMITED_KINDS);
+            }
+            q->limited[q->nlimited++] = i;
+        }
+    }
+    q->claim_sql = (struct buf)BUF_INIT;
+    q->next_due_sql = (struct buf)BUF_INIT;
+    build_statements(q);
     q->runs = xcalloc(st_mult(opt->nkinds + 1, OUT_COUNT), sizeof(*q->runs));
     for (size_t i = 0; i < st_mult(opt->nkinds + 1, OUT_COUNT); i++) {
         atomic_init(&q->runs[i], 0);
@@ -1065,6 +1212,9 @@ jobs_free(struct jobs *q)
     pthread_cond_destroy(&q->changed);
     pthread_mutex_destroy(&q->lock);
     free(q->runs);
+    free(q->running);
+    buf_release(&q->claim_sql);
+    buf_release(&q->next_due_sql);
     free(q->workers);
     free(q);
 }

@@ -141,6 +141,15 @@ typedef int (*job_dead_fn)(struct db_conn *conn, const struct job *job, const ch
  *   period_ms       0, or the kind is periodic: the queue keeps one queued
  *                   job of it (dedupe key = the kind's name), enqueued at
  *                   start-up and again period_ms after each run ends
+ *   max_running     0 = no limit, or at most this many jobs of the kind run
+ *                   at once on this instance (its workers; every instance
+ *                   counts its own). A claim leaves a kind at its limit
+ *                   out, so its due jobs wait queued, in order, while the
+ *                   other workers take other kinds; a worker that finishes
+ *                   one claims again at once. So a CPU-heavy kind
+ *                   (documents.index) cannot take every worker. Claims in
+ *                   flight count against the limit: it is never exceeded,
+ *                   at the price of a claim that may look again 50 ms later.
  */
 struct job_kind {
     const char *name;
@@ -151,6 +160,7 @@ struct job_kind {
     int64_t backoff_max_ms;
     int64_t budget_ms;
     int64_t period_ms;
+    int max_running;
 };
 
 /* What jobs_enqueue does when a queued job already holds the dedupe key. */
@@ -240,6 +250,14 @@ void *jobs_ctx_env(struct job_ctx *ctx);
  * was lost): roll back. After a successful commit the handler returns 0.
  */
 NODISCARD int jobs_complete(struct job_ctx *ctx, struct db_conn *conn);
+/*
+ * The handlers' transaction runner around jobs_complete (db_tx for a job):
+ * begin on the worker's connection, run fn (the job's database effects),
+ * mark the job done, commit; on any error roll back and return it (fn's,
+ * jobs_complete's E_CONFLICT, or the commit's). fn must not begin, commit
+ * or roll back itself. After 0 the handler returns 0.
+ */
+NODISCARD int jobs_complete_tx(struct job_ctx *ctx, db_tx_fn fn, void *arg);
 
 /* A failed attempt with a reason (kept as last_error, logged); returns err for the handler. */
 int jobs_fail(struct job_ctx *ctx, int err, const char *fmt, ...) PRINTF_LIKE(3, 4);

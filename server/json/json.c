@@ -454,3 +454,78 @@ json_node_render(const struct json_node *n, struct buf *out)
     }
     return 0;
 }
+
+/* A built object: jansson's, and whether a set failed (json_obj_render refuses it then). */
+struct json_obj {
+    json_t *v;
+    bool failed;
+};
+
+struct json_obj *
+json_obj_new(void)
+{
+    struct json_obj *o = xcalloc(1, sizeof(*o));
+
+    o->v = json_object();
+    o->failed = !o->v;
+    return o;
+}
+
+void
+json_obj_free(struct json_obj *o)
+{
+    if (!o) {
+        return;
+    }
+    json_decref(o->v);
+    free(o);
+}
+
+/* Sets name to v, which it takes over (NULL: a failed allocation or conversion). */
+static void
+obj_set(struct json_obj *o, const char *name, json_t *v)
+{
+    /* json_object_set_new takes v over even when it fails. */
+    if (!v || !o->v || json_object_set_new(o->v, name, v)) {
+        o->failed = true;
+    }
+}
+
+void
+json_obj_set_str(struct json_obj *o, const char *name, struct str v)
+{
+    obj_set(o, name, json_stringn(v.ptr ? v.ptr : "", v.len));
+}
+
+void
+json_obj_set_cstr(struct json_obj *o, const char *name, const char *v)
+{
+    obj_set(o, name, v ? json_string(v) : json_null());
+}
+
+void
+json_obj_set_int(struct json_obj *o, const char *name, int64_t v)
+{
+    obj_set(o, name, json_integer((json_int_t)v));
+}
+
+void
+json_obj_set_obj(struct json_obj *o, const char *name, struct json_obj *child)
+{
+    if (!child) {
+        obj_set(o, name, json_null());
+        return;
+    }
+    o->failed |= child->failed;
+    obj_set(o, name, child->v ? json_incref(child->v) : NULL);
+    json_obj_free(child);
+}
+
+int
+json_obj_render(const struct json_obj *o, struct buf *out)
+{
+    if (o->failed) {
+        return E_INTERNAL;
+    }
+    return json_node_render((const struct json_node *)(const void *)o->v, out);
+}

@@ -133,4 +133,27 @@ NODISCARD int json_node_pick(const struct json_node *n, const struct json_field 
  */
 NODISCARD int json_node_render(const struct json_node *n, struct buf *out);
 
+/*
+ * Building an object, for bodies sent upstream (a CRM delivery) by modules
+ * that may not use json_t (routes/ build their answers with jansson
+ * directly). Members keep the order they were set in; setting a name again
+ * replaces its value. A set that fails (no memory, a string that is not
+ * UTF-8) marks the object, and json_obj_render then answers E_INTERNAL, so
+ * the setters return nothing and a builder checks once, at the end.
+ */
+struct json_obj;
+
+/* A new empty object; never NULL. Free with json_obj_free (accepts NULL). */
+struct json_obj *json_obj_new(void);
+void json_obj_free(struct json_obj *o);
+/* Sets member name to the string v (any bytes but NUL; must be UTF-8). */
+void json_obj_set_str(struct json_obj *o, const char *name, struct str v);
+/* Sets member name to the string v, or to null when v is NULL. */
+void json_obj_set_cstr(struct json_obj *o, const char *name, const char *v);
+void json_obj_set_int(struct json_obj *o, const char *name, int64_t v);
+/* Sets member name to the object child, which it takes over (null when child is NULL). */
+void json_obj_set_obj(struct json_obj *o, const char *name, struct json_obj *child);
+/* Appends the compact encoding of o. 0, E_TOO_LARGE (out's cap) or E_INTERNAL (a failed set). */
+NODISCARD int json_obj_render(const struct json_obj *o, struct buf *out);
+
 #endif

@@ -103,6 +103,8 @@ leads_list(struct db *db, const char *workspace_id, const struct leads_filter *f
         f->has_cursor ? DB_INT(f->cursor.at_ms) : DB_NULL,
         f->has_cursor ? DB_CSTR(f->cursor.id) : DB_NULL,
         DB_INT(limit + 1),
+        f->owner_none ? DB_INT(1) : DB_NULL,
+        f->has_taken_over ? DB_INT(f->taken_over ? 1 : 0) : DB_NULL,
     };
     int err;
 
@@ -121,6 +123,8 @@ leads_list(struct db *db, const char *workspace_id, const struct leads_filter *f
                  "SELECT " LEAD_COLS " FROM leads WHERE workspace_id = $1 "
                  "AND (CAST($2 AS TEXT) IS NULL OR stage = $2) "
                  "AND (CAST($3 AS TEXT) IS NULL OR owner_id = $3) "
+                 "AND (CAST($9 AS INTEGER) IS NULL OR owner_id IS NULL) "
+                 "AND (CAST($10 AS INTEGER) IS NULL OR taken_over = CAST($10 AS INTEGER)) "
                  "AND (CAST($4 AS TEXT) IS NULL OR agent_id = $4) "
                  "AND (CAST($5 AS TEXT) IS NULL OR lower(name) LIKE $5 ESCAPE '\\' "
                  "OR phone LIKE $5 ESCAPE '\\') "
@@ -242,6 +246,16 @@ update_tx(struct db_conn *conn, void *arg)
     if (!err && lp->has_stage && strcmp(cur.stage, u->out->stage) != 0) {
         err =
             crm_lead_stage_changed(conn, u->cfg, u->workspace_id, u->id, cur.stage, u->out->stage);
+        if (!err) {
+            err = leads_history_record(conn, u->workspace_id, u->id, LEAD_HISTORY_STAGE, cur.stage,
+                                       u->out->stage, lp->actor, lp->by_user_id, clock_wall_ms());
+        }
+    }
+    if (!err && lp->has_taken_over && cur.taken_over != u->out->taken_over) {
+        err = leads_history_record(conn, u->workspace_id, u->id, LEAD_HISTORY_TAKEN_OVER,
+                                   cur.taken_over ? "true" : "false",
+                                   u->out->taken_over ? "true" : "false", lp->actor, lp->by_user_id,
+                                   clock_wall_ms());
     }
     if (!err) {
         /* The open pages hear of it once this commits (events/events.h). */

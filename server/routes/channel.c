@@ -208,7 +208,42 @@ lead_json(struct request *req, const struct lead *l)
                      time_ms(req, l->created_at * 1000));
 }
 
-/* GET /leads?stage=&ownerId=&agentId=&q=&cursor=&limit= -> {"leads", "nextCursor"} */
+/*
+ * The pipeline's filters: owner=me|none|<userId> (me is the asking person)
+ * and takenOver=true|false. Nonzero (and field errors) when one is invalid.
+ */
+static int
+parse_pipeline_filters(struct request *req, struct leads_filter *f)
+{
+    struct str owner = request_query(req, "owner");
+    struct str taken = request_query(req, "takenOver");
+    int bad = 0;
+
+    if (str_eq_cstr(owner, "me")) {
+        f->owner_id = str_from_cstr(req->tenant->user_id);
+    } else if (str_eq_cstr(owner, "none")) {
+        f->owner_none = true;
+    } else if (owner.len > 64) {
+        request_field_error(req, "owner", "invalid", "must be me, none or a member's id");
+        bad = 1;
+    } else if (owner.len) {
+        f->owner_id = owner;
+    }
+    if (taken.len) {
+        f->has_taken_over = true;
+        f->taken_over = str_eq_cstr(taken, "true");
+        if (!f->taken_over && !str_eq_cstr(taken, "false")) {
+            request_field_error(req, "takenOver", "invalid", "must be true or false");
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
+/*
+ * GET /leads?stage=&owner=&ownerId=&agentId=&takenOver=&q=&cursor=&limit=
+ * -> {"leads", "nextCursor"}
+ */
 int
 channel_lead_list(struct request *req)
 {
@@ -228,6 +263,9 @@ channel_lead_list(struct request *req)
     f.owner_id = request_query(req, "ownerId");
     f.agent_id = request_query(req, "agentId");
     f.q = request_query(req, "q");
+    if (parse_pipeline_filters(req, &f)) {
+        return E_VALIDATION;
+    }
     if (f.stage.len && !leads_is_stage(f.stage)) {
         request_field_error(req, "stage", "invalid",
                             "must be new, engaged, qualified, won or lost");
@@ -320,6 +358,8 @@ channel_lead_patch(struct request *req)
     }
     p.has_taken_over = v[3].present;
     p.taken_over = v[3].b;
+    p.actor = LEAD_ACTOR_PERSON;
+    p.by_user_id = req->tenant->user_id;
     if (p.has_stage && !leads_is_stage(p.stage)) {
         request_field_error(req, "stage", "invalid",
                             "must be new, engaged, qualified, won or lost");
@@ -335,6 +375,61 @@ channel_lead_patch(struct request *req)
         return err;
     }
     routes_reply_json_take(req, 200, json_pack("{s:o}", "lead", lead_json(req, &l)));
+    return 0;
+}
+
+/* GET /leads/{id}/history -> {"history": [entry...]} (newest first) */
+int
+channel_lead_history(struct request *req)
+{
+    const char *id = param_id(req, "id");
+    struct lead_history_entry *list = NULL;
+    size_t n = 0;
+    json_t *arr;
+    int err = id ? leads_history(req->app->db, req->tenant->workspace_id, id, req->arena, &list, &n)
+                 : E_NOT_FOUND;
+
+    if (err) {
+        return err;
+    }
+    arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct lead_history_entry *e = &list[i];
+        json_t *by = e->user_id ? json_pack("{s:s, s:s?}", "id", e->user_id, "name", e->user_name)
+                                : json_null();
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "id",
+                                             (json_int_t)e->id, "kind", e->kind, "from", e->from,
+                                             "to", e->to, "actor", e->actor, "by", by, "at",
+                                             time_ms(req, e->at_ms)));
+    }
+    routes_reply_json_take(req, 200, json_pack("{s:o}", "history", arr));
+    return 0;
+}
+
+/* GET /summary -> {"checklist", "today"} (the home page) */
+int
+channel_summary(struct request *req)
+{
+    struct leads_summary s;
+    char day[16];
+    char start[32];
+    int err = leads_summary(req->app->db, req->tenant->workspace_id, clock_wall_ms(), &s);
+
+    if (err) {
+        return err;
+    }
+    /* The day in São Paulo: its start is 03:00 UTC, whose UTC date is that day. */
+    clock_format_rfc3339(s.day_start_ms, start, sizeof(start));
+    str_copy_to(str_from_cstr(start), day, 11);
+    routes_reply_json_take(
+        req, 200,
+        json_pack("{s:{s:b, s:b, s:b, s:b}, s:{s:s, s:s, s:s, s:I, s:I, s:I, s:I}}", "checklist",
+                  "numberConnected", s.number_connected, "agentCreated", s.agent_created,
+                  "documentsReady", s.documents_ready, "firstConversation", s.first_conversation,
+                  "today", "date", day, "timeZone", "America/Sao_Paulo", "since",
+                  time_ms(req, s.day_start_ms), "newLeads", (json_int_t)s.new_leads,
+                  "answeredByAgent", (json_int_t)s.answered, "handoffs", (json_int_t)s.handoffs,
+                  "qualified", (json_int_t)s.qualified));
     return 0;
 }
 

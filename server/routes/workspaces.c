@@ -236,22 +236,37 @@ member_patch(struct request *req)
     return 0;
 }
 
+/* Removes what the id names in the caller's workspace (a member, an invitation). */
+typedef int (*remove_fn)(struct db *db, const struct tenant *t, const char *id,
+                         const struct auth_client *client);
+
+/*
+ * DELETE of the thing the path's param names -> 204: 404 for an id too long
+ * to name anything; a refusal through member_fail when refused_event names
+ * the audit event (the member routes), as it is otherwise.
+ */
+static int
+delete_by_param(struct request *req, const char *param, remove_fn remove, const char *refused_event)
+{
+    struct auth_client client = account_client(req);
+    const char *id = param_id(req, param);
+    int err;
+
+    if (!id) {
+        return E_NOT_FOUND;
+    }
+    if ((err = remove(req->app->db, req->tenant, id, &client))) {
+        return refused_event ? member_fail(req, err, refused_event, id) : err;
+    }
+    response_empty(req, 204);
+    return 0;
+}
+
 /* DELETE /api/v1/workspaces/{wid}/members/{userId} -> 204 */
 static int
 member_delete(struct request *req)
 {
-    struct auth_client client = account_client(req);
-    const char *user_id = param_id(req, "userId");
-    int err;
-
-    if (!user_id) {
-        return E_NOT_FOUND;
-    }
-    if ((err = workspaces_remove_member(req->app->db, req->tenant, user_id, &client))) {
-        return member_fail(req, err, "member.removed", user_id);
-    }
-    response_empty(req, 204);
-    return 0;
+    return delete_by_param(req, "userId", workspaces_remove_member, "member.removed");
 }
 
 /* POST /api/v1/workspaces/{wid}/leave -> 204 (409 last_owner for the last owner). */
@@ -362,18 +377,7 @@ invitation_create(struct request *req)
 static int
 invitation_revoke(struct request *req)
 {
-    struct auth_client client = account_client(req);
-    const char *id = param_id(req, "id");
-    int err;
-
-    if (!id) {
-        return E_NOT_FOUND;
-    }
-    if ((err = invitations_revoke(req->app->db, req->tenant, id, &client))) {
-        return err;
-    }
-    response_empty(req, 204);
-    return 0;
+    return delete_by_param(req, "id", invitations_revoke, NULL);
 }
 
 /* POST /api/v1/workspaces/{wid}/invitations/{id}/resend -> {"invitation"}: a new link, 7 days. */
@@ -563,6 +567,9 @@ static const struct route routes[] = {
      ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}/messages", channel_message_list, 0,
      ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/leads/{id}/history", channel_lead_history, 0,
+     ROUTE_AUTH | ROUTE_MEMBER},
+    {HTTP_GET, "/api/v1/workspaces/{wid}/summary", channel_summary, 0, ROUTE_AUTH | ROUTE_MEMBER},
     {HTTP_POST, "/api/v1/workspaces/{wid}/leads/{id}/messages", channel_message_send, 32 * 1024,
      ROUTE_JSON | ROUTE_AUTH | ROUTE_MEMBER},
 };

@@ -16,9 +16,7 @@ struct entry {
 };
 
 struct session_cache {
-    struct db *db;
-    struct db_listener *listener; /* PostgreSQL; NULL on SQLite */
-    bool needs_listener;
+    struct db_subscription *sub; /* SESSION_CHANNEL */
     unsigned ttl_ms;
     pthread_mutex_t lock;     /* guards everything below */
     uint64_t gen;             /* bumped to drop every entry at once */
@@ -42,16 +40,13 @@ session_cache_new(struct db *db, unsigned ttl_ms)
         return NULL;
     }
     c = xcalloc(1, sizeof(*c));
-    c->db = db;
     c->ttl_ms = ttl_ms;
     c->gen = 1;
-    c->needs_listener = db_get_kind(db) == DB_POSTGRES;
     c->slots = xcalloc(SESSION_CACHE_SLOTS, sizeof(*c->slots));
     c->sessions = xcalloc(SESSION_CACHE_SLOTS, sizeof(*c->sessions));
     pthread_mutex_init(&c->lock, NULL);
-    db_set_change_callback(db, on_change, c);
-    if (db_listen(db, SESSION_CACHE_CHANNEL, on_change, c, &c->listener)) {
-        log_msg(LOG_WARNING, "cannot listen for session changes: the session cache is off");
+    if (db_subscribe(db, SESSION_CHANNEL, on_change, c, &c->sub)) {
+        log_msg(LOG_WARNING, "cannot subscribe to session changes: the session cache is off");
         session_cache_free(c);
         return NULL;
     }
@@ -64,8 +59,7 @@ session_cache_free(struct session_cache *c)
     if (!c) {
         return;
     }
-    db_listener_free(c->listener);
-    db_set_change_callback(c->db, NULL, NULL);
+    db_unsubscribe(c->sub);
     pthread_mutex_destroy(&c->lock);
     free(c->slots);
     free(c->sessions);
@@ -89,7 +83,7 @@ session_cache_get(struct session_cache *c, const uint8_t hash[CRYPTO_SHA256_LEN]
     bool hit;
 
     /* Across instances the cache is only as good as its notifications. */
-    if (c->needs_listener && !db_listener_is_current(c->listener)) {
+    if (!db_subscription_is_current(c->sub)) {
         return false;
     }
     pthread_mutex_lock(&c->lock);

@@ -6,15 +6,16 @@
  *
  * How long a change can go unseen:
  *   - on this instance, not at all: every change made through session.c or
- *     auth/ is noted on its connection (db_note_change, keyed by user id)
- *     and drops the user's entries when it commits, before the flow answers;
- *     an entry read before that commit is kept out (the epoch);
- *   - on other instances on PostgreSQL, until the notification arrives: a
- *     trigger announces every change to users and user_sessions on channel
- *     piloto_sessions (migration 0010), and each instance's listener drops
- *     the user's entries. While that listener is not connected nothing is
- *     answered from the cache; a notification lost anyway is bounded by the
- *     time to live;
+ *     auth/ is announced on SESSION_CHANNEL (db_notify, keyed by user id),
+ *     and the cache's subscription drops the user's entries when it
+ *     commits, before the flow answers; an entry read before that commit is
+ *     kept out (the epoch);
+ *   - on other instances on PostgreSQL, until the notification arrives:
+ *     those db_notify calls and a trigger on every change to users and
+ *     user_sessions (migration 0010) notify the channel, and each instance's
+ *     subscription drops the user's entries. While its listener is not
+ *     connected nothing is answered from the cache; a notification lost
+ *     anyway is bounded by the time to live;
  *   - other processes on one SQLite file: the time to live.
  * The middleware uses the cache only for GET and HEAD requests to routes
  * that only read (ROUTE_CACHED_SESSION): every request that may change
@@ -34,16 +35,13 @@
 #include "session/session.h"
 
 #define SESSION_CACHE_SLOTS 1024
-/* The channel migration 0010's trigger notifies (payload: the user id). */
-#define SESSION_CACHE_CHANNEL "piloto_sessions"
 
 /*
- * A cache over db with entries living ttl_ms; registers db's change
- * callback and, on PostgreSQL, starts the listener. NULL when ttl_ms is 0
- * (no cache) or the listener cannot start (logged).
+ * A cache over db with entries living ttl_ms, subscribed to SESSION_CHANNEL.
+ * NULL when ttl_ms is 0 (no cache) or the subscription fails (logged).
  */
 struct session_cache *session_cache_new(struct db *db, unsigned ttl_ms);
-/* Stops the listener and frees. Accepts NULL. */
+/* Unsubscribes and frees. Accepts NULL. */
 void session_cache_free(struct session_cache *c);
 
 /* Copies the live entry for a token hash into out: true on a hit. */

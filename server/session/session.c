@@ -203,7 +203,7 @@ session_revoke(struct db_conn *conn, const char *user_id, const char *id, int64_
         err = E_NOT_FOUND;
     }
     if (!err) {
-        db_note_change(conn, user_id);
+        err = db_notify(conn, SESSION_CHANNEL, user_id);
     }
     db_result_free(r);
     return err;
@@ -222,7 +222,7 @@ session_revoke_others(struct db_conn *conn, const char *user_id, const char *exc
     *count = err ? 0 : db_result_affected(r);
     db_result_free(r);
     if (!err) {
-        db_note_change(conn, user_id);
+        err = db_notify(conn, SESSION_CHANNEL, user_id);
     }
     return err;
 }
@@ -260,7 +260,7 @@ session_mark_auth(struct db_conn *conn, const char *user_id, const char *id, int
     int err = db_exec(conn, "UPDATE user_sessions SET auth_at = $1 WHERE id = $2 AND user_id = $3",
                       p, 3, NULL);
     if (!err) {
-        db_note_change(conn, user_id);
+        err = db_notify(conn, SESSION_CHANNEL, user_id);
     }
     return err;
 }

@@ -8,7 +8,7 @@
  * on this instance, and on other instances as session/cache.h says.
  *
  * Every change to a session or to its user's row made through this module
- * or auth/ is noted on the connection (db_note_change with the user id), so
+ * or auth/ is announced on SESSION_CHANNEL with the user id (db_notify), so
  * the session cache drops that user's entries once it commits.
  */
 #ifndef PILOTO_SESSION_SESSION_H
@@ -22,6 +22,13 @@
 #include "core/common.h"
 #include "core/str.h"
 #include "db/db.h"
+
+/*
+ * The channel session changes are announced on (payload: the user id):
+ * db_notify from session.c and auth/, and on PostgreSQL migration 0010's
+ * trigger on users and user_sessions, whoever changes them.
+ */
+#define SESSION_CHANNEL "piloto_sessions"
 
 #define SESSION_TOKEN_BYTES 32
 #define SESSION_TOKEN_SIZE  48 /* base64url of 32 bytes (43) + NUL, rounded */

@@ -237,16 +237,23 @@ workspaces_resolve(struct db *db, const char *user_id, struct str wid, struct te
     return err;
 }
 
+struct get_args {
+    const struct tenant *t;
+    struct workspace *out;
+};
+
+static int
+get_on(struct db_conn *conn, void *arg)
+{
+    struct get_args *g = arg;
+    return workspaces_read(conn, g->t->workspace_id, g->t->user_id, g->out);
+}
+
 int
 workspaces_get(struct db *db, const struct tenant *t, struct workspace *out)
 {
-    struct db_conn *conn = NULL;
-    int err = db_acquire(db, &conn);
-    if (!err) {
-        err = workspaces_read(conn, t->workspace_id, t->user_id, out);
-        db_release(conn);
-    }
-    return err;
+    struct get_args g = {t, out};
+    return db_with_conn(db, get_on, &g);
 }
 
 struct rename_tx {

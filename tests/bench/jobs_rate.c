@@ -34,7 +34,7 @@ noop_run(struct job_ctx *ctx, const struct job *job)
 }
 
 static const struct job_kind kinds[] = {
-    {"bench.noop", noop_run, NULL, 3, 1000, 60000, 10000, 0},
+    {"bench.noop", noop_run, NULL, 3, 1000, 60000, 10000, 0, 0},
 };
 
 static int64_t

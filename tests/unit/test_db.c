@@ -24,89 +24,27 @@
 #include "db/db.h"
 #include "db/migrations.h"
 
-/* Where the SQLite cases keep their database. */
-#define TMP_TEMPLATE       "/tmp/piloto-test-db-XXXXXX"
+#include "both_db.h"
+
 #define POOL_SIZE          4
 #define ACQUIRE_TIMEOUT_MS 5000
 #define THREADS            4
 #define INSERTS_PER_THREAD 25
 
-struct fixture {
-    enum db_kind kind;
-    char dir[sizeof(TMP_TEMPLATE)];
-    char url[512];
-    struct db *db; /* NULL when the backend is not configured: the test skips */
-};
-
-static struct fixture sqlite_fixture = {.kind = DB_SQLITE};
-static struct fixture pg_fixture = {.kind = DB_POSTGRES};
-
-static void
-remove_sqlite_files(const char *dir)
-{
-    static const char *const names[] = {"test.db", "test.db-wal", "test.db-shm"};
-    char path[256];
-
-    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-        (void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        (void)unlink(path);
-    }
-}
+static struct both_db sqlite_fixture = {.kind = DB_SQLITE};
+static struct both_db pg_fixture = {.kind = DB_POSTGRES};
 
 static int
 setup(void **state)
 {
-    struct fixture *f = *state;
-    const char *pg = getenv("PILOTO_TEST_PG_URL");
-
-    f->db = NULL;
-    if (f->kind == DB_SQLITE) {
-        memcpy(f->dir, TMP_TEMPLATE, sizeof(TMP_TEMPLATE));
-        if (!mkdtemp(f->dir)) {
-            return -1;
-        }
-        (void)snprintf(f->url, sizeof(f->url), "sqlite:%s/test.db", f->dir);
-    } else {
-        if (!pg || !*pg) {
-            return 0;
-        }
-        (void)snprintf(f->url, sizeof(f->url), "%s", pg);
-    }
-    if (db_open(f->url, POOL_SIZE, ACQUIRE_TIMEOUT_MS, &f->db) != 0) {
-        return -1;
-    }
-    if (f->kind == DB_POSTGRES &&
-        (db_run(f->db, "DROP SCHEMA public CASCADE", NULL, 0, NULL) != 0 ||
-         db_run(f->db, "CREATE SCHEMA public", NULL, 0, NULL) != 0)) {
-        return -1;
-    }
-    return 0;
+    return both_db_open(*state, POOL_SIZE, ACQUIRE_TIMEOUT_MS);
 }
 
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-
-    db_free(f->db);
-    f->db = NULL;
-    if (f->kind == DB_SQLITE) {
-        remove_sqlite_files(f->dir);
-        (void)rmdir(f->dir);
-    }
+    both_db_close(*state);
     return 0;
-}
-
-/* The fixture's db, or skips when its backend is not configured. */
-static struct db *
-need_db(void **state)
-{
-    struct fixture *f = *state;
-
-    if (!f->db) {
-        skip();
-    }
-    return f->db;
 }
 
 static void
@@ -182,7 +120,7 @@ test_memory(void **state)
 static void
 test_unreachable(void **state)
 {
-    struct fixture *f = *state;
+    struct both_db *f = *state;
     const char *url = f->kind == DB_SQLITE ? "sqlite:/nonexistent-dir/x/y.db"
                                            : "postgres://nobody@127.0.0.1:1/x?connect_timeout=2";
     struct db *db = NULL;
@@ -204,8 +142,8 @@ test_unreachable(void **state)
 static void
 test_migrate(void **state)
 {
-    struct fixture *f = *state;
-    struct db *db = need_db(state);
+    struct both_db *f = *state;
+    struct db *db = both_db_need(state);
     size_t n = migration_count(f->kind);
     struct db_result *r = NULL;
     unsigned pending = 99;
@@ -277,7 +215,7 @@ test_migrate(void **state)
 static void
 test_params(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_param ins[] = {DB_INT(1), DB_CSTR("one"), DB_NULL};
     struct db_param sel[] = {DB_INT(1), DB_CSTR("one")};
     struct db_param big[] = {DB_INT(INT64_MIN), DB_TEXT("two-and-more", 3), DB_CSTR("caf\xc3\xa9")};
@@ -348,7 +286,7 @@ test_params(void **state)
 static void
 test_errors(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_param one[] = {DB_INT(1)};
     struct db_param two[] = {DB_INT(1), DB_CSTR("dup")};
     struct db_param bad_utf8[] = {DB_INT(2), DB_CSTR("\xff\xfe")};
@@ -377,7 +315,7 @@ test_errors(void **state)
 static void
 test_transactions(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_param p1[] = {DB_INT(1), DB_CSTR("one")};
     struct db_param p2[] = {DB_INT(2), DB_CSTR("two")};
     struct db_param p3[] = {DB_INT(3), DB_CSTR("three")};
@@ -424,16 +362,64 @@ test_transactions(void **state)
     db_release(conn);
 }
 
+static int with_conn_calls;
+
+/* db_with_conn's body: inserts a (outside a transaction), or begins one and leaves it open. */
+static int
+insert_on(struct db_conn *conn, void *arg)
+{
+    const int64_t *a = arg;
+    struct db_param p[] = {DB_INT(*a), DB_CSTR(*a < 0 ? "open" : "row")};
+
+    with_conn_calls++;
+    assert_false(db_in_tx(conn));
+    if (*a < 0) {
+        assert_int_equal(db_begin(conn), 0);
+    }
+    return db_exec(conn, "INSERT INTO t (a, b) VALUES ($1, $2)", p, 2, NULL);
+}
+
+/* db_with_conn: fn on a pooled connection, no transaction; its error, or the pool's. */
+static void
+test_with_conn(void **state)
+{
+    struct both_db *f = *state;
+    struct db *db = both_db_need(state);
+    struct db *small = NULL;
+    struct db_conn *held = NULL;
+    int64_t a = 1;
+    int64_t open_tx = -1;
+
+    make_table(db);
+    with_conn_calls = 0;
+    assert_int_equal(db_with_conn(db, insert_on, &a), 0);
+    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM t"), 1);
+    /* fn's error, as it is (each statement stands alone: the first row stays). */
+    assert_int_equal(db_with_conn(db, insert_on, &a), E_CONFLICT);
+    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM t"), 1);
+    /* A transaction fn leaves open is rolled back by the release. */
+    assert_int_equal(db_with_conn(db, insert_on, &open_tx), 0);
+    assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM t"), 1);
+    assert_int_equal(with_conn_calls, 3);
+    /* No connection free in time: E_UNAVAILABLE, and fn is not called. */
+    assert_int_equal(db_open(f->url, 1, 50, &small), 0);
+    assert_int_equal(db_acquire(small, &held), 0);
+    assert_int_equal(db_with_conn(small, insert_on, &a), E_UNAVAILABLE);
+    assert_int_equal(with_conn_calls, 3);
+    db_release(held);
+    db_free(small);
+}
+
 static void
 test_pool(void **state)
 {
-    struct fixture *f = *state;
+    struct both_db *f = *state;
     struct db_conn *c[3] = {NULL, NULL, NULL};
     struct db *db = NULL;
     struct db_stats st;
     int64_t t0;
 
-    (void)need_db(state);
+    (void)both_db_need(state);
     assert_int_equal(db_open(f->url, 2, 150, &db), 0);
     db_get_stats(db, &st);
     assert_int_equal(st.kind, f->kind);
@@ -469,7 +455,7 @@ test_pool(void **state)
 static void
 test_many_statements(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *conn = NULL;
 
     assert_int_equal(db_acquire(db, &conn), 0);
@@ -528,7 +514,7 @@ worker_main(void *arg)
 static void
 test_threads(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct worker w[THREADS];
     pthread_t th[THREADS];
     struct db_stats st;
@@ -576,7 +562,7 @@ run_when_back(struct db *db, const char *sql)
 static void
 test_pg_restart(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *held = NULL;
     struct db_conn *c[2] = {NULL, NULL};
     struct db_stats st;
@@ -628,9 +614,9 @@ test_pg_restart(void **state)
     assert_int_equal(count_rows(db, "SELECT COUNT(*) FROM t"), 3);
 }
 
-/* What the change callback heard: keys in order, "*" for NULL. */
+/* What the subscribers heard: payloads in order, "*" for NULL. */
 static pthread_mutex_t heard_lock = PTHREAD_MUTEX_INITIALIZER;
-static char heard[16][64];
+static char heard[64][64];
 static unsigned nheard;
 
 static void
@@ -652,73 +638,23 @@ reset_heard(void)
     pthread_mutex_unlock(&heard_lock);
 }
 
+/* How many times key was heard since the last reset_heard. */
+static unsigned
+times_heard(const char *key)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&heard_lock);
+    for (unsigned i = 0; i < nheard; i++) {
+        n += strcmp(heard[i], key) == 0;
+    }
+    pthread_mutex_unlock(&heard_lock);
+    return n;
+}
+
 static bool
 has_heard(const char *key)
 {
-    bool found = false;
-    pthread_mutex_lock(&heard_lock);
-    for (unsigned i = 0; i < nheard; i++) {
-        found |= strcmp(heard[i], key) == 0;
-    }
-    pthread_mutex_unlock(&heard_lock);
-    return found;
-}
-
-/* Change notes reach the callback once their transaction commits, and only then. */
-static void
-test_change_notes(void **state)
-{
-    struct db *db = need_db(state);
-    struct db_conn *c = NULL;
-    char long_key[DB_NOTE_KEY_MAX + 2];
-
-    make_table(db);
-    db_set_change_callback(db, hear, NULL);
-    reset_heard();
-    assert_int_equal(db_acquire(db, &c), 0);
-    /* Outside a transaction: at once. */
-    db_note_change(c, "u0");
-    assert_int_equal(nheard, 1);
-    assert_string_equal(heard[0], "u0");
-    /* Inside: after the commit, each key once. */
-    reset_heard();
-    assert_int_equal(db_begin(c), 0);
-    db_note_change(c, "u1");
-    db_note_change(c, "u2");
-    db_note_change(c, "u1");
-    assert_int_equal(nheard, 0);
-    assert_int_equal(db_commit(c), 0);
-    assert_int_equal(nheard, 2);
-    assert_string_equal(heard[0], "u1");
-    assert_string_equal(heard[1], "u2");
-    /* A rollback, or a commit that fails, reports nothing. */
-    reset_heard();
-    assert_int_equal(db_begin(c), 0);
-    db_note_change(c, "u3");
-    db_rollback(c);
-    assert_int_equal(db_begin(c), 0);
-    db_note_change(c, "u4");
-    assert_int_not_equal(db_exec(c, "INSERT INTO nowhere VALUES (1)", NULL, 0, NULL), 0);
-    assert_int_not_equal(db_commit(c), 0);
-    assert_int_equal(nheard, 0);
-    /* Too many keys, or one too long: "anything may have changed". */
-    assert_int_equal(db_begin(c), 0);
-    for (int i = 0; i < DB_MAX_NOTES + 1; i++) {
-        char key[16];
-        (void)snprintf(key, sizeof(key), "k%d", i);
-        db_note_change(c, key);
-    }
-    assert_int_equal(db_commit(c), 0);
-    assert_int_equal(nheard, 1);
-    assert_string_equal(heard[0], "*");
-    reset_heard();
-    memset(long_key, 'x', sizeof(long_key) - 1);
-    long_key[sizeof(long_key) - 1] = '\0';
-    db_note_change(c, long_key);
-    assert_int_equal(nheard, 1);
-    assert_string_equal(heard[0], "*");
-    db_release(c);
-    db_set_change_callback(db, NULL, NULL);
+    return times_heard(key) > 0;
 }
 
 /* Waits up to 5 s for cond(). */
@@ -736,9 +672,9 @@ eventually(bool (*cond)(const void *), const void *arg)
 }
 
 static bool
-is_live(const void *l)
+is_current(const void *sub)
 {
-    return db_listener_is_current(l);
+    return db_subscription_is_current(sub);
 }
 
 static bool
@@ -747,33 +683,131 @@ heard_key(const void *key)
     return has_heard(key);
 }
 
+/* Heard twice: in-process at the commit, and again through the listener (PostgreSQL). */
+static bool
+heard_twice(const void *key)
+{
+    return times_heard(key) >= 2;
+}
+
 /*
- * db_listen: PostgreSQL delivers NOTIFY payloads, and migration 0010's
- * trigger announces changed users and sessions; SQLite has no listener.
+ * Heard at least once by now, and no more often than the backend may bring
+ * it (PostgreSQL's listener can be quicker than the committing thread).
+ */
+static bool
+heard_here(bool pg, const char *key)
+{
+    unsigned n = times_heard(key);
+    return n == 1 || (pg && n == 2);
+}
+
+/* A subscription on channel, live (PostgreSQL: its listener is listening). */
+static struct db_subscription *
+subscribe_live(struct db *db, const char *channel)
+{
+    struct db_subscription *sub = NULL;
+
+    assert_int_equal(db_subscribe(db, channel, hear, NULL, &sub), 0);
+    assert_non_null(sub);
+    assert_true(eventually(is_current, sub));
+    if (db_get_kind(db) == DB_POSTGRES) {
+        assert_true(eventually(heard_key, "*")); /* (re)connected: anything may have changed */
+    }
+    reset_heard();
+    return sub;
+}
+
+/*
+ * db_notify reaches this process's subscribers at the commit, on the
+ * committing thread, on both backends (the session cache relies on it):
+ * each payload once, nothing on rollback or a failed commit, "look again"
+ * past DB_MAX_PENDING. On PostgreSQL the listener brings each again.
  */
 static void
-test_listen(void **state)
+test_notify_in_process(void **state)
 {
-    struct fixture *f = *state;
-    struct db *db = need_db(state);
-    struct db_listener *l = (struct db_listener *)1;
+    struct db *db = both_db_need(state);
+    bool pg = db_get_kind(db) == DB_POSTGRES;
+    struct db_subscription *sub;
+    struct db_conn *c = NULL;
+    char long_payload[DB_NOTIFY_PAYLOAD_MAX + 2];
 
-    assert_int_equal(db_listen(db, "bad channel", hear, NULL, &l),
-                     f->kind == DB_SQLITE ? 0 : E_INVALID);
-    assert_null(l);
+    make_table(db);
+    reset_heard();
+    sub = subscribe_live(db, "t_notes");
+    assert_int_equal(db_acquire(db, &c), 0);
+    /* Outside a transaction: at once. */
+    assert_int_equal(db_notify(c, "t_notes", "u0"), 0);
+    assert_true(heard_here(pg, "u0"));
+    /* Inside: at the commit, before db_commit returns; each pair once. */
+    assert_int_equal(db_begin(c), 0);
+    assert_int_equal(db_notify(c, "t_notes", "u1"), 0);
+    assert_int_equal(db_notify(c, "t_notes", "u2"), 0);
+    assert_int_equal(db_notify(c, "t_notes", "u1"), 0);
+    assert_false(has_heard("u1"));
+    assert_int_equal(db_commit(c), 0);
+    assert_true(heard_here(pg, "u1"));
+    assert_true(heard_here(pg, "u2"));
+    /* A rollback, or a commit that fails, delivers nothing. */
+    assert_int_equal(db_begin(c), 0);
+    assert_int_equal(db_notify(c, "t_notes", "u3"), 0);
+    db_rollback(c);
+    assert_int_equal(db_begin(c), 0);
+    assert_int_equal(db_notify(c, "t_notes", "u4"), 0);
+    assert_int_not_equal(db_exec(c, "INSERT INTO nowhere VALUES (1)", NULL, 0, NULL), 0);
+    assert_int_not_equal(db_commit(c), 0);
+    assert_int_equal(db_notify(c, "t_notes", "end"), 0);
+    if (pg) {
+        /* The listener brings every committed one again, in order, and then the mark. */
+        assert_true(eventually(heard_twice, "end"));
+        assert_int_equal(times_heard("u0"), 2);
+        assert_int_equal(times_heard("u1"), 2);
+        assert_int_equal(times_heard("u2"), 2);
+    }
+    assert_false(has_heard("u3"));
+    assert_false(has_heard("u4"));
+    /* Too many in one transaction: one "anything may have changed". */
+    reset_heard();
+    assert_int_equal(db_begin(c), 0);
+    for (int i = 0; i < 40; i++) { /* more than DB_MAX_PENDING (db_internal.h) */
+        char key[16];
+        (void)snprintf(key, sizeof(key), "k%d", i);
+        assert_int_equal(db_notify(c, "t_notes", key), 0);
+    }
+    assert_int_equal(db_commit(c), 0);
+    assert_int_equal(times_heard("*"), 1);
+    /* A payload too long is refused. */
+    memset(long_payload, 'x', sizeof(long_payload) - 1);
+    long_payload[sizeof(long_payload) - 1] = '\0';
+    assert_int_equal(db_notify(c, "t_notes", long_payload), E_INVALID);
+    db_release(c);
+    db_unsubscribe(sub);
+}
+
+/*
+ * db_subscribe on PostgreSQL: NOTIFY payloads from anyone, and migration
+ * 0010's trigger announcing changed users and sessions; a subscription is
+ * current once its listener listens. SQLite has no other process to hear.
+ */
+static void
+test_subscribe_trigger(void **state)
+{
+    struct both_db *f = *state;
+    struct db *db = both_db_need(state);
+    struct db_subscription *sub = NULL;
+
+    assert_int_equal(db_subscribe(db, "bad channel", hear, NULL, &sub), E_INVALID);
+    assert_null(sub);
     if (f->kind == DB_SQLITE) {
-        assert_int_equal(db_listen(db, "piloto_sessions", hear, NULL, &l), 0);
-        assert_null(l);
-        assert_false(db_listener_is_current(l));
-        db_listener_free(l);
+        assert_int_equal(db_subscribe(db, "piloto_sessions", hear, NULL, &sub), 0);
+        assert_true(db_subscription_is_current(sub));
+        db_unsubscribe(sub);
+        db_unsubscribe(NULL);
         return;
     }
     assert_int_equal(db_migrate(db), 0);
     reset_heard();
-    assert_int_equal(db_listen(db, "piloto_sessions", hear, NULL, &l), 0);
-    assert_non_null(l);
-    assert_true(eventually(is_live, l));
-    assert_true(has_heard("*")); /* (re)connected: anything may have changed */
+    sub = subscribe_live(db, "piloto_sessions");
     run_ok(db, "NOTIFY piloto_sessions, 'direct'");
     assert_true(eventually(heard_key, "direct"));
     run_ok(db, "INSERT INTO users (id, email, name, created_at, updated_at) "
@@ -786,7 +820,7 @@ test_listen(void **state)
     reset_heard();
     run_ok(db, "UPDATE users SET name = 'B' WHERE id = 'user1'");
     assert_true(eventually(heard_key, "user1"));
-    db_listener_free(l);
+    db_unsubscribe(sub);
 }
 
 #define BOTH(fn)                                                                                   \
@@ -807,11 +841,12 @@ main(void)
         BOTH(test_params),
         BOTH(test_errors),
         BOTH(test_transactions),
+        BOTH(test_with_conn),
         BOTH(test_pool),
         BOTH(test_many_statements),
         BOTH(test_threads),
-        BOTH(test_change_notes),
-        BOTH(test_listen),
+        BOTH(test_notify_in_process),
+        BOTH(test_subscribe_trigger),
         cmocka_unit_test_prestate_setup_teardown(test_pg_restart, setup, teardown, &pg_fixture),
     };
 

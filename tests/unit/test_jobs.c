@@ -22,18 +22,12 @@
 #include "db/db.h"
 #include "jobs/queue.h"
 
-#define TMP_TEMPLATE "/tmp/piloto-test-jobs-XXXXXX"
-#define WAIT_MS      20000 /* generous: ASan, a loaded machine; not a speed assertion */
+#include "both_db.h"
 
-struct fixture {
-    enum db_kind kind;
-    char dir[sizeof(TMP_TEMPLATE)];
-    char url[512];
-    struct db *db;
-};
+#define WAIT_MS 20000 /* generous: ASan, a loaded machine; not a speed assertion */
 
-static struct fixture sqlite_fixture = {.kind = DB_SQLITE};
-static struct fixture pg_fixture = {.kind = DB_POSTGRES};
+static struct both_db sqlite_fixture = {.kind = DB_SQLITE};
+static struct both_db pg_fixture = {.kind = DB_POSTGRES};
 
 /* What the test handlers saw. */
 static atomic_int runs_ok;
@@ -46,6 +40,10 @@ static atomic_int slow_started;
 static atomic_int slow_finished;
 static atomic_int notified;
 static atomic_int resyncs;
+static atomic_int limited_now;     /* t.limited runs in progress */
+static atomic_int limited_most;    /* the most seen at once */
+static atomic_int limited_started; /* runs begun */
+static atomic_bool limited_gate;   /* open: the runs may end */
 
 static int
 ok_run(struct job_ctx *ctx, const struct job *job)
@@ -86,27 +84,28 @@ for_good_run(struct job_ctx *ctx, const struct job *job)
     return jobs_fail_for_good(ctx, "no such address");
 }
 
+/* A run's effect: a row of effects (note "once"; "tx" and failing on the first attempt for t.tx).
+ */
+static int
+effect_body(struct db_conn *conn, void *arg)
+{
+    const struct job *job = arg;
+    bool tx = strcmp(job->kind, "t.tx") == 0;
+    struct db_param p[] = {DB_INT(job->id), DB_CSTR(tx ? "tx" : "once")};
+    int err = db_exec(conn, "INSERT INTO effects (job_id, note) VALUES ($1, $2)", p, 2, NULL);
+
+    return !err && tx && job->attempt == 1 ? E_UPSTREAM : err;
+}
+
 /* Its effect (a row) and its completion commit together: exactly once. */
 static int
 once_run(struct job_ctx *ctx, const struct job *job)
 {
-    struct db_conn *conn = jobs_ctx_conn(ctx);
-    struct db_param p[] = {DB_INT(job->id), DB_CSTR("once")};
-    int err = db_begin(conn);
+    int err;
 
     atomic_fetch_add(&runs_once, 1);
-    if (!err) {
-        err = db_exec(conn, "INSERT INTO effects (job_id, note) VALUES ($1, $2)", p, 2, NULL);
-        if (!err) {
-            err = jobs_complete(ctx, conn);
-        }
-        if (!err) {
-            err = db_commit(conn);
-        } else {
-            db_rollback(conn);
-        }
-    }
-    return err;
+    err = jobs_complete_tx(ctx, effect_body, (void *)(uintptr_t)job);
+    return err ? jobs_fail(ctx, err, "effect not recorded") : 0;
 }
 
 static int
@@ -143,24 +142,43 @@ slow_run(struct job_ctx *ctx, const struct job *job)
     return 0;
 }
 
+/* Holds its slot until the test opens the gate (or its budget nears its end). */
+static int
+limited_run(struct job_ctx *ctx, const struct job *job)
+{
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    int now = atomic_fetch_add(&limited_now, 1) + 1;
+    int most = atomic_load(&limited_most);
+
+    (void)ctx;
+    while (now > most && !atomic_compare_exchange_weak(&limited_most, &most, now)) {
+    }
+    atomic_fetch_add(&limited_started, 1);
+    while (!atomic_load(&limited_gate) && clock_mono_ms() < job->deadline_ms - 500) {
+        nanosleep(&ts, NULL);
+    }
+    atomic_fetch_sub(&limited_now, 1);
+    return 0;
+}
+
 static const struct job_kind kinds[] = {
-    {"t.ok", ok_run, NULL, 3, 10, 100, 5000, 0},
-    {"t.fail", fail_run, dead_hook, 3, 1, 5, 5000, 0},
-    {"t.for_good", for_good_run, dead_hook, 5, 1, 5, 5000, 0},
-    {"t.once", once_run, dead_hook, 3, 1, 5, 5000, 0},
-    {"t.retry", retry_run, NULL, 3, 60000, 60000, 5000, 0},
-    {"t.snooze", snooze_run, NULL, 3, 1, 5, 5000, 0},
-    {"t.slow", slow_run, NULL, 3, 1, 5, 5000, 0},
-    {"t.periodic", periodic_run, NULL, 3, 1, 5, 5000, 3600000},
+    {"t.ok", ok_run, NULL, 3, 10, 100, 5000, 0, 0},
+    {"t.fail", fail_run, dead_hook, 3, 1, 5, 5000, 0, 0},
+    {"t.for_good", for_good_run, dead_hook, 5, 1, 5, 5000, 0, 0},
+    {"t.once", once_run, dead_hook, 3, 1, 5, 5000, 0, 0},
+    {"t.tx", once_run, NULL, 3, 1, 5, 5000, 0, 0},
+    {"t.retry", retry_run, NULL, 3, 60000, 60000, 5000, 0, 0},
+    {"t.snooze", snooze_run, NULL, 3, 1, 5, 5000, 0, 0},
+    {"t.slow", slow_run, NULL, 3, 1, 5, 5000, 0, 0},
+    {"t.periodic", periodic_run, NULL, 3, 1, 5, 5000, 3600000, 0},
+    {"t.limited", limited_run, NULL, 3, 1, 5, 15000, 0, 1},
 };
 
 static int
 setup(void **state)
 {
-    struct fixture *f = *state;
-    const char *pg = getenv("PILOTO_TEST_PG_URL");
+    struct both_db *f = *state;
 
-    f->db = NULL;
     atomic_store(&runs_ok, 0);
     atomic_store(&runs_fail, 0);
     atomic_store(&buried, 0);
@@ -171,24 +189,15 @@ setup(void **state)
     atomic_store(&slow_finished, 0);
     atomic_store(&notified, 0);
     atomic_store(&resyncs, 0);
-    if (f->kind == DB_SQLITE) {
-        memcpy(f->dir, TMP_TEMPLATE, sizeof(TMP_TEMPLATE));
-        if (!mkdtemp(f->dir)) {
-            return -1;
-        }
-        (void)snprintf(f->url, sizeof(f->url), "sqlite:%s/test.db", f->dir);
-    } else {
-        if (!pg || !*pg) {
-            return 0;
-        }
-        (void)snprintf(f->url, sizeof(f->url), "%s", pg);
-    }
-    if (db_open(f->url, 4, 5000, &f->db) != 0) {
+    atomic_store(&limited_now, 0);
+    atomic_store(&limited_most, 0);
+    atomic_store(&limited_started, 0);
+    atomic_store(&limited_gate, false);
+    if (both_db_open(f, 4, 5000)) {
         return -1;
     }
-    if (f->kind == DB_POSTGRES && (db_run(f->db, "DROP SCHEMA public CASCADE", NULL, 0, NULL) ||
-                                   db_run(f->db, "CREATE SCHEMA public", NULL, 0, NULL))) {
-        return -1;
+    if (!f->db) {
+        return 0; /* PostgreSQL is not configured: the cases skip */
     }
     if (db_migrate(f->db) ||
         db_run(f->db, "CREATE TABLE effects (job_id BIGINT NOT NULL, note TEXT NOT NULL)", NULL, 0,
@@ -201,31 +210,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-    static const char *const names[] = {"test.db", "test.db-wal", "test.db-shm"};
-
-    db_free(f->db);
-    f->db = NULL;
-    if (f->kind == DB_SQLITE) {
-        for (size_t i = 0; i < ARRAY_LEN(names); i++) {
-            char path[256];
-            (void)snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
-            (void)unlink(path);
-        }
-        (void)rmdir(f->dir);
-    }
+    both_db_close(*state);
     return 0;
-}
-
-static struct db *
-need_db(void **state)
-{
-    struct fixture *f = *state;
-
-    if (!f->db) {
-        skip();
-    }
-    return f->db;
 }
 
 static struct jobs *
@@ -281,7 +267,7 @@ enqueue(struct db *db, const char *kind, const char *payload, const struct job_o
 static void
 test_backoff(void **state)
 {
-    struct job_kind k = {"k", ok_run, NULL, 10, 1000, 60000, 1000, 0};
+    struct job_kind k = {"k", ok_run, NULL, 10, 1000, 60000, 1000, 0, 0};
 
     (void)state;
     /* Equal jitter: between half and all of base * 2^(n-1), capped. */
@@ -335,7 +321,7 @@ test_payload(void **state)
 static void
 test_enqueue_validates(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *conn = NULL;
     char *big = xmalloc(JOBS_PAYLOAD_MAX + 2);
     struct job_options empty_key = {"", 0, JOBS_DEDUPE_KEEP};
@@ -355,7 +341,7 @@ test_enqueue_validates(void **state)
 static void
 test_enqueue_is_transactional(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *conn = NULL;
 
     assert_int_equal(db_acquire(db, &conn), 0);
@@ -371,7 +357,7 @@ test_enqueue_is_transactional(void **state)
 static void
 test_dedupe(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     int64_t later = clock_wall_ms() + 3600000;
     struct job_options keep = {"lead:42", later, JOBS_DEDUPE_KEEP};
     struct job_options replace = {"lead:42", later + 5000, JOBS_DEDUPE_REPLACE};
@@ -411,16 +397,20 @@ on_test_notify(void *ctx, const char *payload)
     }
 }
 
-/* db_notify: delivered after COMMIT, once per identical pair, never after a rollback. */
+/*
+ * db_notify: delivered after COMMIT (in-process at once; on PostgreSQL also through the
+ * listener), once per identical pair, never after a rollback.
+ */
 static void
 test_notify(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct db_conn *conn = NULL;
     struct db_subscription *sub = NULL;
     struct db_subscription *bad = NULL;
     int64_t deadline = clock_mono_ms() + WAIT_MS;
     struct timespec ts = {0, 10 * 1000 * 1000};
+    int expected = db_get_kind(db) == DB_POSTGRES ? 2 : 1;
 
     assert_int_equal(db_subscribe(db, "t_chan", on_test_notify, NULL, &sub), 0);
     assert_int_equal(db_subscribe(db, "Bad-Chan", on_test_notify, NULL, &bad), E_INVALID);
@@ -441,20 +431,22 @@ test_notify(void **state)
     assert_int_equal(atomic_load(&notified), 0); /* not before COMMIT */
     assert_int_equal(db_commit(conn), 0);
     db_release(conn);
-    while (atomic_load(&notified) == 0) {
+    /* This process hears it at the commit; on PostgreSQL its listener brings it once more. */
+    assert_true(atomic_load(&notified) >= 1);
+    while (atomic_load(&notified) < expected) {
         assert_true(clock_mono_ms() < deadline);
         nanosleep(&ts, NULL);
     }
     ts.tv_nsec = 300 * 1000 * 1000;
     nanosleep(&ts, NULL);
-    assert_int_equal(atomic_load(&notified), 1);
+    assert_int_equal(atomic_load(&notified), expected);
     db_unsubscribe(sub);
 }
 
 static void
 test_runs_and_wakes_at_commit(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 2);
     struct buf b = BUF_INIT;
 
@@ -474,7 +466,7 @@ test_runs_and_wakes_at_commit(void **state)
 static void
 test_dead_after_max_attempts(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 2);
     int64_t id = enqueue(db, "t.fail", "{}", NULL);
     char sql[200];
@@ -498,7 +490,7 @@ test_dead_after_max_attempts(void **state)
 static void
 test_retry_after_and_snooze(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 1);
 
     /* The kind's back-off is a minute: only the handler's Retry-After brings it back soon. */
@@ -519,7 +511,7 @@ test_retry_after_and_snooze(void **state)
 static void
 test_expired_lease_runs_again_once(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q;
     char sql[300];
     int64_t now = clock_wall_ms();
@@ -581,7 +573,7 @@ start_slow_job(struct db *db)
 static void
 test_fenced_completion(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q;
     int64_t deadline = clock_mono_ms() + WAIT_MS;
     struct timespec ts = {0, 10 * 1000 * 1000};
@@ -613,7 +605,7 @@ test_fenced_completion(void **state)
 static void
 test_drain_gives_back(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q;
 
     q = start_slow_job(db);
@@ -632,7 +624,7 @@ test_drain_gives_back(void **state)
 static void
 test_unknown_kind_is_put_back(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q;
 
     (void)enqueue(db, "t.from_the_future", "{}", NULL);
@@ -653,7 +645,7 @@ test_unknown_kind_is_put_back(void **state)
 static void
 test_periodic_seeded_once(void **state)
 {
-    struct db *db = need_db(state);
+    struct db *db = both_db_need(state);
     struct jobs *q = start(db, 1);
 
     jobs_free(q);
@@ -663,6 +655,70 @@ test_periodic_seeded_once(void **state)
     assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.periodic' "
                                 "AND state = 'queued' AND dedupe_key = 't.periodic'"),
                      1);
+}
+
+/* Waits until *v reaches want (fails after WAIT_MS). */
+static void
+wait_atomic(atomic_int *v, int want)
+{
+    int64_t deadline = clock_mono_ms() + WAIT_MS;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+
+    while (atomic_load(v) < want) {
+        assert_true(clock_mono_ms() < deadline);
+        nanosleep(&ts, NULL);
+    }
+}
+
+/*
+ * max_running: a kind at its limit on this instance waits queued while the
+ * other workers take other kinds; its next job starts once the slot is free
+ * (without waiting for the safety poll), and the limit is never exceeded.
+ */
+static void
+test_max_running(void **state)
+{
+    struct db *db = both_db_need(state);
+    struct jobs *q = start(db, 3);
+    struct timespec ts = {0, 200 * 1000 * 1000};
+
+    for (int i = 0; i < 3; i++) {
+        (void)enqueue(db, "t.limited", "{}", NULL);
+    }
+    wait_atomic(&limited_started, 1);
+    /* Two workers are free and two t.limited jobs are due: neither may start. */
+    nanosleep(&ts, NULL);
+    assert_int_equal(atomic_load(&limited_started), 1);
+    assert_int_equal(scalar(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.limited' "
+                                "AND state = 'queued'"),
+                     2);
+    /* Other kinds still run meanwhile. */
+    for (int i = 0; i < 4; i++) {
+        (void)enqueue(db, "t.ok", "{}", NULL);
+    }
+    wait_for(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.ok' AND state = 'done'", 4);
+    assert_int_equal(atomic_load(&limited_started), 1);
+    /* Freed, the slot takes the next one, and the next: one at a time. */
+    atomic_store(&limited_gate, true);
+    wait_for(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.limited' AND state = 'done'", 3);
+    assert_int_equal(atomic_load(&limited_started), 3);
+    assert_int_equal(atomic_load(&limited_most), 1);
+    jobs_free(q);
+}
+
+/* jobs_complete_tx: a failed body rolls its effect back with the completion; the retry commits. */
+static void
+test_complete_tx(void **state)
+{
+    struct db *db = both_db_need(state);
+    struct jobs *q = start(db, 2);
+
+    (void)enqueue(db, "t.tx", "{}", NULL);
+    wait_for(db, "SELECT COUNT(*) FROM jobs WHERE kind = 't.tx' AND state = 'done'", 1);
+    assert_int_equal(scalar(db, "SELECT attempts FROM jobs WHERE kind = 't.tx'"), 2);
+    assert_int_equal(scalar(db, "SELECT COUNT(*) FROM effects WHERE note = 'tx'"), 1);
+    assert_int_equal(atomic_load(&runs_once), 2);
+    jobs_free(q);
 }
 
 #define BOTH(fn)                                                                                   \
@@ -688,6 +744,8 @@ main(void)
         BOTH(test_drain_gives_back),
         BOTH(test_unknown_kind_is_put_back),
         BOTH(test_periodic_seeded_once),
+        BOTH(test_max_running),
+        BOTH(test_complete_tx),
     };
 
     log_set_level(LOG_ERROR);

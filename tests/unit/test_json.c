@@ -440,6 +440,44 @@ test_nodes(void **state)
     json_doc_free(doc);
 }
 
+/* json_obj: members in order, null for absent values, nested objects taken over, bad UTF-8 refused.
+ */
+static void
+test_build(void **state)
+{
+    struct json_obj *o = json_obj_new();
+    struct json_obj *child = json_obj_new();
+    struct buf b = BUF_INIT;
+
+    (void)state;
+    json_obj_set_cstr(o, "type", "lead.qualified");
+    json_obj_set_int(o, "version", -7);
+    json_obj_set_str(o, "quote", str_make("a\"b\\c\n\xc3\xa9", 8));
+    json_obj_set_cstr(o, "none", NULL);
+    json_obj_set_obj(o, "empty", NULL);
+    json_obj_set_str(child, "id", STR_NULL);
+    json_obj_set_obj(o, "child", child);
+    json_obj_set_int(o, "version", 2); /* replaced, in place */
+    assert_int_equal(json_obj_render(o, &b), 0);
+    assert_string_equal(b.ptr, "{\"type\":\"lead.qualified\",\"version\":2,"
+                               "\"quote\":\"a\\\"b\\\\c\\n\xc3\xa9\",\"none\":null,"
+                               "\"empty\":null,\"child\":{\"id\":\"\"}}");
+    json_obj_free(o);
+
+    /* A failed set, even in a child, fails the render and leaves out untouched. */
+    o = json_obj_new();
+    child = json_obj_new();
+    json_obj_set_str(child, "bad", str_make("\xff", 1));
+    json_obj_set_obj(o, "child", child);
+    b.len = 0;
+    b.ptr[0] = '\0';
+    assert_int_equal(json_obj_render(o, &b), E_INTERNAL);
+    assert_int_equal(b.len, 0);
+    json_obj_free(o);
+    json_obj_free(NULL);
+    buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -455,6 +493,7 @@ main(void)
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_strings_field),
         cmocka_unit_test(test_nodes),
+        cmocka_unit_test(test_build),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

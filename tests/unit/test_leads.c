@@ -1,6 +1,7 @@
 /*
- * Unit tests for the pure parts of leads/leads: stages and the inbox and
- * messages cursors (round trips, and refusal of anything else).
+ * Unit tests for the pure parts of leads/leads: stages, the inbox and
+ * messages cursors (round trips, and refusal of anything else), and the
+ * start of São Paulo's day for the home page's figures.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,6 +86,24 @@ test_msg_cursor(void **state)
     }
 }
 
+static void
+test_day_start(void **state)
+{
+    /* 2026-12-01T12:00:00Z is 09:00 in São Paulo: the day began at 03:00Z. */
+    const int64_t noon = INT64_C(1796126400000);
+    const int64_t three = INT64_C(1796094000000);
+    (void)state;
+    assert_int_equal(leads_day_start_ms(noon), three);
+    assert_int_equal(leads_day_start_ms(three), three);
+    /* 02:59:59.999Z is still the evening before in São Paulo. */
+    assert_int_equal(leads_day_start_ms(three - 1), three - INT64_C(86400000));
+    /* 23:30Z is 20:30 the same day; 03:00Z the next day starts the next one. */
+    assert_int_equal(leads_day_start_ms(three + INT64_C(73800000)), three);
+    assert_int_equal(leads_day_start_ms(three + INT64_C(86400000)), three + INT64_C(86400000));
+    /* Before 1970 it still floors (1969-12-31T03:00Z). */
+    assert_int_equal(leads_day_start_ms(0), INT64_C(-75600000));
+}
+
 int
 main(void)
 {
@@ -92,6 +111,7 @@ main(void)
         cmocka_unit_test(test_stages),
         cmocka_unit_test(test_lead_cursor),
         cmocka_unit_test(test_msg_cursor),
+        cmocka_unit_test(test_day_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,10 @@
  *                  second browser; the wrong account is told so), the audit
  *                  log, a role change hiding the admin pages, removal ending
  *                  access;
+ *   pipeline       leads from signed webhooks, the home page's checklist and
+ *                  figures, the kanban (drag, keyboard, a second browser
+ *                  seeing the move live), the table, a lead's page
+ *                  (lib/pipeline.mjs);
  *   attacks        pages of another site and of a sibling origin try to use
  *                  a signed-in victim's session: a self-posting form, fetch()
  *                  with credentials of /auth/me, POST /auth/logout and
@@ -29,12 +33,24 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DESKTOP_UA, IPHONE_UA, PYTHON, ROOT, oidcAvailable, waitFor, waitForMailLink } from './harness.mjs';
+import { pipelineFlow } from './pipeline.mjs';
 import { ATTACKER_EMAIL, ATTACKER_PASSWORD, expectedCookies, startTopology } from './topology.mjs';
 
 const STEP_TIMEOUT = 90_000;
 /* axe-core (npm), injected into every page a step screenshots: WCAG 2.1 A and AA rules. */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+/* The landmark rules too (axe files them as best practice): every piece of a page in a landmark. */
+const AXE_LANDMARK_RULES = [
+  'region',
+  'landmark-one-main',
+  'landmark-no-duplicate-main',
+  'landmark-unique',
+  'landmark-main-is-top-level',
+  'landmark-banner-is-top-level',
+  'landmark-complementary-is-top-level',
+  'landmark-contentinfo-is-top-level',
+];
 const UI_TIMEOUT = 15_000;
 
 export function runTopology(name) {
@@ -91,21 +107,25 @@ export function runTopology(name) {
       return page;
     }
 
-    /** axe-core's WCAG 2.1 A/AA violations on the page as it is: each one is a problem. */
+    /** axe-core's WCAG 2.1 A/AA and landmark violations on the page as it is: each one is a problem. */
     async function axeCheck(page, what) {
       // The dashboard's own pages only: not the stand-in identity provider, not raw API answers.
       if (!page.url().startsWith(env.app) || !(await page.locator('#root').count())) return;
       // Through the DevTools protocol, as the page's CSP (script-src 'self') would refuse a tag.
       await page.evaluate(AXE_SOURCE);
-      const violations = await page.evaluate(async (tags) => {
+      const violations = await page.evaluate(async ([tags, landmarks]) => {
+        const pick = (r) =>
+          r.violations.map((v) => ({
+            id: v.id,
+            impact: v.impact,
+            nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+          }));
         // eslint-disable-next-line no-undef
-        const r = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
-        return r.violations.map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
-        }));
-      }, AXE_TAGS);
+        const wcag = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+        // eslint-disable-next-line no-undef
+        const marks = await axe.run(document, { runOnly: { type: 'rule', values: landmarks } });
+        return [...pick(wcag), ...pick(marks)];
+      }, [AXE_TAGS, AXE_LANDMARK_RULES]);
       for (const v of violations) {
         problems.push(`${what}: axe ${v.id} (${v.impact}) at ${v.nodes.join(', ')} — ${page.url()}`);
       }
@@ -852,6 +872,8 @@ export function runTopology(name) {
     /* -------------------------------------------------------------- */
     /* cross-site and same-site attacks                                */
     /* -------------------------------------------------------------- */
+
+    pipelineFlow({ getEnv: () => env, stamp, newContext, appPage, shot, chain, signUp });
 
     describe('attacks from other origins', () => {
       const email = `vitima.${stamp}@empresa.com.br`;

@@ -43,6 +43,7 @@ import {
   startPiloto,
   startSmtpSink,
 } from './harness.mjs';
+import { E2E_WHATSAPP_APP_SECRET } from './pipeline.mjs';
 
 /** The attacker's own account (login CSRF signs the victim in as this). */
 export const ATTACKER_EMAIL = 'atacante@piloto-attacker.test';
@@ -154,6 +155,8 @@ export async function startTopology(name) {
       PILOTO_SECRET: randomSecret(),
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
       MAIL_FROM: 'Piloto e2e <no-reply@piloto.test>',
+      // Meta's webhooks the tests post (lib/pipeline.mjs) are signed with it.
+      WHATSAPP_APP_SECRET: E2E_WHATSAPP_APP_SECRET,
     };
     mkdirSync(join(work, 'data'), { recursive: true });
 
@@ -165,7 +168,6 @@ export async function startTopology(name) {
       env.sibling = 'https://sibling.piloto.test';
       Object.assign(settings, {
         PILOTO_ENV: 'production',
-        WHATSAPP_APP_SECRET: 'e2e-meta-app-secret-0123',
         APP_ORIGINS: CROSS_APP,
         APP_URL: CROSS_APP,
         PUBLIC_URL: CROSS_API,

@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { Bot, MessagesSquare, Users } from 'lucide-react';
+import { Bot, MessagesSquare } from 'lucide-react';
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
 import { setUnauthorizedHandler } from '@/api/client';
 import { forgetEverything, queryKeys } from '@/api/queries';
@@ -18,6 +18,8 @@ import { ForgotPasswordPage } from '@/pages/auth/ForgotPasswordPage';
 import { LoginPage } from '@/pages/auth/LoginPage';
 import { ResetPasswordPage } from '@/pages/auth/ResetPasswordPage';
 import { SignupPage } from '@/pages/auth/SignupPage';
+import { LeadDetailPage } from '@/pages/leads/LeadDetailPage';
+import { LeadsPage } from '@/pages/leads/LeadsPage';
 import { VerifyEmailPage } from '@/pages/auth/VerifyEmailPage';
 import { AcceptInvitationPage } from '@/pages/workspace/AcceptInvitationPage';
 import { CrmPage } from '@/pages/workspace/CrmPage';
@@ -68,10 +70,8 @@ export const routes: RouteObject[] = [
                     path: wsSections.agents,
                     element: <PlaceholderPage icon={Bot} {...t.placeholders.agents} />,
                   },
-                  {
-                    path: wsSections.leads,
-                    element: <PlaceholderPage icon={Users} {...t.placeholders.leads} />,
-                  },
+                  { path: wsSections.leads, element: <LeadsPage /> },
+                  { path: `${wsSections.leads}/:leadId`, element: <LeadDetailPage /> },
                   {
                     path: wsSections.conversations,
                     element: (

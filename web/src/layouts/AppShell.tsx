@@ -38,7 +38,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { section: 'home', label: t.shell.nav.home, icon: Home, end: true },
   { section: 'agents', label: t.shell.nav.agents, icon: Bot, soon: true },
-  { section: 'leads', label: t.shell.nav.leads, icon: Users, soon: true },
+  { section: 'leads', label: t.shell.nav.leads, icon: Users },
   { section: 'conversations', label: t.shell.nav.conversations, icon: MessagesSquare, soon: true },
   { section: 'knowledge', label: t.shell.nav.knowledge, icon: BookOpen },
   { section: 'settings', label: t.shell.nav.settings, icon: Settings },
@@ -215,7 +215,10 @@ function VerifyBanner() {
   const resend = useResendVerification();
   const toast = useToast();
   return (
-    <div className="flex flex-col gap-2 border-b border-amber-200 bg-amber-50 px-4 py-2.5 text-sm text-amber-900 sm:flex-row sm:items-center sm:px-6">
+    <section
+      aria-label={t.shell.verifyBannerLabel}
+      className="flex flex-col gap-2 border-b border-amber-200 bg-amber-50 px-4 py-2.5 text-sm text-amber-900 sm:flex-row sm:items-center sm:px-6"
+    >
       <p className="flex flex-1 items-start gap-2">
         <Mail className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
         <span>{t.shell.verifyBanner}</span>
@@ -233,7 +236,7 @@ function VerifyBanner() {
       >
         {resend.isPending ? t.shell.resending : t.shell.resend}
       </button>
-    </div>
+    </section>
   );
 }
 

@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import { cleanup, configure } from '@testing-library/react';
+import { FakeEventSource } from './eventSource';
 
 // findBy*/waitFor wait up to 5 s: the machines running the tests are shared and busy.
 configure({ asyncUtilTimeout: 5000 });
@@ -8,6 +9,10 @@ configure({ asyncUtilTimeout: 5000 });
 // after the page is gone) fails here instead of reaching localhost.
 globalThis.fetch = () => Promise.reject(new TypeError('no network in unit tests'));
 
+// Pages that follow the live stream get a stream a test can drive (test/eventSource.ts).
+globalThis.EventSource = FakeEventSource as unknown as typeof EventSource;
+
 afterEach(() => {
   cleanup();
+  FakeEventSource.instances = [];
 });

@@ -18,9 +18,16 @@ const user = {
 const acme = { id: 'w-acme', name: 'Acme Ltda', role: 'owner' };
 const beta = { id: 'w-beta', name: 'Beta Comércio', role: 'member' };
 
+const summary = {
+  checklist: { numberConnected: false, agentCreated: false, documentsReady: false, firstConversation: false },
+  today: { date: '2026-12-01', timeZone: 'America/Sao_Paulo', since: '2026-12-01T03:00:00Z', newLeads: 0, answeredByAgent: 0, handoffs: 0, qualified: 0 },
+};
 const base = {
   'GET /auth/me': json(200, { user }),
   'GET /auth/csrf': json(200, { csrfToken: 'csrf-test' }),
+  // The home page of each workspace (pipeline.test.tsx tests it).
+  'GET /api/v1/workspaces/w-acme/summary': json(200, summary),
+  'GET /api/v1/workspaces/w-beta/summary': json(200, summary),
 };
 
 const acmeMembers = [
