@@ -46,7 +46,7 @@ enum httpc_reach {
 };
 
 struct httpc_request {
-    const char *method; /* "GET" (default when NULL) or "POST" */
+    const char *method; /* "GET" (default when NULL), "POST" or "DELETE" */
     const char *url;
     const char *const *headers; /* "Name: value" lines */
     size_t nheaders;
@@ -67,6 +67,11 @@ struct httpc_response {
      */
     char detail[160];
 };
+/* A response not yet filled: no status, an empty body, no Retry-After (-1). */
+#define HTTPC_RESPONSE_INIT                                                                        \
+    {                                                                                              \
+        .status = 0, .body = BUF_INIT, .retry_after_s = -1                                         \
+    }
 
 /* Once at start-up, before threads. 0 or E_INTERNAL. */
 NODISCARD int httpc_global_init(void);

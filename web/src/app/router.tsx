@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { BookOpen, Bot } from 'lucide-react';
+import { Bot } from 'lucide-react';
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
 import { setUnauthorizedHandler } from '@/api/client';
 import { forgetEverything, queryKeys } from '@/api/queries';
@@ -26,6 +26,7 @@ import { AcceptInvitationPage } from '@/pages/workspace/AcceptInvitationPage';
 import { CrmPage } from '@/pages/workspace/CrmPage';
 import { AuditPage } from '@/pages/workspace/AuditPage';
 import { InvitationsPage } from '@/pages/workspace/InvitationsPage';
+import { KnowledgePage } from '@/pages/workspace/KnowledgePage';
 import { MembersPage } from '@/pages/workspace/MembersPage';
 import { SettingsLayout } from '@/pages/workspace/SettingsLayout';
 import { StartPage } from '@/pages/workspace/StartPage';
@@ -76,7 +77,7 @@ export const routes: RouteObject[] = [
                   { path: `${wsSections.conversations}/:leadId?`, element: <InboxPage /> },
                   {
                     path: wsSections.knowledge,
-                    element: <PlaceholderPage icon={BookOpen} {...t.placeholders.knowledge} />,
+                    element: <KnowledgePage />,
                   },
                   {
                     path: wsSections.settings,
