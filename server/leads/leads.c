@@ -289,8 +289,8 @@ lock_lead(struct db_conn *conn, const char *workspace_id, const char *id)
     if (db_conn_get_kind(conn) != DB_POSTGRES) {
         return 0;
     }
-    return db_exec(conn, "SELECT 1 FROM leads WHERE workspace_id = $1 AND id = $2 FOR UPDATE", p,
-                   2, NULL);
+    return db_exec(conn, "SELECT 1 FROM leads WHERE workspace_id = $1 AND id = $2 FOR UPDATE", p, 2,
+                   NULL);
 }
 
 static int

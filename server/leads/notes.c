@@ -4,8 +4,8 @@
 
 #define NOTE_COLS                                                                                  \
     "n.id, n.author_user_id, u.name, n.text, n.created_at_ms FROM lead_notes n "                   \
-    "LEFT JOIN workspace_members m ON m.workspace_id = n.workspace_id "                           \
-    "AND m.user_id = n.author_user_id "                                                           \
+    "LEFT JOIN workspace_members m ON m.workspace_id = n.workspace_id "                            \
+    "AND m.user_id = n.author_user_id "                                                            \
     "LEFT JOIN users u ON u.id = m.user_id "
 
 static void
