@@ -10,6 +10,15 @@
 # SPA's client-side routes): `gcloud storage buckets update gs://BUCKET
 # --web-main-page-suffix=index.html --web-error-page=index.html`, or the
 # equivalent URL-map rule on the load balancer.
+#
+# With STORAGE_URL=gs://DOCS the browser uploads knowledge documents straight
+# to Cloud Storage: the CDN's Content-Security-Policy needs
+# `connect-src 'self' https://api.<domain> https://storage.googleapis.com`,
+# and the documents bucket a CORS rule letting the app origin PUT with the
+# signed headers:
+#   [{"origin": ["https://app.<domain>"], "method": ["PUT"],
+#     "responseHeader": ["Content-Type", "x-goog-content-length-range"], "maxAgeSeconds": 3600}]
+#   gcloud storage buckets update gs://DOCS --cors-file=cors.json
 set -euo pipefail
 bucket=${1:?usage: publish-spa.sh gs://BUCKET https://api.example.com}
 api=${2:?usage: publish-spa.sh gs://BUCKET https://api.example.com}

@@ -39,6 +39,39 @@ crypto_sha256(const void *in, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
     crypto_hash_sha256(out, in, len);
 }
 
+struct crypto_sha256_stream {
+    crypto_hash_sha256_state st;
+};
+
+struct crypto_sha256_stream *
+crypto_sha256_begin(void)
+{
+    struct crypto_sha256_stream *h = xmalloc(sizeof(*h));
+    crypto_hash_sha256_init(&h->st);
+    return h;
+}
+
+void
+crypto_sha256_update(struct crypto_sha256_stream *h, const void *in, size_t len)
+{
+    crypto_hash_sha256_update(&h->st, in, len);
+}
+
+void
+crypto_sha256_end_hex(struct crypto_sha256_stream *h, char *out)
+{
+    uint8_t d[CRYPTO_SHA256_LEN];
+
+    crypto_hash_sha256_final(&h->st, d);
+    crypto_hex(d, sizeof(d), out);
+}
+
+void
+crypto_sha256_free(struct crypto_sha256_stream *h)
+{
+    free(h);
+}
+
 void
 crypto_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
                    uint8_t out[CRYPTO_HMAC_LEN])

@@ -37,6 +37,16 @@ void crypto_sha256(const void *in, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
 void crypto_sha256_hex(const void *in, size_t len, char *out);
 void crypto_hmac_sha256(const uint8_t *key, size_t keylen, const void *msg, size_t len,
                         uint8_t out[CRYPTO_HMAC_LEN]);
+/*
+ * SHA-256 of bytes that arrive in pieces: begin, update as they come, then
+ * end (lowercase hex into out, CRYPTO_SHA256_HEX_SIZE bytes) or free.
+ */
+struct crypto_sha256_stream;
+struct crypto_sha256_stream *crypto_sha256_begin(void);
+void crypto_sha256_update(struct crypto_sha256_stream *h, const void *in, size_t len);
+void crypto_sha256_end_hex(struct crypto_sha256_stream *h, char *out);
+/* Accepts NULL. */
+void crypto_sha256_free(struct crypto_sha256_stream *h);
 /* Constant-time equality of two n-byte buffers. */
 bool crypto_equal(const void *a, const void *b, size_t n);
 /* Constant-time equality of two views (lengths are not secret). */

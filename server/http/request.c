@@ -245,3 +245,13 @@ response_problem(struct request *req, int err, const char *detail)
         response_set_header(req, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
 }
+
+void
+request_set_body_sink(struct request *req, request_body_fn fn, void *ctx)
+{
+    if (!req->body_pending) {
+        BUG("request_set_body_sink outside a ROUTE_BODY_STREAM handler's first call");
+    }
+    req->body_sink = fn;
+    req->body_sink_ctx = ctx;
+}

@@ -50,7 +50,20 @@ enum http_method {
 /* A handler's answer that is not an error: the work continues on a worker. */
 #define HANDLER_DEFERRED 1
 
+/*
+ * A ROUTE_BODY_STREAM handler's first call (the headers are in, the body is
+ * not) set the response: it is sent without reading the body.
+ */
+#define HANDLER_ANSWERED 2
+
 typedef int (*request_fn)(struct request *req);
+/*
+ * Where the body of a ROUTE_BODY_STREAM route goes as it arrives, instead
+ * of req->body: called on an I/O thread with each piece, in order. 0 to go
+ * on; an E_* stops keeping the body (what follows is read and dropped) and
+ * is the request's answer, on a connection then closed.
+ */
+typedef int (*request_body_fn)(void *ctx, const void *data, size_t n);
 typedef void (*request_work_fn)(struct request *req);
 typedef void (*request_cleanup_fn)(void *p);
 
@@ -118,6 +131,10 @@ struct request {
 
     size_t body_limit;
     struct buf body;
+    /* ROUTE_BODY_STREAM: true during the handler's first call, before the body. */
+    bool body_pending;
+    request_body_fn body_sink; /* request_set_body_sink; NULL: the body goes to body */
+    void *body_sink_ctx;
     struct json_doc *json; /* set by the JSON middleware for routes that take JSON */
     struct session *session;
     /* Under /api/v1/workspaces/{wid}: who is asking (mw_tenant); NULL elsewhere. */
@@ -140,6 +157,7 @@ struct request {
     int early_err;                /* private: error found before the body was read */
     bool close;                   /* private: close the connection after answering */
     bool streaming;               /* private: answered with a stream, no longer in flight */
+    bool chain_done;              /* private: the router ran the chain's before hooks already */
     size_t discarded;             /* private: body bytes dropped after an early error */
     size_t received;              /* private: body bytes read from the client, kept or dropped */
     struct deadline_watch *watch; /* private: the connection's request deadline */
@@ -172,6 +190,14 @@ struct str request_query(struct request *req, const char *name);
  * lacks is a bug (BUG), not a client error.
  */
 struct str request_param(const struct request *req, const char *name);
+
+/*
+ * From a ROUTE_BODY_STREAM handler's first call (req->body_pending): the
+ * body goes to fn(ctx, piece, n) as it arrives and req->body stays empty.
+ * Whatever ctx holds is the handler's to release (request_on_free), also
+ * when the client goes away before the end.
+ */
+void request_set_body_sink(struct request *req, request_body_fn fn, void *ctx);
 
 /* Registers fn(p) to run when the request is freed (LIFO). */
 void request_on_free(struct request *req, request_cleanup_fn fn, void *p);

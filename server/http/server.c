@@ -537,6 +537,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
         if (!rc) {
             rc = s->dispatch->begin(req);
         }
+        if (rc == HANDLER_ANSWERED) {
+            if (req->watch) {
+                deadline_set(req->watch, 0);
+            }
+            return answer(s, req, 0, has_body);
+        }
         if (!rc && has_body && clen > req->body_limit) {
             rc = E_TOO_LARGE;
             close_now = true;
@@ -583,6 +589,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
              */
             req->discarded += n;
             return req->discarded > HTTP_MAX_DISCARD ? MHD_NO : MHD_YES;
+        }
+        if (req->body_sink) {
+            int err = req->body_sink(req->body_sink_ctx, upload_data, n);
+            if (err) {
+                req->early_err = err;
+                req->close = true;
+                req->discarded = n;
+                request_note(req, "body refused by its sink: %s", err_name(err));
+            }
+            return MHD_YES;
         }
         if (buf_add(&req->body, upload_data, n)) {
             req->early_err = E_TOO_LARGE;

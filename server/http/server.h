@@ -23,8 +23,9 @@ struct http_server;
 struct http_dispatch {
     /*
      * Headers are in, the body is not: resolve the route, set
-     * req->group/route/body_limit. 0, or an E_* to answer without reading
-     * the body.
+     * req->group/route/body_limit (and, for a streamed body, its sink). 0,
+     * an E_* to answer without reading the body, or HANDLER_ANSWERED when
+     * the response is already set (sent without reading the body).
      */
     int (*begin)(struct request *req);
     /* The body is in: run the middleware chain and the handler. 0, E_* or HANDLER_DEFERRED. */

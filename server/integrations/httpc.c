@@ -429,6 +429,8 @@ httpc_do(const struct httpc_request *rq, struct httpc_response *out)
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+    } else if (rq->method && strcmp(rq->method, "DELETE") == 0) {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "DELETE");
     }
     rc = curl_easy_perform(c);
     /* Known once the head arrived, even when the body then broke a limit. */

@@ -48,7 +48,7 @@ enum httpc_reach {
 };
 
 struct httpc_request {
-    const char *method; /* "GET" (default when NULL) or "POST" */
+    const char *method; /* "GET" (default when NULL), "POST" or "DELETE" */
     const char *url;
     const char *const *headers; /* "Name: value" lines */
     size_t nheaders;
@@ -78,8 +78,7 @@ struct httpc_response {
      */
     char detail[160];
 };
-
-/* An empty response, safe to release before httpc_do filled it. */
+/* A response not yet filled: no status, an empty body, no Retry-After (-1), safe to release. */
 #define HTTPC_RESPONSE_INIT                                                                        \
     {                                                                                              \
         .body = BUF_INIT, .retry_after_s = -1, .retry_after_ms = -1, .should_retry = -1            \

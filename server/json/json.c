@@ -508,8 +508,11 @@ json_obj_free(struct json_obj *o)
 static void
 obj_set(struct json_obj *o, const char *name, json_t *v)
 {
-    /* json_object_set_new takes v over even when it fails. */
-    if (!v || !o->v || json_object_set_new(o->v, name, v)) {
+    /* json_object_set_new takes v over even when it fails; without an object v is ours to free. */
+    if (!o->v) {
+        json_decref(v);
+        o->failed = true;
+    } else if (!v || json_object_set_new(o->v, name, v)) {
         o->failed = true;
     }
 }

@@ -187,62 +187,185 @@ local_path(const struct storage *s, const char *key, char *out, size_t cap)
     (void)snprintf(out, cap, "%s/%s", s->dir, key);
 }
 
+struct storage_writer {
+    int fd;
+    bool committed;
+    int64_t size;
+    int64_t count;
+    struct crypto_sha256_stream *hash;
+    char path[4096 + STORAGE_KEY_MAX + 16];
+    char tmp[4096 + STORAGE_KEY_MAX + 32];
+};
+
+int
+storage_writer_open(const struct storage *s, const char *key, int64_t size,
+                    struct storage_writer **out)
+{
+    struct storage_writer *w;
+    char *slash;
+    int err = 0;
+
+    *out = NULL;
+    if (!s->embedded || size < 1) {
+        return E_INVALID;
+    }
+    w = xcalloc(1, sizeof(*w));
+    w->fd = -1;
+    w->size = size;
+    local_path(s, key, w->path, sizeof(w->path));
+    (void)snprintf(w->tmp, sizeof(w->tmp), "%s.XXXXXX.tmp", w->path);
+    slash = strrchr(w->tmp, '/');
+    if (slash) {
+        *slash = '\0';
+        err = make_dirs(w->tmp);
+        *slash = '/';
+    }
+    /* mkstemps: O_EXCL, mode 0600, a name no other writer has. */
+    w->fd = err ? -1 : mkstemps(w->tmp, 4);
+    if (w->fd < 0) {
+        w->tmp[0] = '\0';
+        storage_writer_free(w);
+        return E_INTERNAL;
+    }
+    (void)fcntl(w->fd, F_SETFD, FD_CLOEXEC);
+    w->hash = crypto_sha256_begin();
+    *out = w;
+    return 0;
+}
+
+int
+storage_writer_add(struct storage_writer *w, const void *data, size_t n)
+{
+    const char *p = data;
+
+    if (w->fd < 0) {
+        return E_INTERNAL;
+    }
+    if ((uint64_t)n > (uint64_t)(w->size - w->count)) {
+        return E_TOO_LARGE;
+    }
+    crypto_sha256_update(w->hash, data, n);
+    w->count += (int64_t)n;
+    while (n > 0) {
+        ssize_t wr = write(w->fd, p, n);
+        if (wr < 0 && errno == EINTR) {
+            continue;
+        }
+        if (wr <= 0) {
+            return E_INTERNAL;
+        }
+        p += wr;
+        n -= (size_t)wr;
+    }
+    return 0;
+}
+
+int64_t
+storage_writer_count(const struct storage_writer *w)
+{
+    return w->count;
+}
+
+int
+storage_writer_commit(struct storage_writer *w, char *sha256)
+{
+    int err = 0;
+
+    if (w->fd < 0) {
+        return E_INTERNAL;
+    }
+    if (w->count != w->size) {
+        return E_INVALID;
+    }
+    /* Durable before it is announced: a crash leaves the old file or the new one. */
+    if (fsync(w->fd) != 0) {
+        err = E_INTERNAL;
+    }
+    if (close(w->fd) != 0) {
+        err = E_INTERNAL;
+    }
+    w->fd = -1;
+    if (err || rename(w->tmp, w->path) != 0) {
+        return E_INTERNAL;
+    }
+    w->committed = true;
+    if (sha256) {
+        crypto_sha256_end_hex(w->hash, sha256);
+    }
+    return 0;
+}
+
+void
+storage_writer_free(struct storage_writer *w)
+{
+    if (!w) {
+        return;
+    }
+    if (w->fd >= 0) {
+        close(w->fd);
+    }
+    if (!w->committed && w->tmp[0]) {
+        (void)unlink(w->tmp);
+    }
+    crypto_sha256_free(w->hash);
+    free(w);
+}
+
 int
 storage_put_local(const struct storage *s, const char *key, const void *data, size_t n)
 {
-    char path[4096 + STORAGE_KEY_MAX + 16];
-    char tmp[sizeof(path) + 16];
-    char *slash;
-    const char *p = data;
-    int fd;
-    int err = 0;
+    struct storage_writer *w = NULL;
+    int err = storage_writer_open(s, key, (int64_t)n, &w);
 
-    if (!s->embedded) {
-        return E_INVALID;
+    if (!err) {
+        err = storage_writer_add(w, data, n);
     }
-    local_path(s, key, path, sizeof(path));
-    (void)snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    slash = strrchr(tmp, '/');
-    if (slash) {
-        *slash = '\0';
-        err = make_dirs(tmp);
-        *slash = '/';
+    if (!err) {
+        err = storage_writer_commit(w, NULL);
     }
-    fd = err ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        return E_INTERNAL;
+    storage_writer_free(w);
+    return err;
+}
+
+/*
+ * One object request to GCS with a V4 signed URL (method, object key),
+ * answered into *resp (the caller releases it). 0 or httpc's E_*.
+ */
+static int
+gcs_object_call(const struct storage *s, const char *method, const char *key, size_t max,
+                struct httpc_response *resp)
+{
+    struct buf url = BUF_INIT;
+    char object[STORAGE_KEY_MAX + 80];
+    int err;
+
+    (void)snprintf(object, sizeof(object), "/%s/%s", s->bucket, key);
+    {
+        struct gcs_sign_req req = {
+            .method = method,
+            .endpoint = s->api,
+            .path = str_from_cstr(object),
+            .timestamp = clock_wall_s(),
+            .expires = STORAGE_GET_TTL_S,
+        };
+        struct httpc_request rq = {
+            .method = method,
+            .timeout_ms = STORAGE_TIMEOUT_MS,
+            .max_response = max,
+        };
+        err = gcs_sign_url(s->cred, &req, &url, NULL, NULL);
+        rq.url = url.ptr;
+        err = err ? err : httpc_do(&rq, resp);
     }
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            err = E_INTERNAL;
-            break;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    /* Durable before it is announced: a crash leaves the old file or the new one. */
-    if (fsync(fd) != 0) {
-        err = E_INTERNAL;
-    }
-    close(fd);
-    if (err || rename(tmp, path) != 0) {
-        (void)unlink(tmp);
-        return E_INTERNAL;
-    }
-    return 0;
+    buf_release(&url);
+    return err;
 }
 
 int
 storage_fetch(const struct storage *s, const char *key, size_t max, struct buf *data, char *path,
               size_t pathcap)
 {
-    struct httpc_response resp = {.body = BUF_INIT};
-    struct buf url = BUF_INIT;
-    char object[STORAGE_KEY_MAX + 80];
+    struct httpc_response resp = HTTPC_RESPONSE_INIT;
     int fd;
     int err;
 
@@ -251,25 +374,8 @@ storage_fetch(const struct storage *s, const char *key, size_t max, struct buf *
         err = read_small_file(path, data, max);
         return err;
     }
-    (void)snprintf(object, sizeof(object), "/%s/%s", s->bucket, key);
-    {
-        struct gcs_sign_req req = {
-            .method = "GET",
-            .endpoint = s->api,
-            .path = str_from_cstr(object),
-            .timestamp = clock_wall_s(),
-            .expires = STORAGE_GET_TTL_S,
-        };
-        struct httpc_request rq = {
-            .method = "GET",
-            .timeout_ms = STORAGE_TIMEOUT_MS,
-            /* Room for an XML error body (a 404) even when the document is tiny. */
-            .max_response = max < 65536 ? 65536 : max + 1,
-        };
-        err = gcs_sign_url(s->cred, &req, &url, NULL, NULL);
-        rq.url = url.ptr;
-        err = err ? err : httpc_do(&rq, &resp);
-    }
+    /* Room for an XML error body (a 404) even when the document is tiny. */
+    err = gcs_object_call(s, "GET", key, max < 65536 ? 65536 : max + 1, &resp);
     if (!err && resp.status == 404) {
         err = E_NOT_FOUND;
     } else if (!err && resp.status != 200) {
@@ -297,7 +403,6 @@ storage_fetch(const struct storage *s, const char *key, size_t max, struct buf *
         storage_fetch_done(s, path);
     }
     httpc_response_release(&resp);
-    buf_release(&url);
     return err;
 }
 
@@ -313,11 +418,18 @@ int
 storage_delete(const struct storage *s, const char *key)
 {
     char path[4096 + STORAGE_KEY_MAX + 16];
+    struct httpc_response resp = HTTPC_RESPONSE_INIT;
+    int err;
 
-    if (!s->embedded) {
-        /* Objects in the bucket are removed by its lifecycle rule (deploy/README). */
-        return 0;
+    if (s->embedded) {
+        local_path(s, key, path, sizeof(path));
+        return unlink(path) == 0 || errno == ENOENT ? 0 : E_INTERNAL;
     }
-    local_path(s, key, path, sizeof(path));
-    return unlink(path) == 0 || errno == ENOENT ? 0 : E_INTERNAL;
+    /* A signed DELETE, as the upload and the download: no OAuth token needed. */
+    err = gcs_object_call(s, "DELETE", key, 65536, &resp);
+    if (!err && resp.status != 204 && resp.status != 200 && resp.status != 404) {
+        err = resp.status >= 500 || resp.status == 429 ? E_UNAVAILABLE : E_UPSTREAM;
+    }
+    httpc_response_release(&resp);
+    return err;
 }

@@ -67,9 +67,34 @@ NODISCARD int storage_sign_upload(const struct storage *s, const struct config *
 void storage_upload_release(struct storage_upload *u);
 
 /*
- * Embedded store: writes data as the object key, atomically (a temporary
- * file renamed into place). 0 or E_INTERNAL. E_INVALID for gs:.
+ * Embedded store: writes an object as its bytes arrive, in constant memory.
+ * They go to a temporary file of its own beside the object (concurrent
+ * writers never share one), counted against the declared size and hashed
+ * on the way; commit makes the object durable (fsync) and puts it in place
+ * atomically (rename: readers see the old copy or the new one); a writer
+ * freed without a commit removes its temporary file.
+ *
+ * open: 0 and *out, E_INVALID (gs:, or a size below 1), E_INTERNAL (the
+ * file cannot be created).
  */
+struct storage_writer;
+NODISCARD int storage_writer_open(const struct storage *s, const char *key, int64_t size,
+                                  struct storage_writer **out);
+/* 0, E_TOO_LARGE (past the declared size: nothing more is written), E_INTERNAL (disk). */
+NODISCARD int storage_writer_add(struct storage_writer *w, const void *data, size_t n);
+/* Bytes taken so far. */
+int64_t storage_writer_count(const struct storage_writer *w);
+/*
+ * Exactly the declared size arrived: fsync and rename into place; sha256
+ * (CRYPTO_SHA256_HEX_SIZE bytes, may be NULL) gets the bytes' SHA-256 in
+ * hex. 0, E_INVALID (fewer bytes than declared), E_INTERNAL. Free the writer
+ * after, either way.
+ */
+NODISCARD int storage_writer_commit(struct storage_writer *w, char *sha256);
+/* Closes it, removing the temporary file unless committed. Accepts NULL. */
+void storage_writer_free(struct storage_writer *w);
+
+/* Embedded store: writes data (n bytes, at least 1) as object key with a writer. 0 or an E_*. */
 NODISCARD int storage_put_local(const struct storage *s, const char *key, const void *data,
                                 size_t n);
 
@@ -84,7 +109,11 @@ NODISCARD int storage_fetch(const struct storage *s, const char *key, size_t max
                             char *path, size_t pathcap);
 void storage_fetch_done(const struct storage *s, const char *path);
 
-/* Removes every version of a document's objects; best effort (0 or an E_*). */
+/*
+ * Removes object key: 0, also when it was already gone; E_INTERNAL (the
+ * file could not be unlinked), E_UNAVAILABLE (GCS down, 5xx, 429) or
+ * E_UPSTREAM (GCS refused: another 4xx).
+ */
 NODISCARD int storage_delete(const struct storage *s, const char *key);
 
 #endif

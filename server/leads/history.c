@@ -144,26 +144,30 @@ leads_summary(struct db *db, const char *workspace_id, int64_t now_ms, struct le
     struct db_param p[] = {
         DB_CSTR(workspace_id), DB_INT(start / 1000), DB_INT(end / 1000), DB_INT(start), DB_INT(end),
     };
-    /* One statement: each figure is an indexed count of the day's rows of this workspace. */
-    int err = db_run(
-        db,
-        "SELECT "
-        "CASE WHEN EXISTS (SELECT 1 FROM agents WHERE workspace_id = $1 "
-        "AND phone_number_id <> '') THEN 1 ELSE 0 END, "
-        "CASE WHEN EXISTS (SELECT 1 FROM agents WHERE workspace_id = $1) THEN 1 ELSE 0 END, "
-        "CASE WHEN EXISTS (SELECT 1 FROM documents WHERE workspace_id = $1 "
-        "AND status = 'ready') THEN 1 ELSE 0 END, "
-        "CASE WHEN EXISTS (SELECT 1 FROM conversations WHERE workspace_id = $1) THEN 1 ELSE 0 END, "
-        "(SELECT COUNT(*) FROM leads WHERE workspace_id = $1 AND created_at >= $2 "
-        "AND created_at < $3), "
-        "(SELECT COUNT(DISTINCT lead_id) FROM messages WHERE workspace_id = $1 "
-        "AND author = 'agent' AND status <> 'failed' AND created_at_ms >= $4 "
-        "AND created_at_ms < $5), "
-        "(SELECT COUNT(*) FROM lead_history WHERE workspace_id = $1 AND kind = 'taken_over' "
-        "AND to_value = 'true' AND at_ms >= $4 AND at_ms < $5), "
-        "(SELECT COUNT(DISTINCT lead_id) FROM lead_history WHERE workspace_id = $1 "
-        "AND kind = 'stage' AND to_value = 'qualified' AND at_ms >= $4 AND at_ms < $5)",
-        p, ARRAY_LEN(p), &r);
+    /*
+     * One statement: each figure is an indexed count of the day's rows of this workspace. The
+     * first conversation is asked of leads (leads_inbox): a lead is born with its first
+     * conversation (whatsapp/inbound.c, one transaction) and leaves only with it.
+     */
+    int err =
+        db_run(db,
+               "SELECT "
+               "CASE WHEN EXISTS (SELECT 1 FROM agents WHERE workspace_id = $1 "
+               "AND phone_number_id <> '') THEN 1 ELSE 0 END, "
+               "CASE WHEN EXISTS (SELECT 1 FROM agents WHERE workspace_id = $1) THEN 1 ELSE 0 END, "
+               "CASE WHEN EXISTS (SELECT 1 FROM documents WHERE workspace_id = $1 "
+               "AND status = 'ready') THEN 1 ELSE 0 END, "
+               "CASE WHEN EXISTS (SELECT 1 FROM leads WHERE workspace_id = $1) THEN 1 ELSE 0 END, "
+               "(SELECT COUNT(*) FROM leads WHERE workspace_id = $1 AND created_at >= $2 "
+               "AND created_at < $3), "
+               "(SELECT COUNT(DISTINCT lead_id) FROM messages WHERE workspace_id = $1 "
+               "AND author = 'agent' AND status <> 'failed' AND created_at_ms >= $4 "
+               "AND created_at_ms < $5), "
+               "(SELECT COUNT(*) FROM lead_history WHERE workspace_id = $1 AND kind = 'taken_over' "
+               "AND to_value = 'true' AND at_ms >= $4 AND at_ms < $5), "
+               "(SELECT COUNT(DISTINCT lead_id) FROM lead_history WHERE workspace_id = $1 "
+               "AND kind = 'stage' AND to_value = 'qualified' AND at_ms >= $4 AND at_ms < $5)",
+               p, ARRAY_LEN(p), &r);
 
     memset(out, 0, sizeof(*out));
     if (!err && db_result_rows(r) == 1) {

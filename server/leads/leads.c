@@ -60,7 +60,8 @@ leads_is_stage(struct str s)
     LEAD_LAST_MSG("lm.author") ", " \
     LEAD_LAST_MSG("lm.type") ", " \
     "(SELECT la.name FROM agents la WHERE la.id = leads.agent_id), " \
-    "(SELECT lu.name FROM users lu WHERE lu.id = leads.owner_id), " \
+    "(SELECT lu.name FROM workspace_members lwm JOIN users lu ON lu.id = lwm.user_id " \
+    "WHERE lwm.workspace_id = leads.workspace_id AND lwm.user_id = leads.owner_id), " \
     "(SELECT COUNT(*) FROM messages lr WHERE lr.lead_id = leads.id AND lr.direction = 'in' " \
     "AND lr.id > leads.read_message_id), " \
     "(SELECT MAX(lc.last_inbound_at) FROM conversations lc WHERE lc.lead_id = leads.id)"
@@ -274,13 +275,35 @@ check_member(struct db_conn *conn, const char *workspace_id, struct str user_id)
     return err;
 }
 
+/*
+ * Takes the lead's row lock before it is read, so concurrent changes see each
+ * other's result (their history and CRM events chain). PostgreSQL's READ
+ * COMMITTED would let both read the old row; SQLite's BEGIN IMMEDIATE already
+ * serialises writers.
+ */
+static int
+lock_lead(struct db_conn *conn, const char *workspace_id, const char *id)
+{
+    struct db_param p[] = {DB_CSTR(workspace_id), DB_CSTR(id)};
+
+    if (db_conn_get_kind(conn) != DB_POSTGRES) {
+        return 0;
+    }
+    return db_exec(conn, "SELECT 1 FROM leads WHERE workspace_id = $1 AND id = $2 FOR UPDATE", p, 2,
+                   NULL);
+}
+
 static int
 update_tx(struct db_conn *conn, void *arg)
 {
     struct update *u = arg;
     const struct lead_patch *lp = u->p;
     struct lead cur;
-    int err = get_on(conn, u->workspace_id, u->id, u->a, &cur);
+    int err = lock_lead(conn, u->workspace_id, u->id);
+
+    if (!err) {
+        err = get_on(conn, u->workspace_id, u->id, u->a, &cur);
+    }
 
     if (!err && lp->has_owner && lp->owner_id.len &&
         (err = check_member(conn, u->workspace_id, lp->owner_id)) == E_VALIDATION) {

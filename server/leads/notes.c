@@ -4,7 +4,9 @@
 
 #define NOTE_COLS                                                                                  \
     "n.id, n.author_user_id, u.name, n.text, n.created_at_ms FROM lead_notes n "                   \
-    "LEFT JOIN users u ON u.id = n.author_user_id "
+    "LEFT JOIN workspace_members m ON m.workspace_id = n.workspace_id "                            \
+    "AND m.user_id = n.author_user_id "                                                            \
+    "LEFT JOIN users u ON u.id = m.user_id "
 
 static void
 read_note(const struct db_result *r, size_t row, struct arena *a, struct lead_note *out)

@@ -34,17 +34,20 @@ spa_after(struct request *req)
     common(req);
     /*
      * The SPA needs only its own scripts and styles; connect-src adds the
-     * API origin when it lives elsewhere (app.<domain> -> api.<domain>).
+     * API origin when it lives elsewhere (app.<domain> -> api.<domain>),
+     * and Cloud Storage's when documents are uploaded straight to it.
      */
     if (!response_get_header(req, "Content-Security-Policy")) {
-        const char *api = req->app->cfg->public_url ? req->app->cfg->public_url : "";
-        char csp[1024];
+        const struct config *cfg = req->app->cfg;
+        const char *api = cfg->public_url ? cfg->public_url : "";
+        bool gcs = cfg->storage_url && strncmp(cfg->storage_url, "gs://", 5) == 0;
+        char csp[2048];
         (void)snprintf(csp, sizeof(csp),
                        "default-src 'self'; script-src 'self'; style-src 'self'; "
-                       "img-src 'self' data:; font-src 'self'; connect-src 'self' %s; "
+                       "img-src 'self' data:; font-src 'self'; connect-src 'self' %s%s%s; "
                        "object-src 'none'; base-uri 'self'; form-action 'self'; "
                        "frame-ancestors 'none'",
-                       api);
+                       api, gcs ? " " : "", gcs ? cfg->gcs_api_url : "");
         response_set_header(req, "Content-Security-Policy", csp);
     }
     response_set_header(req, "Referrer-Policy", "strict-origin-when-cross-origin");

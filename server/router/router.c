@@ -148,6 +148,48 @@ resolve(struct request *req)
     return g->fallback ? 0 : E_NOT_FOUND;
 }
 
+/* The group's before hooks, once per request: 0, an E_*, or MIDDLEWARE_ANSWERED. */
+static int
+run_chain(struct request *req)
+{
+    const struct route_group *g = req->group;
+
+    if (req->chain_done) {
+        return 0;
+    }
+    req->chain_done = true;
+    for (const struct middleware *const *m = g->chain; m && *m; m++) {
+        if ((*m)->before) {
+            int rc = (*m)->before(req);
+            if (rc) {
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+/* A streamed body's first step (ROUTE_BODY_STREAM): the chain, then the handler's checks. */
+static int
+begin_stream(struct request *req)
+{
+    int rc = run_chain(req);
+
+    if (rc == MIDDLEWARE_ANSWERED) {
+        return HANDLER_ANSWERED;
+    }
+    if (rc) {
+        return rc;
+    }
+    req->body_pending = true;
+    rc = req->route->handler(req);
+    req->body_pending = false;
+    if (rc == HANDLER_DEFERRED) {
+        BUG("a ROUTE_BODY_STREAM handler deferred before its body");
+    }
+    return rc == 0 && req->resp.status ? HANDLER_ANSWERED : rc;
+}
+
 int
 router_begin(struct request *req)
 {
@@ -158,6 +200,9 @@ router_begin(struct request *req)
         if (req->body_limit == 0 && (req->route->flags & ROUTE_JSON)) {
             req->body_limit = json_limit;
         }
+        if (!err && (req->route->flags & ROUTE_BODY_STREAM)) {
+            err = begin_stream(req);
+        }
     }
     return err;
 }
@@ -166,17 +211,13 @@ int
 router_run(struct request *req)
 {
     const struct route_group *g = req->group;
+    int rc = run_chain(req);
 
-    for (const struct middleware *const *m = g->chain; m && *m; m++) {
-        if ((*m)->before) {
-            int rc = (*m)->before(req);
-            if (rc == MIDDLEWARE_ANSWERED) {
-                return 0;
-            }
-            if (rc) {
-                return rc;
-            }
-        }
+    if (rc == MIDDLEWARE_ANSWERED) {
+        return 0;
+    }
+    if (rc) {
+        return rc;
     }
     if (req->route) {
         return req->route->handler(req);

@@ -38,6 +38,14 @@ enum route_flags {
      * throttled by its address.
      */
     ROUTE_SIGNED = 1 << 9,
+    /*
+     * The body is not kept in memory: when the headers are in, the chain's
+     * before hooks run, then the handler with req->body_pending set, to
+     * check what it can (a refusal is answered before any byte is read)
+     * and give the body a sink (request_set_body_sink). Once the body is
+     * in, the handler runs again as usual, without the chain.
+     */
+    ROUTE_BODY_STREAM = 1 << 10,
 };
 
 enum group_flags {

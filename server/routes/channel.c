@@ -14,6 +14,7 @@
 #include "core/strnum.h"
 #include "integrations/whatsapp.h"
 #include "leads/leads.h"
+#include "unicode/unicode.h"
 #include "whatsapp/send.h"
 #include "workspaces/workspaces.h"
 
@@ -771,6 +772,30 @@ channel_note_list(struct request *req)
     return 0;
 }
 
+/*
+ * A note is the team's free text: line breaks and tabs are its layout, but
+ * not other controls, bidi overrides or zero-width characters (as names,
+ * leads_check_name), nor a text that shows nothing.
+ */
+static bool
+note_text_ok(struct str text)
+{
+    size_t start = 0;
+
+    if (text.len == 0 || !str_is_utf8(text) || unicode_is_blank(text)) {
+        return false;
+    }
+    for (size_t i = 0; i <= text.len; i++) {
+        if (i == text.len || text.ptr[i] == '\n' || text.ptr[i] == '\t') {
+            if (unicode_has_layout_controls(str_make(text.ptr + start, i - start))) {
+                return false;
+            }
+            start = i + 1;
+        }
+    }
+    return true;
+}
+
 static const struct json_field note_fields[] = {
     {"text", JSON_F_STRING, true, 1, LEADS_NOTE_MAX},
 };
@@ -789,8 +814,9 @@ channel_note_create(struct request *req)
         return err;
     }
     text = str_trim(v[0].s);
-    if (text.len == 0 || !str_is_utf8(text)) {
-        request_field_error(req, "text", "invalid", "must not be blank");
+    if (!note_text_ok(text)) {
+        request_field_error(req, "text", "invalid",
+                            "must show some text, without control or invisible characters");
         return E_VALIDATION;
     }
     if (!id) {

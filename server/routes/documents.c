@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/strnum.h"
+#include "crypto/crypto.h"
 #include "knowledge/documents.h"
 #include "knowledge/indexer.h"
 #include "knowledge/retrieve.h"
@@ -72,6 +73,29 @@ documents_index_dead(struct db_conn *conn, const struct job *job, const char *la
     return err == E_NOT_FOUND || err == E_CONFLICT ? 0 : err;
 }
 
+/* Payload: {"workspaceId", "documentId", "version"}: versions 1..version go. */
+int
+documents_purge_job(struct job_ctx *ctx, const struct job *job)
+{
+    const struct app *app = jobs_ctx_env(ctx);
+    struct index_payload p = {0};
+    char key[STORAGE_KEY_MAX];
+
+    if (read_payload(job, &p) || p.version < 1) {
+        return jobs_fail_for_good(ctx, "malformed payload");
+    }
+    for (int64_t v = 1; v <= p.version; v++) {
+        int err;
+        storage_key(p.wid, p.id, v, key);
+        if ((err = storage_delete(app->storage, key))) {
+            /* Those removed already are gone for good: the retry finds them missing. */
+            return jobs_fail(ctx, err, "removing document %s v%" PRId64 ": %s", p.id, v,
+                             err_name(err));
+        }
+    }
+    return 0;
+}
+
 /* --- Routes ------------------------------------------------------------- */
 
 static json_t *
@@ -122,6 +146,14 @@ struct complete_tx {
     struct document doc;
 };
 
+/* {"workspaceId","documentId","version"} of c's document into out. */
+static void
+document_payload(const struct complete_tx *c, char *out, size_t cap)
+{
+    (void)snprintf(out, cap, "{\"workspaceId\":\"%s\",\"documentId\":\"%s\",\"version\":%lld}",
+                   c->wid, c->id, (long long)c->doc.version);
+}
+
 /* Runs fn in a transaction on the document the path names: 404 for an id that names nothing. */
 static int
 doc_tx(struct request *req, db_tx_fn fn, struct complete_tx *c)
@@ -154,9 +186,7 @@ complete_fn(struct db_conn *conn, void *arg)
         return err;
     }
     c->doc.status = DOCUMENT_INDEXING;
-    (void)snprintf(payload, sizeof(payload),
-                   "{\"workspaceId\":\"%s\",\"documentId\":\"%s\",\"version\":%lld}", c->wid, c->id,
-                   (long long)c->doc.version);
+    document_payload(c, payload, sizeof(payload));
     (void)snprintf(dedupe, sizeof(dedupe), "%s:%lld", c->id, (long long)c->doc.version);
     opt.dedupe_key = dedupe;
     return jobs_enqueue(conn, DOCUMENTS_INDEX_JOB, payload, &opt, NULL);
@@ -184,26 +214,26 @@ static int
 delete_fn(struct db_conn *conn, void *arg)
 {
     struct complete_tx *c = arg;
+    char payload[256];
     int err = documents_find(conn, c->wid, c->id, &c->doc);
-    return err ? err : documents_delete(conn, c->wid, c->id);
+
+    if (err || (err = documents_delete(conn, c->wid, c->id))) {
+        return err;
+    }
+    /* The stored files go after the commit, retried while the store is down. */
+    document_payload(c, payload, sizeof(payload));
+    return jobs_enqueue(conn, DOCUMENTS_PURGE_JOB, payload, NULL, NULL);
 }
 
-/* DELETE .../documents/{id} -> 204: out of retrieval with the commit; the file after. */
+/* DELETE .../documents/{id} -> 204: out of retrieval with the commit; the files by a job after. */
 int
 documents_route_delete(struct request *req)
 {
     struct complete_tx c = {0};
-    char key[STORAGE_KEY_MAX];
     int err = doc_tx(req, delete_fn, &c);
 
     if (err) {
         return err;
-    }
-    for (int64_t v = 1; v <= c.doc.version; v++) {
-        storage_key(c.wid, c.id, v, key);
-        if (storage_delete(req->app->storage, key)) {
-            log_msg(LOG_WARNING, "document %s: file v%lld not removed", c.id, (long long)v);
-        }
     }
     response_empty(req, 204);
     return 0;
@@ -440,30 +470,93 @@ media_type(struct str v)
     return (struct str){v.ptr, n};
 }
 
+/* An upload to the embedded store between its two handler calls. */
+struct upload_put {
+    struct request *req;
+    struct upload_grant g;
+    struct storage_writer *w;
+};
+
+static void
+upload_put_free(void *p)
+{
+    struct upload_put *u = p;
+    storage_writer_free(u->w);
+}
+
+static int
+size_mismatch(struct request *req)
+{
+    request_field_error(req, "body", "size_mismatch", "must be exactly the declared size");
+    return E_VALIDATION;
+}
+
+/* Each piece of the body as it arrives: to the file, never past the declared size. */
+/* A refused upload's file goes before the answer does. */
+static int
+upload_drop(struct upload_put *u, int err)
+{
+    storage_writer_free(u->w);
+    u->w = NULL;
+    return err;
+}
+
+static int
+upload_sink(void *ctx, const void *data, size_t n)
+{
+    struct upload_put *u = ctx;
+    int err = storage_writer_add(u->w, data, n);
+    if (err) {
+        return upload_drop(u, err == E_TOO_LARGE ? size_mismatch(u->req) : err);
+    }
+    return 0;
+}
+
+/* The document still waits for this version's bytes: 0, or answered 409 (1). */
+static int
+still_waiting(struct request *req, const struct upload_grant *g, struct document *d)
+{
+    int err = documents_locate(req->app->db, g->document_id, d);
+
+    if (err) {
+        return err;
+    }
+    if (d->version != g->version || d->status != DOCUMENT_UPLOADING) {
+        response_problem(req, E_CONFLICT, "this upload was superseded or already completed");
+        return 1;
+    }
+    return 0;
+}
+
 /*
- * PUT /bff/uploads/{id}?v=&size=&type=&exp=&sig= (the embedded store): a
- * capability URL, no cookie, no CSRF. The signature, then the expiry, then
- * the exact type and size, then the document still waiting for that version.
+ * The headers are in: the signature, then the expiry, then the exact type
+ * and size (Content-Length when sent), then the document still waiting for
+ * that version. Only then does the body start, straight into a file.
  */
 static int
-upload_put(struct request *req)
+upload_open(struct request *req)
 {
     struct upload_url_parts parts = {
         request_param(req, "id"),   request_query(req, "v"),   request_query(req, "size"),
         request_query(req, "type"), request_query(req, "exp"), request_query(req, "sig"),
     };
-    struct upload_grant g;
+    struct upload_put *u;
     struct document d;
     char key[STORAGE_KEY_MAX];
     struct str ct = media_type(request_header(req, "Content-Type"));
+    struct str clen = request_header(req, "Content-Length");
+    int64_t declared = 0;
     const char *mime;
     int err;
 
     if (!storage_is_embedded(req->app->storage)) {
         return E_NOT_FOUND;
     }
+    u = arena_alloc(req->arena, sizeof(*u));
+    memset(u, 0, sizeof(*u));
+    u->req = req;
     err = upload_url_check(req->app->cfg->secret, req->app->cfg->secret_len, &parts, clock_wall_s(),
-                           &g);
+                           &u->g);
     if (err == E_EXPIRED) {
         response_problem(req, err, "the upload link expired: start the upload again");
         return 0;
@@ -472,33 +565,66 @@ upload_put(struct request *req)
         response_problem(req, E_FORBIDDEN, "the upload link is not valid");
         return 0;
     }
-    mime = doctype_mime(g.type);
+    mime = doctype_mime(u->g.type);
     if (ct.len != strlen(mime) || strncasecmp(ct.ptr, mime, ct.len) != 0) {
         request_field_error(req, "Content-Type", "invalid", "must be the declared type");
         return E_VALIDATION;
     }
-    if ((int64_t)req->body.len != g.size) {
-        request_field_error(req, "body", "size_mismatch", "must be exactly the declared size");
-        return E_VALIDATION;
+    if (clen.ptr && (strnum_parse(clen, 0, INT64_MAX, &declared) || declared != u->g.size)) {
+        return size_mismatch(req);
     }
-    if ((err = documents_locate(req->app->db, g.document_id, &d))) {
-        return err;
-    }
-    if (d.version != g.version || d.status != DOCUMENT_UPLOADING) {
-        response_problem(req, E_CONFLICT, "this upload was superseded or already completed");
-        return 0;
+    if ((err = still_waiting(req, &u->g, &d))) {
+        return err > 0 ? 0 : err;
     }
     storage_key(d.workspace_id, d.id, d.version, key);
-    if ((err = storage_put_local(req->app->storage, key, req->body.ptr, req->body.len))) {
+    if ((err = storage_writer_open(req->app->storage, key, u->g.size, &u->w))) {
         return err;
     }
+    request_on_free(req, upload_put_free, u);
+    request_set_body_sink(req, upload_sink, u);
+    req->ctx = u;
+    return 0;
+}
+
+/*
+ * PUT /bff/uploads/{id}?v=&size=&type=&exp=&sig= (the embedded store): a
+ * capability URL, no cookie, no CSRF. The body never sits in memory: it is
+ * written to a temporary file as it arrives (upload_open), which goes into
+ * place once exactly the declared size arrived for a document still waiting
+ * for it; on any failure, or a client that leaves, the file is removed.
+ */
+static int
+upload_put(struct request *req)
+{
+    struct upload_put *u = req->ctx;
+    struct document d;
+    char sha[CRYPTO_SHA256_HEX_SIZE];
+    int err;
+
+    if (req->body_pending) {
+        return upload_open(req);
+    }
+    if (!u || !u->w) {
+        return E_INTERNAL;
+    }
+    if (storage_writer_count(u->w) != u->g.size) {
+        return upload_drop(u, size_mismatch(req));
+    }
+    /* Deleted or superseded while the bytes came: they are not kept. */
+    if ((err = still_waiting(req, &u->g, &d))) {
+        return upload_drop(u, err > 0 ? 0 : err);
+    }
+    if ((err = storage_writer_commit(u->w, sha))) {
+        return upload_drop(u, err == E_INVALID ? size_mismatch(req) : err);
+    }
+    request_note(req, "stored %s v%lld sha256 %s", d.id, (long long)d.version, sha);
     response_empty(req, 204);
     return 0;
 }
 
 /* clang-format off */
 static const struct route upload_routes[] = {
-    {HTTP_PUT, "/bff/uploads/{id}", upload_put, DOCUMENT_FILE_MAX, 0},
+    {HTTP_PUT, "/bff/uploads/{id}", upload_put, DOCUMENT_FILE_MAX, ROUTE_BODY_STREAM},
 };
 static const struct route grant_routes[] = {
     {HTTP_POST, "/bff/uploads", upload_begin, 4096, ROUTE_JSON | ROUTE_AUTH | ROUTE_STRICT_RATE},

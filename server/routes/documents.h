@@ -18,6 +18,15 @@ int documents_index_job(struct job_ctx *ctx, const struct job *job);
 /* Last attempt failed (storage or database down for minutes): the document fails, "internal". */
 int documents_index_dead(struct db_conn *conn, const struct job *job, const char *last_error);
 
+/*
+ * Removes a deleted document's stored files (versions 1..version), queued
+ * in the delete's transaction; retried while the store is unreachable.
+ * Payload as the index job's.
+ */
+#define DOCUMENTS_PURGE_JOB "documents.purge"
+
+int documents_purge_job(struct job_ctx *ctx, const struct job *job);
+
 /* Largest file, and the most bytes of documents a workspace keeps. */
 #define DOCUMENT_FILE_MAX      (20 * 1024 * 1024)
 #define DOCUMENT_WORKSPACE_MAX (500LL * 1024 * 1024)

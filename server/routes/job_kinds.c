@@ -34,6 +34,8 @@ const struct job_kind jobs_kinds[] = {
      */
     {DOCUMENTS_INDEX_JOB, documents_index_job, documents_index_dead, 5, 5 * S, 2 * MN, 3 * MN, 0,
      1},
+    /* Removes a deleted document's files from the store: an hour of retries. */
+    {DOCUMENTS_PURGE_JOB, documents_purge_job, NULL, 12, 2 * S, 10 * MN, 1 * MN, 0, 0},
     /*
      * One event to a workspace's CRM. The handler schedules every retry itself
      * (CRM_RETRY_SCHEDULE, Retry-After) and buries it when the schedule runs

@@ -18,6 +18,12 @@
  * for invalid UTF-8 too (check that first).
  */
 bool unicode_has_layout_controls(struct str s);
+/*
+ * true when valid UTF-8 s shows nothing: every code point is white space
+ * (Zs, tab, line breaks) or one unicode_has_layout_controls names (a text of
+ * zero-width spaces, say). true for invalid UTF-8 too (check that first).
+ */
+bool unicode_is_blank(struct str s);
 
 /*
  * Appends the words of s folded for matching them as people type them:

@@ -9,6 +9,8 @@ import base64
 import hashlib
 import hmac
 import os
+import socket
+import threading
 import subprocess
 import sys
 import time
@@ -35,10 +37,12 @@ def env(tmp_path_factory, pg):
     files = os.path.join(tmp, "files")
     subprocess.run([sys.executable, MKDOCS, files], check=True)
     sink = Sink(tmp).start()
-    s = Piloto(tmp, pg, env={"SMTP_URL": sink.url, "MAIL_FROM": "Piloto <no-reply@piloto.test>"},
-               name="docs")
+    store = os.path.join(tmp, "store")
+    s = Piloto(tmp, pg, env={"SMTP_URL": sink.url, "MAIL_FROM": "Piloto <no-reply@piloto.test>",
+                             "STORAGE_URL": "file:" + store}, name="docs")
     s.start()
     s.sink = sink
+    s.store = store
     s.files = files
     yield s
     s.stop()
@@ -241,6 +245,8 @@ def test_reupload_swaps_and_delete_removes(env):
     second = upload(env, c, wid, "politica.txt",
                     data="Entregamos em Campinas às terças-feiras.\n".encode())
     assert second["id"] == first["id"] and second["version"] == first["version"] + 1
+    stored = os.path.join(env.store, wid, first["id"])
+    assert sorted(os.listdir(stored)) == ["v1", "v2"]
     assert search(c, wid, "trocas nota fiscal") == []
     hits = search(c, wid, "entrega campinas")
     assert hits and hits[0]["documentId"] == first["id"]
@@ -248,5 +254,132 @@ def test_reupload_swaps_and_delete_removes(env):
     assert r.status_code == 204, r.text
     assert search(c, wid, "entrega campinas") == []
     assert c.get("/api/v1/workspaces/%s/documents" % wid).json() == {"documents": []}
+    # Every stored version goes too, by a job after the commit.
+    deadline = time.time() + 30
+    while os.listdir(stored):
+        assert time.time() < deadline, os.listdir(stored)
+        time.sleep(0.05)
     problem(c.delete("/api/v1/workspaces/%s/documents/%s" % (wid, first["id"])), 404,
             "not_found")
+
+
+def leftovers(env):
+    """Temporary upload files anywhere in the store."""
+    out = []
+    for base, _, files in os.walk(env.store):
+        out.extend(os.path.join(base, n) for n in files if n.endswith(".tmp"))
+    return out
+
+
+def rss_kib(env):
+    with open("/proc/%d/status" % env.proc.pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def raw_put(env, upload, head_extra=b"", body=b"", close=True):
+    """A PUT over a raw socket (for chunked bodies and clients that leave): the socket."""
+    u = urllib.parse.urlsplit(upload["url"])
+    s = socket.create_connection(("127.0.0.1", urllib.parse.urlsplit(env.url("/")).port), timeout=30)
+    s.sendall(b"PUT " + (u.path + "?" + u.query).encode() + b" HTTP/1.1\r\nHost: x\r\n" +
+              b"Content-Type: " + upload["headers"]["Content-Type"].encode() + b"\r\n" +
+              head_extra + b"\r\n" + body)
+    return s
+
+
+def answer_status(s):
+    data = b""
+    while b"\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return int(data.split(b" ", 2)[1]) if data else 0
+
+
+def chunked(data, piece=65536):
+    out = b""
+    for i in range(0, len(data), piece):
+        part = data[i:i + piece]
+        out += b"%x\r\n" % len(part) + part + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+def test_concurrent_large_uploads_stream_to_disk(env):
+    """Four 20 MiB uploads at once: each lands whole, and the server's memory
+    does not grow by the files (the body goes to disk as it arrives)."""
+    c = new_user(env)
+    wid = create(c)["id"]
+    size = 20 * 1024 * 1024
+    files = [os.urandom(1024) * (size // 1024) for _ in range(4)]
+    grants = [grant(c, wid, "grande%d.txt" % i, "text/plain", size) for i in range(4)]
+    base = rss_kib(env)
+    peak = [base]
+    results = [None] * 4
+
+    def send(i):
+        results[i] = put(env, grants[i]["upload"], files[i]).status_code
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        peak[0] = max(peak[0], rss_kib(env))
+        time.sleep(0.005)
+    for t in threads:
+        t.join()
+    assert results == [204] * 4
+    for g, data in zip(grants, files):
+        path = os.path.join(env.store, wid, g["document"]["id"], "v1")
+        with open(path, "rb") as f:
+            assert hashlib.sha256(f.read()).digest() == hashlib.sha256(data).digest()
+    assert leftovers(env) == []
+    # Holding the bodies would take 80 MiB; streamed, a few buffers.
+    assert peak[0] - base < 16 * 1024, "RSS grew by %d KiB" % (peak[0] - base)
+
+
+def test_body_longer_or_shorter_than_declared(env):
+    c = new_user(env)
+    wid = create(c)["id"]
+    data = read(env, "sample.txt")
+    g = grant(c, wid, "a.txt", "text/plain", len(data))
+    up = g["upload"]
+    stored = os.path.join(env.store, wid, g["document"]["id"])
+    # Content-Length says another size: refused before the body.
+    for n in (len(data) - 1, len(data) + 1):
+        s = raw_put(env, up, b"Content-Length: %d\r\n" % n, data[:n])
+        assert answer_status(s) == 422
+    # Chunked, no length: counted as it comes, refused past the size or short of it.
+    for body in (data + b"x" * 100000, data[:-1]):
+        s = raw_put(env, up, b"Transfer-Encoding: chunked\r\n", chunked(body))
+        assert answer_status(s) == 422
+    assert leftovers(env) == []
+    assert not os.path.exists(os.path.join(stored, "v1"))
+    # Exactly the size, chunked: stored.
+    s = raw_put(env, up, b"Transfer-Encoding: chunked\r\n", chunked(data, 7))
+    assert answer_status(s) == 204
+    with open(os.path.join(stored, "v1"), "rb") as f:
+        assert f.read() == data
+    assert leftovers(env) == []
+
+
+def test_aborted_upload_leaves_no_temporary_file(env):
+    c = new_user(env)
+    wid = create(c)["id"]
+    size = 4 * 1024 * 1024
+    g = grant(c, wid, "meio.txt", "text/plain", size)
+    s = raw_put(env, g["upload"], b"Content-Length: %d\r\n" % size, b"a" * (size // 2))
+    deadline = time.time() + 20
+    while not leftovers(env):
+        assert time.time() < deadline, "no temporary file while the body arrives"
+        time.sleep(0.01)
+    s.close()
+    while leftovers(env):
+        assert time.time() < deadline, leftovers(env)
+        time.sleep(0.01)
+    assert not os.path.exists(os.path.join(env.store, wid, g["document"]["id"], "v1"))
+    # The same URL works afterwards.
+    assert put(env, g["upload"], b"b" * size).status_code == 204

@@ -111,3 +111,39 @@ def test_missing_object_fails_with_reason(env):
     assert c.post("/api/v1/workspaces/%s/documents/%s/complete" % (wid, did)).status_code == 202
     doc = wait_status(c, wid, did)
     assert doc["status"] == "failed" and doc["reason"] == "missing", doc
+
+
+def objects(env):
+    return sorted(o["name"] for o in requests.get(env.api + "/_objects", timeout=5).json())
+
+
+def wait_objects(env, pred, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        names = objects(env)
+        if pred(names):
+            return names
+        assert time.time() < deadline, names
+        time.sleep(0.1)
+
+
+def test_delete_removes_every_version_from_gcs(env):
+    c = new_user(env)
+    wid = create(c)["id"]
+    did = None
+    for text in (TEXT, TEXT + b"Trocas em 30 dias.\n"):
+        g = grant(c, wid, "politica.txt", "text/plain", len(text))
+        did = g["document"]["id"]
+        assert put(g["upload"], text).status_code == 200
+        assert c.post("/api/v1/workspaces/%s/documents/%s/complete" % (wid, did)).status_code == 202
+        assert wait_status(c, wid, did)["status"] == "ready"
+    mine = "piloto-docs/%s/%s/" % (wid, did)
+    assert [n for n in objects(env) if n.startswith(mine)] == [mine + "v1", mine + "v2"]
+    # The stand-in checks a DELETE's signature too: a URL signed for PUT does not delete.
+    assert requests.delete(g["upload"]["url"], timeout=5).status_code == 403
+    # GCS answers 503 once: the purge job retries until the objects are gone.
+    assert requests.post(env.api + "/_faults", json={"status": 503, "count": 1},
+                         timeout=5).status_code == 204
+    assert c.delete("/api/v1/workspaces/%s/documents/%s" % (wid, did)).status_code == 204
+    assert search(c, wid, "entregam no domingo em sao paulo") == []
+    wait_objects(env, lambda names: not any(n.startswith(mine) for n in names))

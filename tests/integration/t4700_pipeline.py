@@ -5,6 +5,7 @@ GET /summary's onboarding checklist and today's figures (the calendar day in
 America/Sao_Paulo); tenancy and roles for the new routes.
 """
 
+import threading
 import time
 import uuid
 from datetime import datetime
@@ -124,6 +125,46 @@ def test_stage_history(wa):
     problem(t2.get("/leads/%s/history" % lead["id"]), 404, "not_found")
     problem(t2.client.get(t.path("/leads/%s/history" % lead["id"])), 404, "not_found")
     problem(t.get("/leads/nope/history"), 404, "not_found")
+
+
+
+def test_concurrent_stage_changes_chain(wa):
+    """Concurrent PATCHes of one lead: each sees the one before it (the row is
+    locked before it is read), so the history chains, a take-over is recorded
+    once and the summary counts it once."""
+    s, g = wa
+    t = Tenant(s, g)
+    deliver(g, t, ["5511975555555"])
+    lead = t.lead_by_phone("5511975555555")
+    people = [add_member(s, t) for _ in range(6)]
+    stages = ["engaged", "qualified", "won", "lost", "engaged", "qualified"]
+    for _ in range(3):
+        go = threading.Barrier(len(people))
+        codes = []
+
+        def change(who, stage):
+            go.wait()
+            codes.append(who.patch(t.path("/leads/" + lead["id"]),
+                                   {"stage": stage, "takenOver": True}).status_code)
+
+        threads = [threading.Thread(target=change, args=(p, st)) for p, st in zip(people, stages)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert codes == [200] * len(people), codes
+        stages = stages[1:] + stages[:1]
+
+    h = t.get("/leads/%s/history?limit=100" % lead["id"]).json()["history"]
+    h.reverse()  # oldest first
+    chain = [(e["from"], e["to"]) for e in h if e["kind"] == "stage"]
+    assert chain and chain[0][0] == "new", chain
+    for prev, nxt in zip(chain, chain[1:]):
+        assert nxt[0] == prev[1], chain
+    assert all(a != b for a, b in chain), chain
+    assert chain[-1][1] == t.get("/leads/" + lead["id"]).json()["lead"]["stage"]
+    assert [(e["from"], e["to"]) for e in h if e["kind"] == "takenOver"] == [("false", "true")]
+    assert t.get("/summary").json()["today"]["handoffs"] == 1
 
 
 def test_summary_checklist_and_today(wa):

@@ -147,6 +147,15 @@ def test_notes(wa):
             "validation_failed")
     assert t.post("/leads/%s/notes" % lead["id"], {"text": "é" * 2000}).status_code == 201
     problem(t.post("/leads/%s/notes" % lead["id"], {"text": "   "}), 422, "validation_failed")
+    # Nothing visible, or controls and bidi overrides inside: refused on the field, as names.
+    for bad in ["\u200b\u200b", "\u00a0\u3000", " \n\t ", "a\u202eb", "a\u0007b", "a\rb",
+                "a\u2028b", "oi\u200d"]:
+        r = t.post("/leads/%s/notes" % lead["id"], {"text": bad})
+        problem(r, 422, "validation_failed")
+        assert "text" in r.text, r.text
+    # Line breaks and tabs are a note's own layout.
+    r = t.post("/leads/%s/notes" % lead["id"], {"text": "Ligar:\n\tsegunda\n\tterça"})
+    assert r.status_code == 201 and r.json()["note"]["text"] == "Ligar:\n\tsegunda\n\tterça"
     problem(t.post("/leads/%s/notes" % lead["id"], {}), 422, "validation_failed")
     problem(t.post("/leads/%s/notes" % lead["id"], {"text": 5}), 422, "validation_failed")
     problem(t.get("/leads/%s/notes?cursor=zz" % lead["id"]), 422, "validation_failed")
@@ -195,3 +204,25 @@ def test_outgoing_messages_reach_the_stream(wa):
     assert r.status_code == 200
     events_of(st, lead["id"], [("lead.updated", None)])
     st.close()
+
+
+def test_names_of_people_who_left(wa):
+    """A removed member stays as an id without a name, as in the history."""
+    s, g = wa
+    t = Tenant(s, g)
+    deliver(t, g, "5511900005555")
+    lead = t.lead_by_phone("5511900005555")
+    member = new_user(s)
+    s.db.query("INSERT INTO workspace_members (workspace_id, user_id, role, created_at, updated_at)"
+               " VALUES ('%s', '%s', 'member', 0, 0)" % (t.wid, member.user["id"]))
+    mid = member.user["id"]
+    assert t.patch("/leads/" + lead["id"], {"ownerId": mid}).json()["lead"]["ownerName"]
+    r = member.post(t.path("/leads/%s/notes" % lead["id"]), {"text": "visto"})
+    assert r.status_code == 201 and r.json()["note"]["authorName"]
+    s.db.query("DELETE FROM workspace_members WHERE workspace_id = '%s' AND user_id = '%s'"
+               % (t.wid, mid))
+    got = t.get("/leads/" + lead["id"]).json()["lead"]
+    assert (got["ownerId"], got["ownerName"]) == (mid, None)
+    assert t.lead_by_phone("5511900005555")["ownerName"] is None
+    notes = t.get("/leads/%s/notes" % lead["id"]).json()["notes"]
+    assert [(n["authorId"], n["authorName"]) for n in notes] == [(mid, None)]

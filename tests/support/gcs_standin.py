@@ -14,7 +14,8 @@ key, as GCS does. It refuses, with GCS's XML error bodies:
   - an expired URL (X-Goog-Date + X-Goog-Expires in the past), or one dated
     in the future                          400 ExpiredToken / 400 RequestIsNotValidYet
   - a body outside x-goog-content-length-range   400 EntityTooLarge / EntityTooSmall
-  - GET of a missing object               404 NoSuchKey
+  - GET or DELETE of a missing object     404 NoSuchKey
+DELETE of an object answers 204, as GCS does.
 Faults for the tests: POST /_faults {"status": 503, "count": N} makes the
 next N object requests fail with that status; GET /_objects lists what is
 stored (JSON). Runs until SIGTERM.
@@ -173,6 +174,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, b"")
         if not os.path.exists(path):
             return self.answer(404, xml_error("NoSuchKey", "The specified key does not exist."))
+        if self.command == "DELETE":
+            os.remove(path)
+            if os.path.exists(path + ".meta"):
+                os.remove(path + ".meta")
+            return self.answer(204)
         with open(path, "rb") as f:
             data = f.read()
         return self.answer(200, data, "application/octet-stream")
@@ -193,6 +199,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, json.dumps(out).encode(), "application/json")
         self.handle_object()
 
+    def do_DELETE(self):
+        self.handle_object()
+
     def do_POST(self):
         if self.path == "/_faults":
             spec = json.loads(self.read_body() or b"{}")
@@ -202,7 +211,7 @@ class Handler(BaseHTTPRequestHandler):
                 st.fault_count = int(spec.get("count", 1))
             return self.answer(204)
         self.read_body()
-        self.answer(405, xml_error("MethodNotAllowed", "only PUT and GET"))
+        self.answer(405, xml_error("MethodNotAllowed", "only PUT, GET and DELETE"))
 
 
 def main():

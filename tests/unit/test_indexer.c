@@ -11,12 +11,14 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "config/config.h"
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/err.h"
+#include "crypto/crypto.h"
 #include "db/db.h"
 #include "knowledge/documents.h"
 #include "knowledge/indexer.h"
@@ -185,11 +187,73 @@ test_index_and_failures(void **state)
     assert_true(o.skipped);
 }
 
+/* Files under dir/up/ws1/dw whose name ends with suffix. */
+static int
+count_files(const struct fixture *f, const char *suffix)
+{
+    char dir[128];
+    DIR *d;
+    const struct dirent *e;
+    size_t sl = strlen(suffix);
+    int n = 0;
+
+    (void)snprintf(dir, sizeof(dir), "%s/up/ws1/dw", f->dir);
+    d = opendir(dir);
+    if (!d) {
+        return 0;
+    }
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        n += l >= sl && strcmp(e->d_name + l - sl, suffix) == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+static void
+test_storage_writer(void **state)
+{
+    struct fixture *f = *state;
+    struct storage_writer *a = NULL;
+    struct storage_writer *b = NULL;
+    char sha[CRYPTO_SHA256_HEX_SIZE];
+    char want[CRYPTO_SHA256_HEX_SIZE];
+    struct buf got = BUF_INIT;
+    char path[256];
+
+    assert_int_equal(storage_writer_open(f->st, "ws1/dw/v1", 0, &a), E_INVALID);
+    /* Two writers of one object never share a file; each counts against its size. */
+    assert_int_equal(storage_writer_open(f->st, "ws1/dw/v1", 10, &a), 0);
+    assert_int_equal(storage_writer_open(f->st, "ws1/dw/v1", 10, &b), 0);
+    assert_int_equal(count_files(f, ".tmp"), 2);
+    assert_int_equal(storage_writer_add(a, "01234", 5), 0);
+    assert_int_equal(storage_writer_add(a, "567890", 6), E_TOO_LARGE);
+    assert_int_equal(storage_writer_count(a), 5);
+    /* Short of the size: not committed. */
+    assert_int_equal(storage_writer_commit(a, sha), E_INVALID);
+    assert_int_equal(storage_writer_add(b, "abcde", 5), 0);
+    assert_int_equal(storage_writer_add(b, "fghij", 5), 0);
+    assert_int_equal(storage_writer_commit(b, sha), 0);
+    crypto_sha256_hex("abcdefghij", 10, want);
+    assert_string_equal(sha, want);
+    storage_writer_free(b);
+    /* Freed uncommitted: its file is gone; the committed object stays. */
+    storage_writer_free(a);
+    assert_int_equal(count_files(f, ".tmp"), 0);
+    (void)snprintf(path, sizeof(path), "%s/up/ws1/dw/v1", f->dir);
+    assert_int_equal(storage_fetch(f->st, "ws1/dw/v1", 100, &got, path, sizeof(path)), 0);
+    assert_int_equal(got.len, 10);
+    assert_memory_equal(got.ptr, "abcdefghij", 10);
+    buf_release(&got);
+    storage_writer_free(NULL);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_index_and_failures),
+        cmocka_unit_test(test_storage_writer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

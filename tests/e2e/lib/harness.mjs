@@ -312,6 +312,7 @@ export function crossSiteServers({ tls, dist, evilDir, pilotoPort }) {
   server {
     listen 127.0.0.1:${port} ssl;
     server_name api.piloto.test;
+    client_max_body_size 32m; # Cloud Run's request limit
     location / {
       proxy_pass http://127.0.0.1:${pilotoPort};
       proxy_http_version 1.1;

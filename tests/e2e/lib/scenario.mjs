@@ -27,11 +27,12 @@
  * is screenshotted into tests/artifacts/e2e/<topology>/.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DESKTOP_UA, IPHONE_UA, oidcAvailable, waitForMailLink } from './harness.mjs';
+import { DESKTOP_UA, IPHONE_UA, PYTHON, ROOT, oidcAvailable, waitFor, waitForMailLink } from './harness.mjs';
 import { inboxFlow } from './inbox.mjs';
 import { pipelineFlow } from './pipeline.mjs';
 import { ATTACKER_EMAIL, ATTACKER_PASSWORD, expectedCookies, startTopology } from './topology.mjs';
@@ -750,6 +751,122 @@ export function runTopology(name) {
         await m.goto(`${env.app}/`);
         await m.getByLabel('Nome da empresa').waitFor();
         await shot(m, 'ws-removed-phone');
+      });
+    });
+
+    /* -------------------------------------------------------------- */
+    /* knowledge documents                                             */
+    /* -------------------------------------------------------------- */
+
+    describe('knowledge documents', () => {
+      const owner = { name: 'Renata Alves', email: `renata.${stamp}@empresa.com.br`, password: 'renata tem uma senha longa' };
+      let ctx;
+      let p;
+      let wid;
+      let docsDir;
+      const step = chain(() => [ctx]);
+      const puts = [];
+
+      after(async () => {
+        await ctx?.close().catch(() => {});
+      });
+
+      /** The row of a document in the list. */
+      const row = (name) =>
+        p.getByRole('list', { name: 'Documentos' }).getByRole('listitem').filter({ hasText: name });
+
+      step('Conhecimento: a new workspace has no documents', async () => {
+        docsDir = join(env.work, 'docs');
+        mkdirSync(docsDir, { recursive: true });
+        const made = spawnSync(PYTHON, [join(ROOT, 'tests', 'support', 'mkdocs.py'), docsDir], { encoding: 'utf8' });
+        assert.equal(made.status, 0, made.stderr);
+        copyFileSync(join(docsDir, 'sample.pdf'), join(docsDir, 'politica-de-trocas.pdf'));
+        copyFileSync(join(ROOT, 'tests', 'data', 'retrieval', 'produtos.txt'), join(docsDir, 'produtos.txt'));
+
+        ctx = await newContext();
+        p = await appPage(ctx, 'knowledge');
+        p.on('request', (r) => {
+          if (r.method() === 'PUT' && r.url().includes('/bff/uploads/')) puts.push(r);
+        });
+        await signUp(p, owner);
+        await p.getByLabel('Nome da empresa').fill(`Casa Verde ${stamp}`);
+        await p.getByRole('button', { name: 'Criar espaço de trabalho', exact: true }).click();
+        await p.waitForURL(/\/w\/[^/]+$/);
+        wid = new URL(p.url()).pathname.split('/')[2];
+        await p.getByRole('link', { name: 'Conhecimento' }).first().click();
+        await p.waitForURL(`${env.app}/w/${wid}/conhecimento`);
+        await p.getByRole('heading', { name: 'Conhecimento', level: 1 }).waitFor();
+        await p.getByText('Nenhum documento enviado').waitFor();
+        await shot(p, 'kb-empty');
+      });
+
+      step('upload a PDF and a .txt at once (and a refused .exe): each reaches "Pronto"', async () => {
+        writeFileSync(join(docsDir, 'planilha.exe'), 'MZ not a document');
+        await p.getByLabel('Arquivos').setInputFiles([
+          join(docsDir, 'politica-de-trocas.pdf'),
+          join(docsDir, 'produtos.txt'),
+          join(docsDir, 'planilha.exe'),
+        ]);
+        await p.getByText('planilha.exe: tipo não aceito', { exact: false }).waitFor();
+        await row('politica-de-trocas.pdf').getByText('Pronto', { exact: true }).waitFor({ timeout: 30_000 });
+        await row('produtos.txt').getByText('Pronto', { exact: true }).waitFor({ timeout: 30_000 });
+        await row('produtos.txt').getByText(/\d+ trechos?/).waitFor();
+        assert.equal(puts.length, 2, 'one PUT per accepted file, straight to the signed URL');
+        for (const r of puts) {
+          assert.ok(r.url().startsWith(`${env.api}/bff/uploads/`), r.url());
+          assert.match(r.url(), /[?&]sig=/);
+        }
+        await shot(p, 'kb-uploaded');
+      });
+
+      step('the chunk preview shows the extracted text', async () => {
+        await row('politica-de-trocas.pdf').getByRole('button', { name: /^Ver trechos/ }).click();
+        const preview = p.getByRole('region', { name: 'Trechos de politica-de-trocas.pdf' });
+        await preview.getByText('Aceitamos trocas em até 30 dias', { exact: false }).waitFor();
+        await shot(p, 'kb-chunks');
+      });
+
+      step('the search box shows what retrieval returns for a question written like a lead', async () => {
+        await p.getByLabel('Pergunta').fill('vcs entregam domingo em sao paulo?');
+        await p.getByLabel('Pergunta').press('Enter');
+        const results = p.getByRole('list', { name: 'Trechos encontrados' });
+        await results.waitFor();
+        const first = results.getByRole('listitem').first();
+        await first.getByText('Não entregamos aos domingos', { exact: false }).waitFor();
+        await first.getByText(/^1º · politica-de-trocas\.pdf · trecho \d+$/).waitFor();
+        await first.getByText(/^pontuação [\d,.]+$/).waitFor();
+        await shot(p, 'kb-search');
+        // The page at phone width: nothing cut off, still usable.
+        await p.setViewportSize({ width: 390, height: 844 });
+        await shot(p, 'kb-phone');
+        await p.setViewportSize({ width: 1280, height: 820 });
+      });
+
+      step('delete asks first; then the document leaves the list, retrieval and the store', async () => {
+        const list = await p.evaluate(
+          async ([api, w]) => (await (await fetch(`${api}/api/v1/workspaces/${w}/documents`, { credentials: 'include' })).json()).documents,
+          [env.api, wid],
+        );
+        const pdf = list.find((d) => d.filename === 'politica-de-trocas.pdf');
+        const stored = join(env.work, 'data', 'uploads', wid, pdf.id, `v${pdf.version}`);
+        assert.ok(existsSync(stored), `the upload is stored at ${stored}`);
+
+        await row('politica-de-trocas.pdf').getByRole('button', { name: 'Excluir politica-de-trocas.pdf' }).click();
+        const dialog = p.getByRole('dialog', { name: 'Excluir politica-de-trocas.pdf?' });
+        await dialog.waitFor();
+        await shot(p, 'kb-delete-confirm');
+        await dialog.getByRole('button', { name: 'Excluir documento' }).click();
+        await p.getByText('politica-de-trocas.pdf foi excluído.').waitFor();
+        assert.equal(await row('politica-de-trocas.pdf').count(), 0);
+        await row('produtos.txt').waitFor();
+
+        await p.getByRole('button', { name: 'Buscar' }).click();
+        await p.getByText('Nenhum trecho encontrado para essa pergunta.').or(
+          p.getByRole('list', { name: 'Trechos encontrados' }),
+        ).first().waitFor();
+        assert.equal(await p.getByText('Não entregamos aos domingos', { exact: false }).count(), 0);
+        await waitFor(() => !existsSync(stored), 10_000, 'the stored file removed');
+        await shot(p, 'kb-deleted');
       });
     });
 

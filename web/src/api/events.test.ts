@@ -1,5 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { followWorkspace, parseLiveEvent, type SourceFactory } from './events';
+import {
+  followWorkspace,
+  followWorkspaceBatched,
+  LIVE_BATCH_MS,
+  parseLiveEvent,
+  type SourceFactory,
+} from './events';
 
 class FakeSource {
   static last: FakeSource | null = null;
@@ -91,5 +97,36 @@ describe('followWorkspace', () => {
     expect(onStatus.mock.calls.map((c) => c[0])).toEqual([true, false, false, true]);
     stop();
     vi.useRealTimers();
+  });
+});
+
+describe('followWorkspaceBatched', () => {
+  it('delivers a burst as one batch, after LIVE_BATCH_MS, and marks a reset stale', () => {
+    vi.useFakeTimers();
+    try {
+      const onBatch = vi.fn();
+      const stop = followWorkspaceBatched('W1', { onBatch }, factory);
+      const s = FakeSource.last!;
+      s.open();
+      for (let i = 1; i <= 20; i++) s.emit('message.status', String(i), '{"leadId":"A"}');
+      vi.advanceTimersByTime(LIVE_BATCH_MS - 1);
+      expect(onBatch).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(onBatch).toHaveBeenCalledTimes(1);
+      expect(onBatch.mock.calls[0]![0].events).toHaveLength(20);
+      expect(onBatch.mock.calls[0]![0].stale).toBe(false);
+      s.emit('reset', '40', '{}');
+      s.emit('lead.updated', '41', '{"leadId":"B"}');
+      vi.advanceTimersByTime(LIVE_BATCH_MS);
+      expect(onBatch).toHaveBeenCalledTimes(2);
+      expect(onBatch.mock.calls[1]![0].stale).toBe(true);
+      // Nothing is delivered once stopped.
+      s.emit('lead.updated', '42', '{"leadId":"B"}');
+      stop();
+      vi.advanceTimersByTime(LIVE_BATCH_MS);
+      expect(onBatch).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

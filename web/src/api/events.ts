@@ -118,3 +118,54 @@ export function followWorkspace(
     source?.close();
   };
 }
+
+/** Refetches batched this long after the first event of a burst (ms). */
+export const LIVE_BATCH_MS = 250;
+
+/** What came in during one batch: the events, and whether anything may have been missed. */
+export interface LiveBatch {
+  events: LiveEvent[];
+  stale: boolean;
+}
+
+/**
+ * followWorkspace, delivered in batches: a burst of events (a conversation
+ * with many status ticks, a reconnect's replay) becomes one onBatch call
+ * LIVE_BATCH_MS after its first event, so a page refetches each thing once.
+ */
+export function followWorkspaceBatched(
+  wid: string,
+  handlers: { onBatch: (b: LiveBatch) => void; onStatus?: (connected: boolean) => void },
+  factory?: SourceFactory,
+): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let batch: LiveBatch = { events: [], stale: false };
+  const flush = () => {
+    timer = null;
+    const b = batch;
+    batch = { events: [], stale: false };
+    handlers.onBatch(b);
+  };
+  const schedule = () => {
+    timer ??= setTimeout(flush, LIVE_BATCH_MS);
+  };
+  const stop = followWorkspace(
+    wid,
+    {
+      onEvent: (ev) => {
+        batch.events.push(ev);
+        schedule();
+      },
+      onStale: () => {
+        batch.stale = true;
+        schedule();
+      },
+      onStatus: handlers.onStatus,
+    },
+    factory,
+  );
+  return () => {
+    stop();
+    if (timer) clearTimeout(timer);
+  };
+}

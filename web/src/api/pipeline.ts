@@ -17,7 +17,7 @@ import {
   type InfiniteData,
 } from '@tanstack/react-query';
 import { api } from './client';
-import { followWorkspace } from './events';
+import { followWorkspaceBatched } from './events';
 import { workspaceKeys } from './workspaceQueries';
 
 export const STAGES = ['new', 'engaged', 'qualified', 'won', 'lost'] as const;
@@ -245,9 +245,6 @@ export function usePatchLead(wid: string) {
   });
 }
 
-/** Refetches batched this long after the first event of a burst (ms). */
-const LIVE_BATCH_MS = 250;
-
 /**
  * Follows the workspace's live events while mounted: a lead's change or a
  * new message refetches the lead lists (and that lead's detail), a missed
@@ -256,44 +253,25 @@ const LIVE_BATCH_MS = 250;
 export function usePipelineLive(wid: string): boolean {
   const qc = useQueryClient();
   const [connected, setConnected] = useState(false);
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const touched = new Set<string>();
-    let all = false;
-    const flush = () => {
-      timer = null;
-      void qc.invalidateQueries({ queryKey: [...pipelineKeys.leads(wid), 'list'] });
-      void qc.invalidateQueries({ queryKey: pipelineKeys.summary(wid) });
-      if (all) {
-        void qc.invalidateQueries({ queryKey: pipelineKeys.leads(wid) });
-      } else {
-        for (const id of touched) {
-          void qc.invalidateQueries({ queryKey: pipelineKeys.lead(wid, id) });
-          void qc.invalidateQueries({ queryKey: pipelineKeys.history(wid, id) });
-          void qc.invalidateQueries({ queryKey: pipelineKeys.messages(wid, id) });
-        }
-      }
-      touched.clear();
-      all = false;
-    };
-    const schedule = () => {
-      if (!timer) timer = setTimeout(flush, LIVE_BATCH_MS);
-    };
-    const stop = followWorkspace(wid, {
-      onEvent: (ev) => {
-        touched.add(ev.leadId);
-        schedule();
-      },
-      onStale: () => {
-        all = true;
-        schedule();
-      },
-      onStatus: setConnected,
-    });
-    return () => {
-      stop();
-      if (timer) clearTimeout(timer);
-    };
-  }, [qc, wid]);
+  useEffect(
+    () =>
+      followWorkspaceBatched(wid, {
+        onBatch: ({ events, stale }) => {
+          void qc.invalidateQueries({ queryKey: [...pipelineKeys.leads(wid), 'list'] });
+          void qc.invalidateQueries({ queryKey: pipelineKeys.summary(wid) });
+          if (stale) {
+            void qc.invalidateQueries({ queryKey: pipelineKeys.leads(wid) });
+            return;
+          }
+          for (const id of new Set(events.map((ev) => ev.leadId))) {
+            void qc.invalidateQueries({ queryKey: pipelineKeys.lead(wid, id) });
+            void qc.invalidateQueries({ queryKey: pipelineKeys.history(wid, id) });
+            void qc.invalidateQueries({ queryKey: pipelineKeys.messages(wid, id) });
+          }
+        },
+        onStatus: setConnected,
+      }),
+    [qc, wid],
+  );
   return connected;
 }

@@ -1,10 +1,8 @@
 import type { QueryClient } from '@tanstack/react-query';
-import { BookOpen } from 'lucide-react';
 import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
 import { setUnauthorizedHandler } from '@/api/client';
 import { forgetEverything, queryKeys } from '@/api/queries';
 import { setSignOutReason } from '@/api/signOut';
-import { t } from '@/i18n';
 import { AppShell } from '@/layouts/AppShell';
 import { loginPath, paths, wsSections } from '@/lib/paths';
 import { AccountLayout } from '@/pages/account/AccountLayout';
@@ -13,7 +11,6 @@ import { SecurityPage } from '@/pages/account/SecurityPage';
 import { SessionsPage } from '@/pages/account/SessionsPage';
 import { HomePage } from '@/pages/app/HomePage';
 import { NotFoundPage } from '@/pages/app/NotFoundPage';
-import { PlaceholderPage } from '@/pages/app/PlaceholderPage';
 import { InboxPage } from '@/pages/inbox/InboxPage';
 import { ForgotPasswordPage } from '@/pages/auth/ForgotPasswordPage';
 import { LoginPage } from '@/pages/auth/LoginPage';
@@ -27,6 +24,7 @@ import { AgentsPage } from '@/pages/workspace/AgentsPage';
 import { CrmPage } from '@/pages/workspace/CrmPage';
 import { AuditPage } from '@/pages/workspace/AuditPage';
 import { InvitationsPage } from '@/pages/workspace/InvitationsPage';
+import { KnowledgePage } from '@/pages/workspace/KnowledgePage';
 import { MembersPage } from '@/pages/workspace/MembersPage';
 import { SettingsLayout } from '@/pages/workspace/SettingsLayout';
 import { StartPage } from '@/pages/workspace/StartPage';
@@ -74,7 +72,7 @@ export const routes: RouteObject[] = [
                   { path: `${wsSections.conversations}/:leadId?`, element: <InboxPage /> },
                   {
                     path: wsSections.knowledge,
-                    element: <PlaceholderPage icon={BookOpen} {...t.placeholders.knowledge} />,
+                    element: <KnowledgePage />,
                   },
                   {
                     path: wsSections.settings,

@@ -40,7 +40,7 @@ const NAV: NavItem[] = [
   { section: 'agents', label: t.shell.nav.agents, icon: Bot },
   { section: 'leads', label: t.shell.nav.leads, icon: Users },
   { section: 'conversations', label: t.shell.nav.conversations, icon: MessagesSquare },
-  { section: 'knowledge', label: t.shell.nav.knowledge, icon: BookOpen, soon: true },
+  { section: 'knowledge', label: t.shell.nav.knowledge, icon: BookOpen },
   { section: 'settings', label: t.shell.nav.settings, icon: Settings },
 ];
 

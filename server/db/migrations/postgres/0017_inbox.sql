@@ -7,6 +7,10 @@
 -- for anyone, and the counts everyone sees agree. A lead's unread count is
 -- its inbound messages with an id above the marker (messages_lead index).
 ALTER TABLE leads ADD COLUMN read_message_id BIGINT NOT NULL DEFAULT 0;
+-- What was there before the inbox counts as read: the marker starts at each
+-- lead's newest message, not every old conversation unread at once.
+UPDATE leads SET read_message_id = COALESCE(
+    (SELECT MAX(m.id) FROM messages m WHERE m.lead_id = leads.id), 0);
 
 -- Notes the team writes about a lead; never sent to WhatsApp.
 CREATE TABLE lead_notes (

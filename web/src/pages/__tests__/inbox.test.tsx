@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { setCsrfToken } from '@/api/client';
-import { filterQuery, emptyFilter, laterStatus, windowLeftMs } from '@/api/inbox';
+import { filterQuery, emptyFilter, inboxKeys, laterStatus, windowLeftMs } from '@/api/inbox';
+import type { LiveEvent } from '@/api/events';
+import { inboxKeysTouched } from '@/pages/inbox/useLiveInbox';
 import { t } from '@/i18n';
 import { json, mockFetch, problem } from '@/test/fetchMock';
 import { renderApp } from '@/test/render';
@@ -126,6 +128,34 @@ describe('inbox helpers', () => {
     expect(formatLeft(2.5 * 3600_000)).toBe('2 h 30 min');
     expect(formatLeft(12 * 60_000)).toBe('12 min');
     expect(formatLeft(20_000)).toBe('menos de 1 min');
+  });
+});
+
+describe('inboxKeysTouched', () => {
+  const ev = (id: number, kind: LiveEvent['kind'], leadId: string): LiveEvent => ({
+    id,
+    kind,
+    leadId,
+    data: { leadId },
+  });
+  it('a status tick touches only the messages; each query once', () => {
+    expect(inboxKeysTouched('W', [ev(1, 'message.status', 'A'), ev(2, 'message.status', 'A')])).toEqual([
+      inboxKeys.messages('W', 'A'),
+    ]);
+    expect(
+      inboxKeysTouched('W', [
+        ev(1, 'message.created', 'A'),
+        ev(2, 'message.status', 'A'),
+        ev(3, 'lead.updated', 'B'),
+        ev(4, 'note.created', 'B'),
+      ]),
+    ).toEqual([
+      inboxKeys.messages('W', 'A'),
+      inboxKeys.lead('W', 'A'),
+      inboxKeys.lists('W'),
+      inboxKeys.lead('W', 'B'),
+      inboxKeys.notes('W', 'B'),
+    ]);
   });
 });
 
@@ -292,6 +322,9 @@ describe('Conversas', () => {
     expect(await screen.findByText(t.inbox.live)).toBeTruthy();
     act(() => es.emit('message.created', 7, { leadId: 'l1', messageId: '3' }));
     expect(await screen.findByText('Chegou agora')).toBeTruthy();
+    // Only the new incoming message is announced, not the whole list.
+    expect(screen.getByTestId('message-announce').textContent).toBe(t.inbox.newIncoming('Chegou agora'));
+    expect(screen.getByTestId('messages').querySelector('[aria-live]')).toBeNull();
     const ticks = screen.getAllByTestId('message-status');
     expect(ticks[0]!.dataset.status).toBe('read');
 
@@ -304,6 +337,54 @@ describe('Conversas', () => {
     // A dropped connection says so.
     act(() => es.onerror?.());
     expect(await screen.findByText(t.inbox.reconnecting)).toBeTruthy();
+  });
+
+  it('marks read only while the tab is shown and the view at the bottom, and retries a failed mark', async () => {
+    let vis: DocumentVisibilityState = 'hidden';
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => vis });
+    const flip = (v: DocumentVisibilityState) =>
+      act(() => {
+        vis = v;
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+    const pause = () => act(() => new Promise((r) => setTimeout(r, 60)));
+    try {
+      const { calls } = mockFetch({
+        ...base,
+        [`GET ${WS}/leads`]: json(200, { leads: [lead()], nextCursor: null }),
+        [`GET ${WS}/leads/l1`]: json(200, { lead: lead() }),
+        [`GET ${WS}/leads/l1/messages`]: json(200, { messages: [msg('2'), msg('1')], nextCursor: null }),
+        [`POST ${WS}/leads/l1/read`]: [problem(500, 'internal'), json(200, { lead: lead({ unread: 0 }) })],
+      });
+      const reads = () => calls.filter((c) => c.method === 'POST' && c.url.endsWith('/read'));
+      renderApp('/w/w-acme/conversas/l1');
+      expect(await screen.findAllByTestId('message')).toHaveLength(2);
+      await pause();
+      // A hidden tab reads nothing.
+      expect(reads()).toHaveLength(0);
+      // Scrolled up, away from the newest message: still nothing.
+      const box = screen.getByTestId('messages');
+      Object.defineProperty(box, 'scrollHeight', { configurable: true, value: 2000 });
+      Object.defineProperty(box, 'clientHeight', { configurable: true, value: 500 });
+      Object.defineProperty(box, 'scrollTop', { configurable: true, writable: true, value: 0 });
+      fireEvent.scroll(box);
+      flip('visible');
+      await pause();
+      expect(reads()).toHaveLength(0);
+      // Back at the bottom: read up to the newest.
+      box.scrollTop = 1500;
+      fireEvent.scroll(box);
+      await waitFor(() => expect(reads()).toHaveLength(1));
+      expect(reads()[0]!.body).toEqual({ messageId: '2' });
+      await pause();
+      // That one failed: shown again, it is tried again.
+      flip('hidden');
+      flip('visible');
+      await waitFor(() => expect(reads()).toHaveLength(2));
+      expect(reads()[1]!.body).toEqual({ messageId: '2' });
+    } finally {
+      delete (document as unknown as Record<string, unknown>).visibilityState;
+    }
   });
 
   it('takes over, hands back, and keeps internal notes', async () => {

@@ -57,6 +57,8 @@ import { useFocusOnMount } from '@/lib/usePage';
 import { useForm } from '@/lib/useForm';
 
 const REPLY_MAX = 4096;
+/** The view counts as at the bottom this close to it (px). */
+const NEAR_BOTTOM_PX = 120;
 const NOTE_MAX = 2000;
 
 /** The current time, refreshed every `ms`. */
@@ -260,6 +262,18 @@ function Bubble({ m, status }: { m: Message; status: MessageStatus }) {
   );
 }
 
+/** Whether the page is shown (document.visibilityState), kept current. */
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState === 'visible');
+  useEffect(() => {
+    const on = () => setVisible(document.visibilityState === 'visible');
+    document.addEventListener('visibilitychange', on);
+    on();
+    return () => document.removeEventListener('visibilitychange', on);
+  }, []);
+  return visible;
+}
+
 function Messages({ lead }: { lead: InboxLead }) {
   const ws = useCurrentWorkspace();
   const q = useMessages(ws.id, lead.id);
@@ -289,26 +303,53 @@ function Messages({ lead }: { lead: InboxLead }) {
     if (pagesCount > p.pages && p.pages > 0) {
       el.scrollTop = el.scrollHeight - p.height + p.top;
     } else if (newest !== p.newest) {
-      const nearBottom = p.height - p.top - el.clientHeight < 120;
+      const nearBottom = p.height - p.top - el.clientHeight < NEAR_BOTTOM_PX;
       if (p.newest === undefined || nearBottom) el.scrollTop = el.scrollHeight;
     }
     prev.current = { height: el.scrollHeight, top: el.scrollTop, pages: pagesCount, newest };
   }, [pagesCount, newest, list]);
 
-  // The team has read what is on screen.
+  // The team has read what is on screen: the marker is shared, so only while
+  // someone can see the newest message (the tab shown, the view at the
+  // bottom); a failed mark is tried again at the next chance.
+  const visible = usePageVisible();
+  const [atBottom, setAtBottom] = useState(true);
   const marked = useRef<string | null>(null);
+  const mark = useRef(markRead);
   useEffect(() => {
-    if (newest && lead.unread > 0 && marked.current !== newest && !markRead.isPending) {
-      marked.current = newest;
-      markRead.mutate(newest);
+    mark.current = markRead;
+  });
+  useEffect(() => {
+    const m = mark.current;
+    if (!newest || lead.unread <= 0 || !visible || !atBottom) return;
+    if (marked.current === newest) return;
+    marked.current = newest;
+    m.mutate(newest, {
+      onError: () => {
+        if (marked.current === newest) marked.current = null;
+      },
+    });
+  }, [newest, lead.unread, visible, atBottom]);
+
+  // New incoming messages are announced (not the list itself: older pages
+  // coming in are not news).
+  const [announce, setAnnounce] = useState('');
+  const announced = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const first = q.data?.pages[0]?.messages[0];
+    if (!first) return;
+    if (announced.current !== undefined && announced.current !== first.id && first.direction === 'in') {
+      setAnnounce(t.inbox.newIncoming(first.text || (t.inbox.media[first.type] ?? t.inbox.media.unsupported!)));
     }
-  }, [newest, lead.unread, markRead]);
+    announced.current = first.id;
+  }, [q.data]);
 
   const onScroll = () => {
     const el = box.current;
     if (!el) return;
     prev.current.top = el.scrollTop;
     prev.current.height = el.scrollHeight;
+    setAtBottom(el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX);
     if (el.scrollTop < 80 && q.hasNextPage && !q.isFetchingNextPage) void q.fetchNextPage();
   };
 
@@ -352,10 +393,13 @@ function Messages({ lead }: { lead: InboxLead }) {
           )}
         </div>
       ) : null}
+      <p className="sr-only" role="status" data-testid="message-announce">
+        {announce}
+      </p>
       {list.length === 0 ? (
         <p className="py-10 text-center text-sm text-slate-600">{t.inbox.noMessagesYet}</p>
       ) : (
-        <ol className="space-y-2" aria-live="polite" aria-relevant="additions">
+        <ol className="space-y-2">
           {list.map(({ m, status }) => (
             <Bubble key={m.id} m={m} status={status} />
           ))}
