@@ -31,7 +31,6 @@ export const ptBR = {
     required: 'obrigatório',
     showPassword: 'Mostrar senha',
     hidePassword: 'Ocultar senha',
-    comingSoon: 'Em breve',
     active: 'Ativo',
     or: 'ou',
     dismiss: 'Dispensar',
@@ -444,13 +443,6 @@ export const ptBR = {
       bySystem: 'pelo sistema',
       byPerson: (name: string) => `por ${name}`,
       formerMember: 'ex-membro',
-    },
-  },
-  placeholders: {
-    conversations: {
-      title: 'Conversas',
-      heading: 'Nenhuma conversa por enquanto',
-      text: 'Em breve você acompanhará aqui, ao vivo, as conversas dos agentes com os leads no WhatsApp.',
     },
   },
   knowledge: {

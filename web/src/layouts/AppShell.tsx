@@ -31,7 +31,6 @@ interface NavItem {
   section: WsSection;
   label: string;
   icon: ComponentType<{ className?: string; 'aria-hidden'?: boolean | 'true' }>;
-  soon?: boolean;
   end?: boolean;
 }
 
@@ -64,7 +63,7 @@ function SideNav({ workspace, onNavigate }: { workspace: Workspace | null; onNav
     : [{ ...NAV[0]!, to: paths.home }];
   return (
     <nav aria-label={t.shell.mainNav} className="flex-1 space-y-1 px-3 py-4">
-      {items.map(({ to, label, icon: Icon, soon, end }) => (
+      {items.map(({ to, label, icon: Icon, end }) => (
         <NavLink
           key={to}
           to={to}
@@ -89,11 +88,6 @@ function SideNav({ workspace, onNavigate }: { workspace: Workspace | null; onNav
                 aria-hidden="true"
               />
               <span className="flex-1">{label}</span>
-              {soon ? (
-                <span className="rounded-full bg-slate-100 px-1.5 py-0.5 text-[10px] font-semibold tracking-wide text-slate-700 uppercase group-hover:bg-white">
-                  {t.common.comingSoon}
-                </span>
-              ) : null}
             </>
           )}
         </NavLink>
