@@ -18,9 +18,9 @@ import { IPHONE_UA, waitFor } from './harness.mjs';
 export function inboxFlow({ getEnv, chain, shot, newContext, signUp, problems, stamp }) {
   describe('inbox (Conversas)', () => {
     const owner = {
-      name: 'Renata Dias',
-      email: `renata.${stamp}@empresa.com.br`,
-      password: 'renata tem uma senha longa',
+      name: 'Inês Dias',
+      email: `ines.${stamp}@empresa.com.br`,
+      password: 'ines tem uma senha longa',
     };
     const pnid = String(100000000000 + Math.floor(Math.random() * 8e11));
     const token = `EAAG-e2e-${randomBytes(8).toString('hex')}`;
@@ -177,7 +177,7 @@ export function inboxFlow({ getEnv, chain, shot, newContext, signUp, problems, s
 
     step('take over, then hand back to the agent', async () => {
       await p.getByRole('button', { name: 'Assumir conversa' }).click();
-      await p.getByTestId('conversation-answerer').filter({ hasText: 'Assumida por Renata Dias' }).waitFor();
+      await p.getByTestId('conversation-answerer').filter({ hasText: 'Assumida por Inês Dias' }).waitFor();
       await p.getByTestId('inbox-lead').filter({ hasText: leadName }).getByText('Assumida').waitFor();
       let r = await api(p, 'GET', `/api/v1/workspaces/${wid}/leads/${leadId}`);
       assert.equal(r.body.lead.takenOver, true);
